@@ -1,14 +1,19 @@
-pub fn add(left: u64, right: u64) -> u64 {
-    left + right
-}
+//! Tower middleware that validates Twilio webhook signatures.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
 
-#[cfg(test)]
-mod tests {
-    use super::*;
 
-    #[test]
-    fn it_works() {
-        let result = add(2, 2);
-        assert_eq!(result, 4);
-    }
-}
+mod candidates;
+mod querystring;
+mod rejection;
+mod secret;
+mod settings;
+mod signature;
+mod validator;
+
+pub use candidates::UrlCandidates;
+pub use rejection::Rejection;
+pub use secret::Secret;
+pub use settings::SignatureSettings;
+pub use signature::{body_sha256_hex, compute_signature, Algorithm, UnknownAlgorithm};
+pub use validator::{MatchedKey, RequestValidator, SignedRequest, Validated};

@@ -1,0 +1,81 @@
+//! Why a request was refused.
+
+use std::fmt;
+
+/// The reason a request was refused, with a machine-readable code.
+///
+/// The layer puts it into the rejection response's extensions and into a
+/// `tracing` event. Neither it nor its `Display` ever contains a secret or the
+/// expected signature.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Rejection {
+    /// No `X-Twilio-Signature` header.
+    MissingSignature,
+    /// More than one `X-Twilio-Signature` header.
+    DuplicateSignature,
+    /// An empty, non-base64 or wrong-length `X-Twilio-Signature`.
+    MalformedSignature,
+    /// No candidate URL and no key produced the signature.
+    BadSignature,
+    /// The signature is valid but the body does not hash to `bodySHA256`.
+    BodyHashMismatch,
+    /// `X-Twilio-Webhooks-Signature-Settings` names a key that is not configured,
+    /// or names none.
+    UnknownSharedKey,
+    /// `X-Twilio-Webhooks-Signature-Settings` names an unknown algorithm, or
+    /// the header is present more than once.
+    UnsupportedAlgorithm,
+    /// The public URL could not be built: no usable host.
+    MissingHost,
+    /// The body is larger than the configured limit.
+    BodyTooLarge,
+    /// The body could not be read.
+    BodyError,
+    /// HTTP Basic or Digest authentication failed.
+    Unauthenticated,
+}
+
+impl Rejection {
+    /// A stable, machine-readable code such as `bad_signature`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Rejection::MissingSignature => "missing_signature",
+            Rejection::DuplicateSignature => "duplicate_signature",
+            Rejection::MalformedSignature => "malformed_signature",
+            Rejection::BadSignature => "bad_signature",
+            Rejection::BodyHashMismatch => "body_hash_mismatch",
+            Rejection::UnknownSharedKey => "unknown_shared_key",
+            Rejection::UnsupportedAlgorithm => "unsupported_algorithm",
+            Rejection::MissingHost => "missing_host",
+            Rejection::BodyTooLarge => "body_too_large",
+            Rejection::BodyError => "body_error",
+            Rejection::Unauthenticated => "unauthenticated",
+        }
+    }
+}
+
+impl fmt::Display for Rejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let text = match self {
+            Rejection::MissingSignature => "no X-Twilio-Signature header",
+            Rejection::DuplicateSignature => "more than one X-Twilio-Signature header",
+            Rejection::MalformedSignature => "X-Twilio-Signature is not a base64 HMAC",
+            Rejection::BadSignature => "X-Twilio-Signature does not match this URL and body",
+            Rejection::BodyHashMismatch => "the body does not match bodySHA256",
+            Rejection::UnknownSharedKey => {
+                "X-Twilio-Webhooks-Signature-Settings names no configured shared key"
+            }
+            Rejection::UnsupportedAlgorithm => {
+                "X-Twilio-Webhooks-Signature-Settings names an unsupported algorithm"
+            }
+            Rejection::MissingHost => "no usable host to rebuild the public URL",
+            Rejection::BodyTooLarge => "the body is larger than the limit",
+            Rejection::BodyError => "the body could not be read",
+            Rejection::Unauthenticated => "HTTP authentication failed",
+        };
+        write!(f, "{text} ({})", self.as_str())
+    }
+}
+
+impl std::error::Error for Rejection {}

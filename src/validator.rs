@@ -1,0 +1,509 @@
+//! The framework-free validator: keys, candidates and the verdict.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::sync::Arc;
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
+use subtle::ConstantTimeEq as _;
+
+use crate::candidates::UrlCandidates;
+use crate::rejection::Rejection;
+use crate::secret::Secret;
+use crate::settings::SignatureSettings;
+use crate::signature::{body_sha256_hex, Algorithm, KeyedMac, SignedParams};
+
+/// Which configured key produced a valid signature.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum MatchedKey {
+    /// The primary Auth Token.
+    AuthToken,
+    /// The secondary token added `n`-th (0-based) with `secondary_token`.
+    SecondaryToken(usize),
+    /// The shared key with this id.
+    SharedKey(String),
+}
+
+impl fmt::Display for MatchedKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            MatchedKey::AuthToken => f.write_str("auth token"),
+            MatchedKey::SecondaryToken(n) => write!(f, "secondary token #{n}"),
+            MatchedKey::SharedKey(id) => write!(f, "shared key {id}"),
+        }
+    }
+}
+
+/// A successful validation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Validated {
+    /// The key that signed the request.
+    pub key: MatchedKey,
+    /// The candidate URL the signature was made over.
+    pub url: String,
+}
+
+/// Validates Twilio signatures without any web framework.
+///
+/// Holds the Auth Token, any secondary tokens (for rotation) and shared keys;
+/// cheap to clone (the keys are behind an `Arc`). Its `Debug` shows key ids and
+/// counts, never a secret.
+///
+/// ```
+/// use tower_twilio::{RequestValidator, SignedRequest};
+///
+/// let validator = RequestValidator::new("12345");
+/// let request = SignedRequest::new(
+///     "https://mycompany.com/myapp.php?foo=1&bar=2",
+///     "RSOYDt4T1cUTdK1PDd93/VVr8B8=",
+/// )
+/// .params(&[
+///     ("CallSid", "CA1234567890ABCDE"),
+///     ("Caller", "+14158675309"),
+///     ("Digits", "1234"),
+///     ("From", "+14158675309"),
+///     ("To", "+18005551212"),
+/// ]);
+/// assert!(validator.validate(&request).is_ok());
+/// ```
+#[derive(Clone)]
+pub struct RequestValidator {
+    keys: Arc<Keys>,
+}
+
+#[derive(Clone, Default)]
+struct Keys {
+    /// The primary token first, then the secondary ones.
+    tokens: Vec<Secret>,
+    shared: Vec<(String, Secret)>,
+}
+
+impl fmt::Debug for RequestValidator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let ids: Vec<&str> = self.keys.shared.iter().map(|(id, _)| id.as_str()).collect();
+        f.debug_struct("RequestValidator")
+            .field("auth_token", &"[redacted]")
+            .field("secondary_tokens", &(self.keys.tokens.len() - 1))
+            .field("shared_keys", &ids)
+            .finish()
+    }
+}
+
+impl RequestValidator {
+    /// A validator for the account's Auth Token.
+    pub fn new(auth_token: impl Into<Secret>) -> Self {
+        Self {
+            keys: Arc::new(Keys {
+                tokens: vec![auth_token.into()],
+                shared: Vec::new(),
+            }),
+        }
+    }
+
+    /// Also accepts signatures made with `token`, for rotating the Auth Token.
+    /// May be called several times; tokens are tried in the order added.
+    #[must_use]
+    pub fn secondary_token(mut self, token: impl Into<Secret>) -> Self {
+        Arc::make_mut(&mut self.keys).tokens.push(token.into());
+        self
+    }
+
+    /// Accepts requests whose `X-Twilio-Webhooks-Signature-Settings` names
+    /// `key_id`, signed with `secret`. Adding an id again replaces its secret.
+    #[must_use]
+    pub fn shared_key(mut self, key_id: impl Into<String>, secret: impl Into<Secret>) -> Self {
+        let key_id = key_id.into();
+        let keys = Arc::make_mut(&mut self.keys);
+        keys.shared.retain(|(id, _)| *id != key_id);
+        keys.shared.push((key_id, secret.into()));
+        self
+    }
+
+    /// Checks one request; see the crate docs for every rule applied.
+    pub fn validate(&self, request: &SignedRequest<'_>) -> Result<Validated, Rejection> {
+        let keys = self.select_keys(request.settings)?;
+        let algorithm = keys.first().map_or(Algorithm::HmacSha1, |k| k.2);
+        let signature = decode_signature(request.signature, algorithm)?;
+
+        let body_sha256 = body_sha256_param(request.url);
+        let no_params = SignedParams::default();
+        let params = if body_sha256.is_some() {
+            &no_params
+        } else {
+            &request.params
+        };
+
+        let keyed: Vec<(MatchedKey, KeyedMac)> = keys
+            .into_iter()
+            .map(|(id, secret, algorithm)| (id, KeyedMac::new(secret.expose(), algorithm)))
+            .collect();
+        let candidates = UrlCandidates::new(request.url, request.websocket);
+        let matched = find_match(&keyed, candidates.as_received(), params, &signature)
+            .or_else(|| find_match(&keyed, candidates.normalized(), params, &signature))
+            .ok_or(Rejection::BadSignature)?;
+
+        if let Some(expected) = body_sha256 {
+            let actual = body_sha256_hex(request.body);
+            if !bool::from(actual.as_bytes().ct_eq(expected.as_bytes())) {
+                return Err(Rejection::BodyHashMismatch);
+            }
+        }
+        Ok(matched)
+    }
+
+    fn select_keys(
+        &self,
+        settings: Option<&str>,
+    ) -> Result<Vec<(MatchedKey, &Secret, Algorithm)>, Rejection> {
+        match settings.map(str::trim).filter(|s| !s.is_empty()) {
+            None => Ok(self
+                .keys
+                .tokens
+                .iter()
+                .enumerate()
+                .map(|(i, secret)| {
+                    let id = match i {
+                        0 => MatchedKey::AuthToken,
+                        n => MatchedKey::SecondaryToken(n - 1),
+                    };
+                    (id, secret, Algorithm::HmacSha1)
+                })
+                .collect()),
+            Some(header) => {
+                let settings = SignatureSettings::parse(header)
+                    .map_err(|_| Rejection::UnsupportedAlgorithm)?;
+                let key_id = settings.key().ok_or(Rejection::UnknownSharedKey)?;
+                let (id, secret) = self
+                    .keys
+                    .shared
+                    .iter()
+                    .find(|(id, _)| id == key_id)
+                    .ok_or(Rejection::UnknownSharedKey)?;
+                Ok(vec![(
+                    MatchedKey::SharedKey(id.clone()),
+                    secret,
+                    settings.algorithm(),
+                )])
+            }
+        }
+    }
+}
+
+fn find_match(
+    keyed: &[(MatchedKey, KeyedMac)],
+    urls: Vec<Cow<'_, str>>,
+    params: &SignedParams,
+    signature: &[u8],
+) -> Option<Validated> {
+    for url in urls {
+        for (id, mac) in keyed {
+            for ordering in params.orderings() {
+                let mut mac = mac.clone();
+                mac.update(url.as_bytes());
+                mac.update(ordering);
+                if mac.verify(signature) {
+                    return Some(Validated {
+                        key: id.clone(),
+                        url: url.into_owned(),
+                    });
+                }
+            }
+        }
+    }
+    None
+}
+
+/// Strict base64 (padding required, no stray bits) of the right length.
+fn decode_signature(signature: &str, algorithm: Algorithm) -> Result<Vec<u8>, Rejection> {
+    let expected_len = match algorithm {
+        Algorithm::HmacSha1 => 20,
+        Algorithm::HmacSha256 => 32,
+    };
+    // Longer input can't be a MAC; refuse it before decoding.
+    if signature.is_empty() || signature.len() > 64 {
+        return Err(Rejection::MalformedSignature);
+    }
+    match STANDARD.decode(signature) {
+        Ok(bytes) if bytes.len() == expected_len => Ok(bytes),
+        _ => Err(Rejection::MalformedSignature),
+    }
+}
+
+/// The first `bodySHA256` value of the URL's query, decoded.
+pub(crate) fn body_sha256_param(url: &str) -> Option<String> {
+    let (_, query) = url.split_once('?')?;
+    form_urlencoded::parse(query.as_bytes())
+        .find(|(k, _)| k == "bodySHA256")
+        .map(|(_, v)| v.into_owned())
+}
+
+/// One request to validate: the public URL, the `X-Twilio-Signature`, and what
+/// else was signed.
+///
+/// `params` are the decoded fields of an `application/x-www-form-urlencoded`
+/// POST body (none for other requests); `body` is the raw body, needed when the
+/// URL carries `bodySHA256`.
+#[derive(Clone, Debug)]
+pub struct SignedRequest<'a> {
+    url: &'a str,
+    signature: &'a str,
+    params: SignedParams,
+    body: &'a [u8],
+    settings: Option<&'a str>,
+    websocket: bool,
+}
+
+impl<'a> SignedRequest<'a> {
+    /// A request to `url` (the full public URL, with query) carrying
+    /// `signature` (the `X-Twilio-Signature` value).
+    pub fn new(url: &'a str, signature: &'a str) -> Self {
+        Self {
+            url,
+            signature,
+            params: SignedParams::default(),
+            body: &[],
+            settings: None,
+            websocket: false,
+        }
+    }
+
+    /// The decoded form fields, in any order; repeated keys are allowed.
+    #[must_use]
+    pub fn params<K: AsRef<str>, V: AsRef<str>>(mut self, params: &[(K, V)]) -> Self {
+        self.params = SignedParams::new(params);
+        self
+    }
+
+    /// The raw body, checked against `bodySHA256` when the URL has one.
+    #[must_use]
+    pub fn body(mut self, body: &'a [u8]) -> Self {
+        self.body = body;
+        self
+    }
+
+    /// The `X-Twilio-Webhooks-Signature-Settings` header, if present.
+    #[must_use]
+    pub fn settings(mut self, header: Option<&'a str>) -> Self {
+        self.settings = header;
+        self
+    }
+
+    /// Marks a WebSocket handshake: trailing-slash variants are tried too.
+    #[must_use]
+    pub fn websocket(mut self, websocket: bool) -> Self {
+        self.websocket = websocket;
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::signature::compute_signature;
+
+    const U: &str = "https://mycompany.com/myapp.php?foo=1&bar=2";
+    const P: [(&str, &str); 5] = [
+        ("CallSid", "CA1234567890ABCDE"),
+        ("Caller", "+14158675309"),
+        ("Digits", "1234"),
+        ("From", "+14158675309"),
+        ("To", "+18005551212"),
+    ];
+    const B: &[u8] = br#"{"property": "value", "boolean": true}"#;
+    const HASH: &str = "0a1ff7634d9ab3b95db5c9a2dfe9416e41502b283a80c7cf19632632f96e6620";
+
+    fn check(url: &str, sig: &str) -> Result<Validated, Rejection> {
+        RequestValidator::new("12345").validate(&SignedRequest::new(url, sig).params(&P))
+    }
+
+    #[test]
+    fn accepts_the_seed_example() {
+        let ok = check(U, "RSOYDt4T1cUTdK1PDd93/VVr8B8=").unwrap();
+        assert_eq!(ok.key, MatchedKey::AuthToken);
+        assert_eq!(ok.url, U);
+    }
+
+    #[test]
+    fn accepts_a_signature_without_port_when_the_server_sees_one() {
+        let ok = check(
+            "https://mycompany.com:1234/myapp.php?foo=1&bar=2",
+            "RSOYDt4T1cUTdK1PDd93/VVr8B8=",
+        );
+        assert_eq!(ok.unwrap().url, U);
+    }
+
+    #[test]
+    fn accepts_a_signature_with_default_port_when_the_server_sees_none() {
+        assert!(check(U, "kvajT1Ptam85bY51eRf/AJRuM3w=").is_ok());
+        assert!(check(
+            "http://mycompany.com/myapp.php?foo=1&bar=2",
+            "0ZXoZLH/DfblKGATFgpif+LLRf4="
+        )
+        .is_ok());
+    }
+
+    #[test]
+    fn accepts_a_signature_with_its_own_port() {
+        assert!(check(
+            "http://mycompany.com:1234/myapp.php?foo=1&bar=2",
+            "Zmvh+3yNM1Phv2jhDCwEM3q5ebU="
+        )
+        .is_ok());
+    }
+
+    #[test]
+    fn accepts_the_legacy_querystring_form() {
+        let url = "https://mycompany.com/myapp.php?foo=1&bar=2&Body=It's+amazing";
+        let ok = check(url, "TfZzewPq8wqrGlMfyAud8+/IvJ0=").unwrap();
+        assert_eq!(ok.url, format!("{U}&Body=It%27s+amazing"));
+    }
+
+    #[test]
+    fn rejects_a_changed_value_key_path_or_query() {
+        let sig = "RSOYDt4T1cUTdK1PDd93/VVr8B8=";
+        let v = RequestValidator::new("12345");
+        let mut changed_value = P;
+        changed_value[2].1 = "1235";
+        let mut changed_key = P;
+        changed_key[2].0 = "digits";
+        for req in [
+            SignedRequest::new(U, sig).params(&changed_value),
+            SignedRequest::new(U, sig).params(&changed_key),
+            SignedRequest::new(U, sig).params(&P[..4]),
+            SignedRequest::new("https://mycompany.com/myapp.phq?foo=1&bar=2", sig).params(&P),
+            SignedRequest::new("https://mycompany.com/myapp.php?foo=1&bar=3", sig).params(&P),
+        ] {
+            assert_eq!(v.validate(&req), Err(Rejection::BadSignature), "{req:?}");
+        }
+    }
+
+    #[test]
+    fn accepts_a_host_that_differs_only_in_case_like_new_url() {
+        let url = "https://MyCompany.com/myapp.php?foo=1&bar=2";
+        assert_eq!(check(url, "RSOYDt4T1cUTdK1PDd93/VVr8B8=").unwrap().url, U);
+    }
+
+    #[test]
+    fn rejects_the_wrong_token() {
+        let v = RequestValidator::new("54321");
+        let req = SignedRequest::new(U, "RSOYDt4T1cUTdK1PDd93/VVr8B8=").params(&P);
+        assert_eq!(v.validate(&req), Err(Rejection::BadSignature));
+    }
+
+    #[test]
+    fn accepts_a_secondary_token() {
+        let v = RequestValidator::new("old")
+            .secondary_token("other")
+            .secondary_token("12345");
+        let req = SignedRequest::new(U, "RSOYDt4T1cUTdK1PDd93/VVr8B8=").params(&P);
+        assert_eq!(v.validate(&req).unwrap().key, MatchedKey::SecondaryToken(1));
+    }
+
+    #[test]
+    fn body_sha256_requires_the_matching_body() {
+        let url = format!("{U}&bodySHA256={HASH}");
+        let v = RequestValidator::new("12345");
+        let sig = "a9nBmqA0ju/hNViExpshrM61xv4=";
+        assert!(v.validate(&SignedRequest::new(&url, sig).body(B)).is_ok());
+        assert_eq!(
+            v.validate(&SignedRequest::new(&url, sig).body(b"{}")),
+            Err(Rejection::BodyHashMismatch)
+        );
+        assert_eq!(
+            v.validate(&SignedRequest::new(&url, sig)),
+            Err(Rejection::BodyHashMismatch)
+        );
+    }
+
+    #[test]
+    fn body_sha256_urls_ignore_form_params() {
+        let url = format!("https://mycompany.com/myapp.php?bodySHA256={HASH}");
+        let v = RequestValidator::new("12345");
+        let req = SignedRequest::new(&url, "y77kIzt2vzLz71DgmJGsen2scGs=")
+            .params(&P)
+            .body(B);
+        assert!(v.validate(&req).is_ok());
+    }
+
+    #[test]
+    fn rejects_a_valid_url_signature_over_another_body() {
+        let v = RequestValidator::new("qwerty");
+        let url = "https://example.com/test?bodySHA256=79bfb0acaf0045fd30f13d48d4fe296b393d85a3bfbee881a0172b2bd574b11e";
+        let req = SignedRequest::new(url, "+LYlbGr/VmN84YPJQCuWs+9UA7E=")
+            .body(br#"{"message": "a post body that does not match the bodySHA256"}"#);
+        assert_eq!(v.validate(&req), Err(Rejection::BodyHashMismatch));
+    }
+
+    #[test]
+    fn shared_key_named_in_settings_signs_with_sha256() {
+        let v = RequestValidator::new("12345").shared_key("webhooks_sharedkey_1", "sk_test_shared_secret");
+        let req = SignedRequest::new(U, "5XEMldaT6NGZTJiYStEaqwsi2CGHd2pfREC3/1RiC/Y=")
+            .params(&P)
+            .settings(Some("key=webhooks_sharedkey_1,algorithm=HMAC_SHA256"));
+        assert_eq!(
+            v.validate(&req).unwrap().key,
+            MatchedKey::SharedKey("webhooks_sharedkey_1".into())
+        );
+        let with_port = SignedRequest::new(U, "DVAwBh2jjx5G2nVnabJxx9grV8beVLBKruyyeUKHbtI=")
+            .params(&P)
+            .settings(Some("key=webhooks_sharedkey_1,algorithm=HMAC_SHA256"));
+        assert!(v.validate(&with_port).is_ok());
+    }
+
+    #[test]
+    fn settings_header_excludes_the_auth_token() {
+        let v = RequestValidator::new("12345").shared_key("k1", "other");
+        let sig = compute_signature("12345", Algorithm::HmacSha256, U, &P);
+        let req = SignedRequest::new(U, &sig)
+            .params(&P)
+            .settings(Some("key=k1,algorithm=HMAC_SHA256"));
+        assert_eq!(v.validate(&req), Err(Rejection::BadSignature));
+    }
+
+    #[test]
+    fn unknown_shared_key_or_algorithm_is_rejected() {
+        let v = RequestValidator::new("12345").shared_key("k1", "s");
+        let sig = compute_signature("s", Algorithm::HmacSha256, U, &P);
+        let req = |settings| SignedRequest::new(U, &sig).params(&P).settings(Some(settings));
+        assert_eq!(
+            v.validate(&req("key=k2,algorithm=HMAC_SHA256")),
+            Err(Rejection::UnknownSharedKey)
+        );
+        assert_eq!(
+            v.validate(&req("algorithm=HMAC_SHA256")),
+            Err(Rejection::UnknownSharedKey)
+        );
+        assert_eq!(
+            v.validate(&req("key=k1,algorithm=HMAC_SHA512")),
+            Err(Rejection::UnsupportedAlgorithm)
+        );
+        assert!(v.validate(&req("key=k1,algorithm=HMAC_SHA256")).is_ok());
+    }
+
+    #[test]
+    fn malformed_signatures_are_rejected_before_any_mac() {
+        for sig in ["", "not base64!", "RSOYDt4T1cUTdK1PDd93/VVr8B8", "RSOYDt4T1cUTdK1PDd93/VVr8B9=", "AAAA"] {
+            assert_eq!(check(U, sig), Err(Rejection::MalformedSignature), "{sig}");
+        }
+    }
+
+    #[test]
+    fn websocket_handshakes_try_a_trailing_slash() {
+        let v = RequestValidator::new("12345");
+        let req = SignedRequest::new("wss://mycompany.com/media-stream", "B+WT+LSnUu+RWlK9v/62zQuXpec=");
+        assert_eq!(v.validate(&req), Err(Rejection::BadSignature));
+        assert!(v.validate(&req.websocket(true)).is_ok());
+        let plain = SignedRequest::new("wss://mycompany.com/media-stream", "N2Y//FHA042H22oVtTOPT1X3yoU=");
+        assert!(v.validate(&plain).is_ok());
+    }
+
+    #[test]
+    fn debug_shows_no_secret() {
+        let v = RequestValidator::new("tok-secret")
+            .secondary_token("tok-two")
+            .shared_key("k1", "shared-secret");
+        let debug = format!("{v:?}");
+        assert!(!debug.contains("tok-secret") && !debug.contains("shared-secret"));
+    }
+}
