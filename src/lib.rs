@@ -17,3 +17,12 @@ pub use secret::Secret;
 pub use settings::SignatureSettings;
 pub use signature::{body_sha256_hex, compute_signature, Algorithm, UnknownAlgorithm};
 pub use validator::{MatchedKey, RequestValidator, SignedRequest, Validated};
+pub mod validate;
+mod webhook;
+
+pub use validate::{TwilioValidate, TwilioValidateLayer};
+pub use webhook::ValidatedWebhook;
+#[cfg(feature = "axum")]
+pub use webhook::MissingTwilioValidateLayer;
+mod sign;
+pub use sign::Signer;

@@ -1,0 +1,178 @@
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{ready, Context, Poll};
+
+use bytes::{Buf, Bytes, BytesMut};
+use http::header::{HeaderValue, CONTENT_TYPE};
+use http::request::Parts;
+use http::{Request, Response, StatusCode};
+use http_body::Body;
+use pin_project_lite::pin_project;
+use tower_service::Service;
+
+use super::body::ResponseBody;
+use super::layer::Config;
+use super::service::{check, log_rejection};
+use crate::rejection::Rejection;
+
+pin_project! {
+    /// Response future of [`TwilioValidate`](super::TwilioValidate).
+    pub struct ResponseFuture<S, B>
+    where
+        S: Service<Request<B>>,
+    {
+        #[pin]
+        state: State<S, B>,
+    }
+}
+
+pin_project! {
+    #[project = StateProj]
+    enum State<S, B>
+    where
+        S: Service<Request<B>>,
+    {
+        Buffering {
+            #[pin]
+            body: B,
+            parts: Option<Parts>,
+            url: String,
+            buf: BytesMut,
+            inner: Option<S>,
+            config: Arc<Config>,
+        },
+        Calling {
+            #[pin]
+            future: S::Future,
+        },
+        Rejected {
+            rejection: Rejection,
+        },
+    }
+}
+
+impl<S, B> ResponseFuture<S, B>
+where
+    S: Service<Request<B>>,
+{
+    pub(crate) fn rejected(rejection: Rejection) -> Self {
+        Self {
+            state: State::Rejected { rejection },
+        }
+    }
+
+    pub(crate) fn buffering(parts: Parts, body: B, url: String, inner: S, config: Arc<Config>) -> Self
+    where
+        B: Body,
+    {
+        // Reserve what the body announces, never more than the limit.
+        let capacity = body.size_hint().lower().min(config.max_body_bytes as u64) as usize;
+        Self {
+            state: State::Buffering {
+                body,
+                parts: Some(parts),
+                url,
+                buf: BytesMut::with_capacity(capacity),
+                inner: Some(inner),
+                config,
+            },
+        }
+    }
+}
+
+impl<S, B, ResBody> Future for ResponseFuture<S, B>
+where
+    S: Service<Request<B>, Response = Response<ResBody>>,
+    B: Body + From<Bytes>,
+{
+    type Output = Result<Response<ResponseBody<ResBody>>, S::Error>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut state = self.project().state;
+        loop {
+            let next = match state.as_mut().project() {
+                StateProj::Calling { future } => {
+                    return future.poll(cx).map_ok(|res| res.map(ResponseBody::new));
+                }
+                StateProj::Rejected { rejection } => {
+                    return Poll::Ready(Ok(rejection_response(*rejection)));
+                }
+                StateProj::Buffering {
+                    mut body,
+                    parts,
+                    url,
+                    buf,
+                    inner,
+                    config,
+                } => {
+                    let read = loop {
+                        match ready!(body.as_mut().poll_frame(cx)) {
+                            None => break Ok(()),
+                            Some(Err(_)) => break Err(Rejection::BodyError),
+                            Some(Ok(frame)) => {
+                                let Ok(mut data) = frame.into_data() else {
+                                    continue; // trailers are not signed
+                                };
+                                if buf.len() + data.remaining() > config.max_body_bytes {
+                                    break Err(Rejection::BodyTooLarge);
+                                }
+                                while data.has_remaining() {
+                                    let chunk = data.chunk();
+                                    let n = chunk.len();
+                                    buf.extend_from_slice(chunk);
+                                    data.advance(n);
+                                }
+                            }
+                        }
+                    };
+                    let parts = parts.take().expect("polled after completion");
+                    let bytes = std::mem::take(buf).freeze();
+                    let url = std::mem::take(url);
+                    match read.and_then(|()| check(config, &parts, url, &bytes)) {
+                        Ok(webhook) => {
+                            let mut req = Request::from_parts(parts, B::from(bytes));
+                            req.extensions_mut().insert(webhook);
+                            let mut inner = inner.take().expect("polled after completion");
+                            State::Calling {
+                                future: inner.call(req),
+                            }
+                        }
+                        Err(rejection) => {
+                            if matches!(rejection, Rejection::BodyError | Rejection::BodyTooLarge) {
+                                log_rejection(rejection, None, false);
+                            }
+                            State::Rejected { rejection }
+                        }
+                    }
+                }
+            };
+            state.set(next);
+        }
+    }
+}
+
+/// The status for a rejection: 413 for a body over the limit, 400 for a body
+/// that could not be read or a request without a host, 401 for failed HTTP
+/// authentication, 403 for everything about the signature.
+pub(crate) fn status(rejection: Rejection) -> StatusCode {
+    match rejection {
+        Rejection::BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        Rejection::BodyError | Rejection::MissingHost => StatusCode::BAD_REQUEST,
+        Rejection::Unauthenticated => StatusCode::UNAUTHORIZED,
+        _ => StatusCode::FORBIDDEN,
+    }
+}
+
+/// A short `text/plain` answer with the typed reason in its extensions.
+fn rejection_response<B>(rejection: Rejection) -> Response<ResponseBody<B>> {
+    let text = Bytes::from(format!("{rejection}\n"));
+    let mut res = Response::new(ResponseBody::text(text));
+    *res.status_mut() = status(rejection);
+    res.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    res.extensions_mut().insert(rejection);
+    res
+}

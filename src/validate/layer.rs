@@ -1,0 +1,191 @@
+use std::fmt;
+use std::sync::Arc;
+
+use tower_layer::Layer;
+
+use super::public_url::{parse_base_url, parse_host, parse_prefix, parse_scheme, InvalidBaseUrl, PublicOrigin};
+use super::service::TwilioValidate;
+use crate::secret::Secret;
+use crate::validator::RequestValidator;
+
+/// The default body limit: 1 MiB.
+///
+/// Twilio's form webhooks are a few KiB; JSON webhooks rarely exceed tens of
+/// KiB. Raise it with [`TwilioValidateLayer::max_body_bytes`] if yours do.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// Layer that validates `X-Twilio-Signature` before calling the inner service.
+///
+/// See the [module docs](crate::validate) for the behaviour and the threat
+/// model. The builder methods consume and return the layer; invalid values
+/// panic at build time with a clear message (or use the `try_` variants).
+/// Its `Debug` never shows a secret.
+#[derive(Clone)]
+#[must_use]
+pub struct TwilioValidateLayer {
+    pub(crate) config: Arc<Config>,
+}
+
+#[derive(Clone)]
+pub(crate) struct Config {
+    pub(crate) validator: RequestValidator,
+    pub(crate) origin: PublicOrigin,
+    pub(crate) max_body_bytes: usize,
+}
+
+impl fmt::Debug for TwilioValidateLayer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let c = &self.config;
+        f.debug_struct("TwilioValidateLayer")
+            .field("validator", &c.validator)
+            .field("scheme", &c.origin.scheme)
+            .field("host", &c.origin.host)
+            .field("prefix", &c.origin.prefix)
+            .field("trust_forwarded_headers", &c.origin.trust_forwarded)
+            .field("max_body_bytes", &c.max_body_bytes)
+            .finish()
+    }
+}
+
+impl TwilioValidateLayer {
+    /// Validates requests signed with the account's Auth Token.
+    pub fn new(auth_token: impl Into<Secret>) -> Self {
+        Self::with_validator(RequestValidator::new(auth_token))
+    }
+
+    /// Uses a [`RequestValidator`] built elsewhere (tokens and shared keys).
+    pub fn with_validator(validator: RequestValidator) -> Self {
+        Self {
+            config: Arc::new(Config {
+                validator,
+                origin: PublicOrigin::default(),
+                max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            }),
+        }
+    }
+
+    fn config(&mut self) -> &mut Config {
+        Arc::make_mut(&mut self.config)
+    }
+
+    /// The public base URL Twilio calls, `scheme://host[:port][/prefix]`, as
+    /// configured in the Twilio console. Userinfo (`user:pass@`) is dropped:
+    /// Twilio removes credentials before signing.
+    ///
+    /// # Panics
+    /// When `url` is not such a URL; see [`try_base_url`](Self::try_base_url).
+    pub fn base_url(self, url: &str) -> Self {
+        self.try_base_url(url).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Like [`base_url`](Self::base_url), returning an error instead of panicking.
+    pub fn try_base_url(mut self, url: &str) -> Result<Self, InvalidBaseUrl> {
+        let (scheme, host, prefix) = parse_base_url(url)?;
+        let origin = &mut self.config().origin;
+        origin.scheme = Some(scheme);
+        origin.host = Some(host);
+        origin.prefix = Some(prefix);
+        Ok(self)
+    }
+
+    /// The public scheme, `http` or `https` (default `https`). WebSocket
+    /// handshakes are checked with `wss` (`ws` for `http`).
+    ///
+    /// # Panics
+    /// On any other scheme.
+    pub fn scheme(mut self, scheme: &str) -> Self {
+        let scheme = parse_scheme(scheme).unwrap_or_else(|e| panic!("{e}"));
+        self.config().origin.scheme = Some(scheme);
+        self
+    }
+
+    /// The public `host[:port]` (default: the request's authority, then `Host`).
+    ///
+    /// # Panics
+    /// When `host` is not a valid `host[:port]`.
+    pub fn host(mut self, host: &str) -> Self {
+        let host = parse_host(host).unwrap_or_else(|e| panic!("{e}"));
+        self.config().origin.host = Some(host);
+        self
+    }
+
+    /// A path prefix a proxy removed before the request reached this service,
+    /// such as `/twilio`.
+    ///
+    /// # Panics
+    /// When `prefix` does not start with `/` or has a query.
+    pub fn prefix(mut self, prefix: &str) -> Self {
+        let prefix = parse_prefix(prefix).unwrap_or_else(|e| panic!("{e}"));
+        self.config().origin.prefix = Some(prefix);
+        self
+    }
+
+    /// Reads scheme, host, port and prefix from `Forwarded` (RFC 7239), then
+    /// `X-Forwarded-Proto`, `-Host`, `-Port` and `-Prefix`, for what is not
+    /// configured. Off by default: turn it on only behind a proxy that sets
+    /// these headers itself, or a client can choose the URL that is checked.
+    pub fn trust_forwarded_headers(mut self, trust: bool) -> Self {
+        self.config().origin.trust_forwarded = trust;
+        self
+    }
+
+    /// Also accepts signatures made with `token` (Auth Token rotation). May
+    /// be called several times.
+    pub fn secondary_token(mut self, token: impl Into<Secret>) -> Self {
+        let config = self.config();
+        config.validator = config.validator.clone().secondary_token(token);
+        self
+    }
+
+    /// Accepts requests signed with a shared key: those whose
+    /// `X-Twilio-Webhooks-Signature-Settings` names `key_id`. Several allowed.
+    pub fn shared_key(mut self, key_id: impl Into<String>, secret: impl Into<Secret>) -> Self {
+        let config = self.config();
+        config.validator = config.validator.clone().shared_key(key_id, secret);
+        self
+    }
+
+    /// The largest body read, in bytes (default [`DEFAULT_MAX_BODY_BYTES`]).
+    /// A larger `Content-Length` is refused with 413 before reading.
+    pub fn max_body_bytes(mut self, limit: usize) -> Self {
+        self.config().max_body_bytes = limit;
+        self
+    }
+}
+
+impl<S> Layer<S> for TwilioValidateLayer {
+    type Service = TwilioValidate<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        TwilioValidate::new(inner, self.config.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_redacts_every_secret() {
+        let layer = TwilioValidateLayer::new("primary-token-value")
+            .secondary_token("secondary-token-value")
+            .shared_key("k1", "shared-secret-value")
+            .base_url("https://user:hunter2@hooks.example.com/twilio");
+        let debug = format!("{layer:?}");
+        for secret in ["primary-token-value", "secondary-token-value", "shared-secret-value", "hunter2"] {
+            assert!(!debug.contains(secret), "{debug}");
+        }
+        assert!(debug.contains("hooks.example.com"));
+    }
+
+    #[test]
+    #[should_panic(expected = "invalid Twilio webhook base URL")]
+    fn base_url_panics_on_an_invalid_url() {
+        let _ = TwilioValidateLayer::new("t").base_url("hooks.example.com");
+    }
+
+    #[test]
+    fn try_base_url_returns_an_error() {
+        assert!(TwilioValidateLayer::new("t").try_base_url("ftp://x").is_err());
+    }
+}

@@ -1,0 +1,185 @@
+use std::borrow::Cow;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use http::header::{CONTENT_LENGTH, CONTENT_TYPE};
+use http::request::Parts;
+use http::{HeaderMap, Method, Request, Response};
+use http_body::Body;
+use tower_service::Service;
+
+use super::body::ResponseBody;
+use super::future::ResponseFuture;
+use super::layer::Config;
+use super::public_url::is_websocket;
+use crate::candidates::UrlCandidates;
+use crate::rejection::Rejection;
+use crate::validator::SignedRequest;
+use crate::webhook::ValidatedWebhook;
+
+/// The `X-Twilio-Signature` header.
+pub const X_TWILIO_SIGNATURE: &str = "x-twilio-signature";
+/// The `X-Twilio-Webhooks-Signature-Settings` header.
+pub const X_TWILIO_WEBHOOKS_SIGNATURE_SETTINGS: &str = "x-twilio-webhooks-signature-settings";
+
+/// Middleware that validates Twilio's signature; made by [`TwilioValidateLayer`].
+///
+/// [`TwilioValidateLayer`]: super::TwilioValidateLayer
+#[derive(Clone)]
+pub struct TwilioValidate<S> {
+    inner: S,
+    config: Arc<Config>,
+}
+
+impl<S> std::fmt::Debug for TwilioValidate<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TwilioValidate")
+            .field("layer", &super::TwilioValidateLayer { config: self.config.clone() })
+            .finish_non_exhaustive()
+    }
+}
+
+impl<S> TwilioValidate<S> {
+    pub(crate) fn new(inner: S, config: Arc<Config>) -> Self {
+        Self { inner, config }
+    }
+
+    /// The inner service.
+    pub fn get_ref(&self) -> &S {
+        &self.inner
+    }
+}
+
+impl<S, B, ResBody> Service<Request<B>> for TwilioValidate<S>
+where
+    S: Service<Request<B>, Response = Response<ResBody>> + Clone,
+    B: Body + From<Bytes>,
+{
+    type Response = Response<ResponseBody<ResBody>>;
+    type Error = S::Error;
+    type Future = ResponseFuture<S, B>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: Request<B>) -> Self::Future {
+        let (parts, body) = req.into_parts();
+        match precheck(&self.config, &parts, &body) {
+            Err(rejection) => {
+                log_rejection(rejection, None, false);
+                ResponseFuture::rejected(rejection)
+            }
+            Ok(url) => {
+                // The inner service that was driven to readiness goes into the
+                // future; a fresh clone stays here.
+                let clone = self.inner.clone();
+                let inner = std::mem::replace(&mut self.inner, clone);
+                ResponseFuture::buffering(parts, body, url, inner, self.config.clone())
+            }
+        }
+    }
+}
+
+/// What can be checked before the body is read: the signature header is
+/// present once and plausible, the declared length fits, the URL can be built.
+fn precheck<B: Body>(config: &Config, parts: &Parts, body: &B) -> Result<String, Rejection> {
+    let mut signatures = parts.headers.get_all(X_TWILIO_SIGNATURE).iter();
+    let signature = signatures.next().ok_or(Rejection::MissingSignature)?;
+    if signatures.next().is_some() {
+        return Err(Rejection::DuplicateSignature);
+    }
+    if signature.is_empty() || signature.len() > 64 {
+        return Err(Rejection::MalformedSignature);
+    }
+    let limit = config.max_body_bytes as u64;
+    let declared = parts
+        .headers
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit) || body.size_hint().lower() > limit {
+        return Err(Rejection::BodyTooLarge);
+    }
+    config.origin.url(parts)
+}
+
+/// Validates a request whose body has been read; returns what the handler
+/// may extract.
+pub(crate) fn check(
+    config: &Config,
+    parts: &Parts,
+    url: String,
+    body: &Bytes,
+) -> Result<ValidatedWebhook, Rejection> {
+    let signature = header(&parts.headers, X_TWILIO_SIGNATURE)
+        .ok()
+        .flatten()
+        .ok_or(Rejection::MalformedSignature)?;
+    let settings = header(&parts.headers, X_TWILIO_WEBHOOKS_SIGNATURE_SETTINGS)
+        .map_err(|_| Rejection::UnsupportedAlgorithm)?;
+    let params: Vec<(Cow<'_, str>, Cow<'_, str>)> = if is_form_post(parts) {
+        form_urlencoded::parse(body).collect()
+    } else {
+        Vec::new()
+    };
+    let websocket = is_websocket(parts);
+    let request = SignedRequest::new(&url, signature)
+        .params(&params)
+        .body(body)
+        .settings(settings)
+        .websocket(websocket);
+    match config.validator.validate(&request) {
+        Ok(validated) => {
+            tracing::debug!(
+                target: "tower_twilio",
+                key = %validated.key,
+                url = %validated.url,
+                "validated Twilio webhook"
+            );
+            Ok(ValidatedWebhook::new(params, validated))
+        }
+        Err(rejection) => {
+            log_rejection(rejection, Some(&url), websocket);
+            Err(rejection)
+        }
+    }
+}
+
+/// One `tracing` event per rejection, with the URLs that were tried when
+/// the signature was checked.
+pub(crate) fn log_rejection(rejection: Rejection, url: Option<&str>, websocket: bool) {
+    if tracing::enabled!(target: "tower_twilio", tracing::Level::INFO) {
+        let candidates = url.map(|url| UrlCandidates::new(url, websocket).all());
+        tracing::info!(
+            target: "tower_twilio",
+            reason = rejection.as_str(),
+            url = url.unwrap_or("-"),
+            candidates = ?candidates.unwrap_or_default(),
+            "rejected Twilio webhook: {rejection}"
+        );
+    }
+}
+
+/// A header that must appear at most once, as text.
+fn header<'a>(headers: &'a HeaderMap, name: &str) -> Result<Option<&'a str>, ()> {
+    let mut values = headers.get_all(name).iter();
+    let first = values.next();
+    if values.next().is_some() {
+        return Err(());
+    }
+    first.map(|v| v.to_str().map_err(|_| ())).transpose()
+}
+
+/// A POST with `Content-Type: application/x-www-form-urlencoded` (any
+/// parameters): the only requests whose body fields are signed.
+fn is_form_post(parts: &Parts) -> bool {
+    parts.method == Method::POST
+        && parts
+            .headers
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .is_some_and(|essence| essence.trim().eq_ignore_ascii_case("application/x-www-form-urlencoded"))
+}
