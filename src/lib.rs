@@ -1,28 +1,74 @@
-//! Tower middleware that validates Twilio webhook signatures.
+//! Tower middleware that validates Twilio webhook signatures, for axum and
+//! any Tower stack.
+//!
+//! ```
+//! use axum::{routing::post, Router};
+//! use tower_twilio::TwilioValidateLayer;
+//!
+//! let app: Router = Router::new()
+//!     .route("/voice", post(|| async { "<Response/>" }))
+//!     .layer(TwilioValidateLayer::new("your_auth_token").base_url("https://hooks.example.com"));
+//! ```
+//!
+//! Every request Twilio sends carries `X-Twilio-Signature`: the base64
+//! HMAC-SHA1, keyed with your Auth Token, of the full public URL followed by
+//! the POST form fields sorted by name. The layer buffers the body (bounded),
+//! rebuilds the public URL, checks the signature and then hands the untouched
+//! request to your handler, with the decoded fields in a [`ValidatedWebhook`]
+//! extension; or it answers `403` (`413` for a body over the limit, `400` for a
+//! body that could not be read). See [`validate`] for the rules and the threat
+//! model, and [`auth`] for the optional HTTP Basic/Digest stage.
+//!
+//! # Testing your handlers
+//!
+//! [`Signer`] signs a request the way Twilio does:
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")] async fn main() {
+//! use axum::{body::Body, routing::post, Router};
+//! use tower::ServiceExt;
+//! use tower_twilio::{Signer, TwilioValidateLayer, ValidatedWebhook};
+//!
+//! let app = Router::new()
+//!     .route("/sms", post(|w: ValidatedWebhook| async move { w.get("Body").unwrap_or("").to_owned() }))
+//!     .layer(TwilioValidateLayer::new("token").base_url("https://hooks.example.com"));
+//!
+//! let mut req = http::Request::post("/sms")
+//!     .header("content-type", "application/x-www-form-urlencoded")
+//!     .body("From=%2B14155550100&Body=hello")
+//!     .unwrap();
+//! Signer::new("token", "https://hooks.example.com").sign(&mut req);
+//! let res = app.oneshot(req.map(Body::from)).await.unwrap();
+//! assert_eq!(res.status(), 200);
+//! # }
+//! ```
+//!
+//! # Without Tower
+//!
+//! [`RequestValidator`] and [`compute_signature`] are the framework-free core.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-
+pub mod auth;
 mod candidates;
 mod querystring;
 mod rejection;
 mod secret;
 mod settings;
+mod sign;
 mod signature;
+pub mod validate;
 mod validator;
+mod webhook;
 
 pub use candidates::UrlCandidates;
 pub use rejection::Rejection;
 pub use secret::Secret;
 pub use settings::SignatureSettings;
+pub use sign::Signer;
 pub use signature::{body_sha256_hex, compute_signature, Algorithm, UnknownAlgorithm};
-pub use validator::{MatchedKey, RequestValidator, SignedRequest, Validated};
-pub mod validate;
-mod webhook;
-
 pub use validate::{TwilioValidate, TwilioValidateLayer};
-pub use webhook::ValidatedWebhook;
+pub use validator::{MatchedKey, RequestValidator, SignedRequest, Validated};
 #[cfg(feature = "axum")]
 pub use webhook::MissingTwilioValidateLayer;
-mod sign;
-pub use sign::Signer;
+pub use webhook::ValidatedWebhook;

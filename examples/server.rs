@@ -1,0 +1,138 @@
+//! A small Twilio app behind `TwilioValidateLayer`.
+//!
+//! ```sh
+//! cargo run --example server
+//! ```
+//!
+//! Configuration, all optional:
+//! - `TWILIO_AUTH_TOKEN`: your Auth Token (a demo token is embedded otherwise);
+//! - `TWILIO_BASE_URL`: the public URL Twilio calls, such as your ngrok URL
+//!   (default `http://<BIND>`, so that local `curl` requests validate);
+//! - `BIND`: the address to listen on (default `127.0.0.1:3000`).
+//!
+//! On start it prints a `curl` command carrying a valid signature: run it and
+//! get 200; change one character of the signature or the body and get 403.
+
+use std::net::SocketAddr;
+
+use axum::body::Bytes;
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::http::{header, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use tower_twilio::{Signer, TwilioValidateLayer, ValidatedWebhook};
+
+/// A token for the demo only; real deployments set `TWILIO_AUTH_TOKEN`.
+const DEMO_AUTH_TOKEN: &str = "demo-auth-token-0123456789abcdef";
+
+#[tokio::main]
+async fn main() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,tower_twilio=debug".into()),
+        )
+        .init();
+
+    let bind: SocketAddr = std::env::var("BIND")
+        .unwrap_or_else(|_| "127.0.0.1:3000".into())
+        .parse()
+        .expect("BIND must be an address such as 127.0.0.1:3000");
+    let token = std::env::var("TWILIO_AUTH_TOKEN").unwrap_or_else(|_| {
+        eprintln!("TWILIO_AUTH_TOKEN is not set: using the embedded demo token");
+        DEMO_AUTH_TOKEN.into()
+    });
+    let base_url = std::env::var("TWILIO_BASE_URL").unwrap_or_else(|_| format!("http://{bind}"));
+
+    let layer = TwilioValidateLayer::new(token.clone()).base_url(&base_url);
+    let app = Router::new()
+        .route("/voice", post(voice))
+        .route("/sms", post(sms))
+        .route("/status", post(status))
+        .route("/events", post(events))
+        .route("/media-stream", get(media_stream))
+        .layer(layer);
+
+    let listener = tokio::net::TcpListener::bind(bind)
+        .await
+        .unwrap_or_else(|e| panic!("cannot listen on {bind}: {e}"));
+    print_banner(&token, &base_url, bind);
+    axum::serve(listener, app).await.expect("server error");
+}
+
+fn print_banner(token: &str, base_url: &str, bind: SocketAddr) {
+    let body = "CallSid=CA1234567890ABCDE&From=%2B14158675309&To=%2B18005551212&CallStatus=ringing";
+    let mut req = http::Request::post("/voice")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(body)
+        .expect("a valid request");
+    Signer::new(token, base_url).sign(&mut req);
+    let signature = req.headers()["x-twilio-signature"]
+        .to_str()
+        .unwrap_or_default();
+    println!("Listening on http://{bind}; Twilio webhook base URL: {base_url}");
+    println!("Voice webhook URL to paste into the Twilio console: {base_url}/voice");
+    println!("Try a signed request (200), then change one character (403):");
+    println!("  curl -i http://{bind}/voice -H 'X-Twilio-Signature: {signature}' -d '{body}'");
+}
+
+fn twiml(xml: &'static str) -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "text/xml")], xml)
+}
+
+async fn voice(webhook: ValidatedWebhook) -> impl IntoResponse {
+    tracing::info!(
+        from = webhook.get("From"),
+        call = webhook.get("CallSid"),
+        "incoming call"
+    );
+    twiml(
+        r#"<?xml version="1.0" encoding="UTF-8"?><Response><Say>Hello from tower-twilio.</Say></Response>"#,
+    )
+}
+
+async fn sms(webhook: ValidatedWebhook) -> impl IntoResponse {
+    tracing::info!(
+        from = webhook.get("From"),
+        body = webhook.get("Body"),
+        "incoming message"
+    );
+    twiml(
+        r#"<?xml version="1.0" encoding="UTF-8"?><Response><Message>Thanks, got it.</Message></Response>"#,
+    )
+}
+
+async fn status(webhook: ValidatedWebhook) -> StatusCode {
+    tracing::info!(
+        call = webhook.get("CallSid"),
+        status = webhook.get("CallStatus").or(webhook.get("MessageStatus")),
+        "status callback"
+    );
+    StatusCode::NO_CONTENT
+}
+
+/// A JSON webhook: the layer has checked the body against `bodySHA256`.
+async fn events(Json(event): Json<serde_json::Value>) -> StatusCode {
+    tracing::info!(%event, "JSON webhook");
+    StatusCode::NO_CONTENT
+}
+
+/// A Media Streams WebSocket: the handshake was validated (signed as `wss://`).
+async fn media_stream(ws: WebSocketUpgrade) -> impl IntoResponse {
+    ws.on_upgrade(stream_frames)
+}
+
+async fn stream_frames(mut socket: WebSocket) {
+    while let Some(Ok(message)) = socket.recv().await {
+        match message {
+            Message::Text(text) => {
+                let event: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+                tracing::info!(event = %event["event"], "media stream frame");
+            }
+            Message::Binary(bytes) => tracing::info!(len = Bytes::len(&bytes), "binary frame"),
+            Message::Close(_) => break,
+            _ => {}
+        }
+    }
+}
