@@ -214,7 +214,10 @@ mod tests {
 
     #[test]
     fn removes_and_adds_ports_without_normalizing() {
-        assert_eq!(remove_port("https://h.com:1234/a?b=c'd"), "https://h.com/a?b=c'd");
+        assert_eq!(
+            remove_port("https://h.com:1234/a?b=c'd"),
+            "https://h.com/a?b=c'd"
+        );
         assert_eq!(add_port("https://h.com/a"), "https://h.com:443/a");
         assert_eq!(add_port("http://h.com/a"), "http://h.com:80/a");
         assert_eq!(add_port("wss://h.com/a"), "wss://h.com:443/a");
@@ -227,10 +230,7 @@ mod tests {
     fn handles_ipv6_hosts_and_userinfo() {
         assert_eq!(remove_port("https://[::1]:8443/a"), "https://[::1]/a");
         assert_eq!(add_port("https://[::1]/a"), "https://[::1]:443/a");
-        assert_eq!(
-            remove_port("https://u:p@h.com:99/a"),
-            "https://u:p@h.com/a"
-        );
+        assert_eq!(remove_port("https://u:p@h.com:99/a"), "https://u:p@h.com/a");
     }
 
     #[test]
@@ -267,7 +267,10 @@ mod tests {
 
     #[test]
     fn python_drops_an_empty_params_part() {
-        assert_eq!(python_geturl("https://h.com/a;").as_deref(), Some("https://h.com/a"));
+        assert_eq!(
+            python_geturl("https://h.com/a;").as_deref(),
+            Some("https://h.com/a")
+        );
         assert_eq!(
             python_geturl("https://h.com/a;?x=1").as_deref(),
             Some("https://h.com/a?x=1")
@@ -315,6 +318,9 @@ mod tests {
             ]
         );
         let root = UrlCandidates::new("wss://h.com/", true);
-        assert_eq!(strs(root.as_received()), ["wss://h.com/", "wss://h.com:443/"]);
+        assert_eq!(
+            strs(root.as_received()),
+            ["wss://h.com/", "wss://h.com:443/"]
+        );
     }
 }

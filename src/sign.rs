@@ -87,7 +87,10 @@ impl Signer {
         } else {
             Vec::new()
         };
-        if !form && !body.is_empty() && !req.uri().query().is_some_and(|q| q.contains("bodySHA256=")) {
+        if !form
+            && !body.is_empty()
+            && !req.uri().query().is_some_and(|q| q.contains("bodySHA256="))
+        {
             let hash = body_sha256_hex(body);
             let pq = req.uri().path_and_query().map_or("/", |pq| pq.as_str());
             let sep = if pq.contains('?') { '&' } else { '?' };

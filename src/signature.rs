@@ -136,16 +136,15 @@ impl SignedParams {
         if params.is_empty() {
             return Self::default();
         }
-        let mut pairs: Vec<(&str, &str)> =
-            params.iter().map(|(k, v)| (k.as_ref(), v.as_ref())).collect();
+        let mut pairs: Vec<(&str, &str)> = params
+            .iter()
+            .map(|(k, v)| (k.as_ref(), v.as_ref()))
+            .collect();
         pairs.sort_unstable();
         pairs.dedup();
         let byte_order = concat(&pairs);
 
-        let utf16_order = if pairs
-            .iter()
-            .any(|(k, v)| has_astral(k) || has_astral(v))
-        {
+        let utf16_order = if pairs.iter().any(|(k, v)| has_astral(k) || has_astral(v)) {
             pairs.sort_by(|a, b| {
                 a.0.encode_utf16()
                     .cmp(b.0.encode_utf16())
@@ -398,10 +397,12 @@ mod tests {
 
     #[test]
     fn shared_keys_sign_with_sha256() {
-        let sign = |secret: &str, url: &str| {
-            compute_signature(secret, Algorithm::HmacSha256, url, &P)
-        };
-        assert_eq!(sign("12345", U), "033hgUJA9M/hXIZsYjwkerEP/DBm35nEri5FhCYjA5s=");
+        let sign =
+            |secret: &str, url: &str| compute_signature(secret, Algorithm::HmacSha256, url, &P);
+        assert_eq!(
+            sign("12345", U),
+            "033hgUJA9M/hXIZsYjwkerEP/DBm35nEri5FhCYjA5s="
+        );
         assert_eq!(
             sign("sk_test_shared_secret", U),
             "5XEMldaT6NGZTJiYStEaqwsi2CGHd2pfREC3/1RiC/Y="

@@ -437,7 +437,8 @@ mod tests {
 
     #[test]
     fn shared_key_named_in_settings_signs_with_sha256() {
-        let v = RequestValidator::new("12345").shared_key("webhooks_sharedkey_1", "sk_test_shared_secret");
+        let v = RequestValidator::new("12345")
+            .shared_key("webhooks_sharedkey_1", "sk_test_shared_secret");
         let req = SignedRequest::new(U, "5XEMldaT6NGZTJiYStEaqwsi2CGHd2pfREC3/1RiC/Y=")
             .params(&P)
             .settings(Some("key=webhooks_sharedkey_1,algorithm=HMAC_SHA256"));
@@ -465,7 +466,11 @@ mod tests {
     fn unknown_shared_key_or_algorithm_is_rejected() {
         let v = RequestValidator::new("12345").shared_key("k1", "s");
         let sig = compute_signature("s", Algorithm::HmacSha256, U, &P);
-        let req = |settings| SignedRequest::new(U, &sig).params(&P).settings(Some(settings));
+        let req = |settings| {
+            SignedRequest::new(U, &sig)
+                .params(&P)
+                .settings(Some(settings))
+        };
         assert_eq!(
             v.validate(&req("key=k2,algorithm=HMAC_SHA256")),
             Err(Rejection::UnknownSharedKey)
@@ -483,7 +488,13 @@ mod tests {
 
     #[test]
     fn malformed_signatures_are_rejected_before_any_mac() {
-        for sig in ["", "not base64!", "RSOYDt4T1cUTdK1PDd93/VVr8B8", "RSOYDt4T1cUTdK1PDd93/VVr8B9=", "AAAA"] {
+        for sig in [
+            "",
+            "not base64!",
+            "RSOYDt4T1cUTdK1PDd93/VVr8B8",
+            "RSOYDt4T1cUTdK1PDd93/VVr8B9=",
+            "AAAA",
+        ] {
             assert_eq!(check(U, sig), Err(Rejection::MalformedSignature), "{sig}");
         }
     }
@@ -491,10 +502,16 @@ mod tests {
     #[test]
     fn websocket_handshakes_try_a_trailing_slash() {
         let v = RequestValidator::new("12345");
-        let req = SignedRequest::new("wss://mycompany.com/media-stream", "B+WT+LSnUu+RWlK9v/62zQuXpec=");
+        let req = SignedRequest::new(
+            "wss://mycompany.com/media-stream",
+            "B+WT+LSnUu+RWlK9v/62zQuXpec=",
+        );
         assert_eq!(v.validate(&req), Err(Rejection::BadSignature));
         assert!(v.validate(&req.websocket(true)).is_ok());
-        let plain = SignedRequest::new("wss://mycompany.com/media-stream", "N2Y//FHA042H22oVtTOPT1X3yoU=");
+        let plain = SignedRequest::new(
+            "wss://mycompany.com/media-stream",
+            "N2Y//FHA042H22oVtTOPT1X3yoU=",
+        );
         assert!(v.validate(&plain).is_ok());
     }
 

@@ -53,7 +53,10 @@ fn signed(mut req: Request<String>) -> Request<Body> {
     req.map(Body::from)
 }
 
-async fn send(router: Router, req: Request<Body>) -> (StatusCode, http::HeaderMap, Option<Rejection>, Bytes) {
+async fn send(
+    router: Router,
+    req: Request<Body>,
+) -> (StatusCode, http::HeaderMap, Option<Rejection>, Bytes) {
     let res = router.oneshot(req).await.unwrap();
     let status = res.status();
     let headers = res.headers().clone();
@@ -84,8 +87,10 @@ async fn forwards_a_signed_form_post_with_the_same_body() {
 async fn rejects_a_forged_signature_with_403_and_never_calls_the_handler() {
     let calls = counter();
     let mut req = signed(form_post("/myapp.php?foo=1&bar=2", BODY));
-    req.headers_mut()
-        .insert("x-twilio-signature", "AAAAAAAAAAAAAAAAAAAAAAAAAAA=".parse().unwrap());
+    req.headers_mut().insert(
+        "x-twilio-signature",
+        "AAAAAAAAAAAAAAAAAAAAAAAAAAA=".parse().unwrap(),
+    );
     let (status, headers, rejection, body) = send(app(layer(), calls.clone()), req).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert_eq!(headers["content-type"], "text/plain; charset=utf-8");
@@ -99,8 +104,10 @@ async fn rejection_body_never_contains_the_token_or_the_expected_signature() {
     let calls = counter();
     let mut req = signed(form_post("/myapp.php?foo=1&bar=2", BODY));
     let expected = req.headers()["x-twilio-signature"].clone();
-    req.headers_mut()
-        .insert("x-twilio-signature", "AAAAAAAAAAAAAAAAAAAAAAAAAAA=".parse().unwrap());
+    req.headers_mut().insert(
+        "x-twilio-signature",
+        "AAAAAAAAAAAAAAAAAAAAAAAAAAA=".parse().unwrap(),
+    );
     let (_, _, _, body) = send(app(layer(), calls), req).await;
     let body = String::from_utf8_lossy(&body);
     assert!(!body.contains(TOKEN));
@@ -114,7 +121,10 @@ async fn a_changed_field_is_rejected() {
     let (parts, _) = req.into_parts();
     let tampered = Request::from_parts(parts, Body::from(BODY.replace("1234", "1235")));
     let (status, _, rejection, _) = send(app(layer(), calls.clone()), tampered).await;
-    assert_eq!((status, rejection), (StatusCode::FORBIDDEN, Some(Rejection::BadSignature)));
+    assert_eq!(
+        (status, rejection),
+        (StatusCode::FORBIDDEN, Some(Rejection::BadSignature))
+    );
     assert_eq!(calls.load(Ordering::SeqCst), 0);
 }
 
@@ -127,7 +137,10 @@ async fn a_missing_signature_is_refused_without_reading_the_body() {
         .body(Body::new(PanickingBody))
         .unwrap();
     let (status, _, rejection, _) = send(app(layer(), calls.clone()), req).await;
-    assert_eq!((status, rejection), (StatusCode::FORBIDDEN, Some(Rejection::MissingSignature)));
+    assert_eq!(
+        (status, rejection),
+        (StatusCode::FORBIDDEN, Some(Rejection::MissingSignature))
+    );
     assert_eq!(calls.load(Ordering::SeqCst), 0);
 }
 
@@ -137,12 +150,19 @@ async fn duplicate_or_empty_signature_headers_are_refused() {
     let sig = req.headers()["x-twilio-signature"].clone();
     req.headers_mut().append("x-twilio-signature", sig);
     let (status, _, rejection, _) = send(app(layer(), counter()), req).await;
-    assert_eq!((status, rejection), (StatusCode::FORBIDDEN, Some(Rejection::DuplicateSignature)));
+    assert_eq!(
+        (status, rejection),
+        (StatusCode::FORBIDDEN, Some(Rejection::DuplicateSignature))
+    );
 
     let mut req = signed(form_post("/voice", BODY));
-    req.headers_mut().insert("x-twilio-signature", "".parse().unwrap());
+    req.headers_mut()
+        .insert("x-twilio-signature", "".parse().unwrap());
     let (status, _, rejection, _) = send(app(layer(), counter()), req).await;
-    assert_eq!((status, rejection), (StatusCode::FORBIDDEN, Some(Rejection::MalformedSignature)));
+    assert_eq!(
+        (status, rejection),
+        (StatusCode::FORBIDDEN, Some(Rejection::MalformedSignature))
+    );
 }
 
 #[tokio::test]
@@ -154,7 +174,10 @@ async fn a_declared_length_over_the_limit_is_413_without_reading() {
         .body(Body::new(PanickingBody))
         .unwrap();
     let (status, _, rejection, _) = send(app(layer().max_body_bytes(1000), counter()), req).await;
-    assert_eq!((status, rejection), (StatusCode::PAYLOAD_TOO_LARGE, Some(Rejection::BodyTooLarge)));
+    assert_eq!(
+        (status, rejection),
+        (StatusCode::PAYLOAD_TOO_LARGE, Some(Rejection::BodyTooLarge))
+    );
 }
 
 #[tokio::test]
@@ -167,21 +190,31 @@ async fn a_streamed_body_that_passes_the_limit_is_413() {
         .body(body)
         .unwrap();
     let calls = counter();
-    let (status, _, rejection, _) = send(app(layer().max_body_bytes(5000), calls.clone()), req).await;
-    assert_eq!((status, rejection), (StatusCode::PAYLOAD_TOO_LARGE, Some(Rejection::BodyTooLarge)));
+    let (status, _, rejection, _) =
+        send(app(layer().max_body_bytes(5000), calls.clone()), req).await;
+    assert_eq!(
+        (status, rejection),
+        (StatusCode::PAYLOAD_TOO_LARGE, Some(Rejection::BodyTooLarge))
+    );
     assert_eq!(calls.load(Ordering::SeqCst), 0);
 }
 
 #[tokio::test]
 async fn a_body_that_fails_is_400() {
-    let chunks = vec![Ok(Bytes::from_static(b"CallSid=")), Err(std::io::Error::other("reset"))];
+    let chunks = vec![
+        Ok(Bytes::from_static(b"CallSid=")),
+        Err(std::io::Error::other("reset")),
+    ];
     let req = Request::post("/voice")
         .header("host", "mycompany.com")
         .header("x-twilio-signature", "RSOYDt4T1cUTdK1PDd93/VVr8B8=")
         .body(Body::from_stream(futures_stream(chunks)))
         .unwrap();
     let (status, _, rejection, _) = send(app(layer(), counter()), req).await;
-    assert_eq!((status, rejection), (StatusCode::BAD_REQUEST, Some(Rejection::BodyError)));
+    assert_eq!(
+        (status, rejection),
+        (StatusCode::BAD_REQUEST, Some(Rejection::BodyError))
+    );
 }
 
 #[tokio::test]
@@ -192,7 +225,10 @@ async fn a_request_without_host_and_no_configured_host_is_400() {
         .unwrap();
     let (status, _, rejection, _) =
         send(app(TwilioValidateLayer::new(TOKEN), counter()), req).await;
-    assert_eq!((status, rejection), (StatusCode::BAD_REQUEST, Some(Rejection::MissingHost)));
+    assert_eq!(
+        (status, rejection),
+        (StatusCode::BAD_REQUEST, Some(Rejection::MissingHost))
+    );
 }
 
 #[tokio::test]
@@ -205,8 +241,11 @@ async fn the_handler_gets_the_decoded_params_key_and_url() {
         assert_eq!(webhook.url(), "https://mycompany.com/myapp.php?foo=1&bar=2");
         "ok"
     };
-    let router = Router::new().route("/myapp.php", post(handler)).layer(layer());
-    let (status, _, _, body) = send(router, signed(form_post("/myapp.php?foo=1&bar=2", BODY))).await;
+    let router = Router::new()
+        .route("/myapp.php", post(handler))
+        .layer(layer());
+    let (status, _, _, body) =
+        send(router, signed(form_post("/myapp.php?foo=1&bar=2", BODY))).await;
     assert_eq!((status, &body[..]), (StatusCode::OK, &b"ok"[..]));
 }
 
@@ -219,10 +258,16 @@ struct Call {
 #[tokio::test]
 async fn axum_form_extractor_still_works() {
     let router = Router::new()
-        .route("/voice", post(|Form(call): Form<Call>| async move { call.call_sid }))
+        .route(
+            "/voice",
+            post(|Form(call): Form<Call>| async move { call.call_sid }),
+        )
         .layer(layer());
     let (status, _, _, body) = send(router, signed(form_post("/voice", BODY))).await;
-    assert_eq!((status, &body[..]), (StatusCode::OK, &b"CA1234567890ABCDE"[..]));
+    assert_eq!(
+        (status, &body[..]),
+        (StatusCode::OK, &b"CA1234567890ABCDE"[..])
+    );
 }
 
 #[tokio::test]
@@ -242,7 +287,11 @@ async fn json_bodies_are_checked_against_body_sha256() {
         .body(json.to_owned())
         .unwrap();
     Signer::new(TOKEN, BASE).sign(&mut req);
-    assert!(req.uri().query().unwrap().starts_with("bodySHA256=0a1ff763"));
+    assert!(req
+        .uri()
+        .query()
+        .unwrap()
+        .starts_with("bodySHA256=0a1ff763"));
     let (parts, body) = req.into_parts();
     let ok = Request::from_parts(parts.clone(), Body::from(body));
     let (status, _, _, body) = send(router(), ok).await;
@@ -250,7 +299,10 @@ async fn json_bodies_are_checked_against_body_sha256() {
 
     let tampered = Request::from_parts(parts, Body::from(json.replace("true", "false")));
     let (status, _, rejection, _) = send(router(), tampered).await;
-    assert_eq!((status, rejection), (StatusCode::FORBIDDEN, Some(Rejection::BodyHashMismatch)));
+    assert_eq!(
+        (status, rejection),
+        (StatusCode::FORBIDDEN, Some(Rejection::BodyHashMismatch))
+    );
 }
 
 #[tokio::test]
@@ -270,9 +322,12 @@ async fn form_fields_of_a_non_post_are_not_signed() {
     let mut req = form_post("/voice", BODY);
     *req.method_mut() = http::Method::PUT;
     let url = format!("{BASE}/voice");
-    let params: Vec<(String, String)> = form_urlencoded::parse(BODY.as_bytes()).into_owned().collect();
+    let params: Vec<(String, String)> = form_urlencoded::parse(BODY.as_bytes())
+        .into_owned()
+        .collect();
     let with_params = compute_signature(TOKEN, Algorithm::HmacSha1, &url, &params);
-    req.headers_mut().insert("x-twilio-signature", with_params.parse().unwrap());
+    req.headers_mut()
+        .insert("x-twilio-signature", with_params.parse().unwrap());
     let (status, _, _, _) = send(app(layer(), counter()), req.map(Body::from)).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
@@ -280,12 +335,19 @@ async fn form_fields_of_a_non_post_are_not_signed() {
 #[tokio::test]
 async fn form_content_type_with_charset_is_a_form() {
     let mut req = form_post("/voice", BODY);
-    req.headers_mut()
-        .insert("content-type", "Application/X-WWW-Form-Urlencoded; charset=UTF-8".parse().unwrap());
+    req.headers_mut().insert(
+        "content-type",
+        "Application/X-WWW-Form-Urlencoded; charset=UTF-8"
+            .parse()
+            .unwrap(),
+    );
     let url = format!("{BASE}/voice");
-    let params: Vec<(String, String)> = form_urlencoded::parse(BODY.as_bytes()).into_owned().collect();
+    let params: Vec<(String, String)> = form_urlencoded::parse(BODY.as_bytes())
+        .into_owned()
+        .collect();
     let sig = compute_signature(TOKEN, Algorithm::HmacSha1, &url, &params);
-    req.headers_mut().insert("x-twilio-signature", sig.parse().unwrap());
+    req.headers_mut()
+        .insert("x-twilio-signature", sig.parse().unwrap());
     let (status, _, _, _) = send(app(layer(), counter()), req.map(Body::from)).await;
     assert_eq!(status, StatusCode::OK);
 }
@@ -293,7 +355,8 @@ async fn form_content_type_with_charset_is_a_form() {
 #[tokio::test]
 async fn host_header_and_https_are_used_without_configuration() {
     let mut req = form_post("/voice", BODY);
-    req.headers_mut().insert("host", "example.org:8080".parse().unwrap());
+    req.headers_mut()
+        .insert("host", "example.org:8080".parse().unwrap());
     Signer::new(TOKEN, "https://example.org:8080").sign(&mut req);
     let (status, _, _, _) = send(
         app(TwilioValidateLayer::new(TOKEN), counter()),
@@ -326,9 +389,12 @@ async fn base_url_prefix_is_put_before_the_path() {
 async fn forwarded_headers_are_used_only_when_trusted() {
     let build = || {
         let mut req = form_post("/voice", BODY);
-        req.headers_mut().insert("host", "10.0.0.5:3000".parse().unwrap());
-        req.headers_mut().insert("x-forwarded-host", "hooks.example.com".parse().unwrap());
-        req.headers_mut().insert("x-forwarded-proto", "https".parse().unwrap());
+        req.headers_mut()
+            .insert("host", "10.0.0.5:3000".parse().unwrap());
+        req.headers_mut()
+            .insert("x-forwarded-host", "hooks.example.com".parse().unwrap());
+        req.headers_mut()
+            .insert("x-forwarded-proto", "https".parse().unwrap());
         Signer::new(TOKEN, "https://hooks.example.com").sign(&mut req);
         req.map(Body::from)
     };
@@ -375,7 +441,10 @@ async fn secondary_tokens_are_accepted_and_reported() {
         )
         .layer(layer);
     let (status, _, _, body) = send(router, req.map(Body::from)).await;
-    assert_eq!((status, &body[..]), (StatusCode::OK, &b"secondary token #0"[..]));
+    assert_eq!(
+        (status, &body[..]),
+        (StatusCode::OK, &b"secondary token #0"[..])
+    );
 }
 
 #[tokio::test]
@@ -394,10 +463,15 @@ async fn shared_keys_are_selected_by_the_settings_header() {
 
     req.headers_mut().insert(
         "x-twilio-webhooks-signature-settings",
-        "key=webhooks_sharedkey_2,algorithm=HMAC_SHA256".parse().unwrap(),
+        "key=webhooks_sharedkey_2,algorithm=HMAC_SHA256"
+            .parse()
+            .unwrap(),
     );
     let (status, _, rejection, _) = send(app(layer, counter()), req.map(Body::from)).await;
-    assert_eq!((status, rejection), (StatusCode::FORBIDDEN, Some(Rejection::UnknownSharedKey)));
+    assert_eq!(
+        (status, rejection),
+        (StatusCode::FORBIDDEN, Some(Rejection::UnknownSharedKey))
+    );
 }
 
 #[tokio::test]
@@ -408,8 +482,14 @@ async fn websocket_handshakes_are_checked_with_wss() {
         .header("connection", "Upgrade")
         .body(String::new())
         .unwrap();
-    let sig = compute_signature(TOKEN, Algorithm::HmacSha1, "wss://mycompany.com/media-stream/", &[] as &[(&str, &str)]);
-    req.headers_mut().insert("x-twilio-signature", sig.parse().unwrap());
+    let sig = compute_signature(
+        TOKEN,
+        Algorithm::HmacSha1,
+        "wss://mycompany.com/media-stream/",
+        &[] as &[(&str, &str)],
+    );
+    req.headers_mut()
+        .insert("x-twilio-signature", sig.parse().unwrap());
     let (status, _, _, _) = send(app(layer(), counter()), req.map(Body::from)).await;
     assert_eq!(status, StatusCode::OK);
 }
@@ -430,7 +510,9 @@ impl http_body::Body for PanickingBody {
 }
 
 /// A stream of ready items, without a futures dependency.
-fn futures_stream<T: Send + Unpin + 'static>(items: Vec<T>) -> impl futures_core::Stream<Item = T> + Send {
+fn futures_stream<T: Send + Unpin + 'static>(
+    items: Vec<T>,
+) -> impl futures_core::Stream<Item = T> + Send {
     struct Iter<T>(std::vec::IntoIter<T>);
     impl<T> futures_core::Stream for Iter<T>
     where

@@ -24,11 +24,15 @@ pin_project! {
 
 impl<B> ResponseBody<B> {
     pub(crate) fn new(body: B) -> Self {
-        Self { inner: Inner::Body { body } }
+        Self {
+            inner: Inner::Body { body },
+        }
     }
 
     pub(crate) fn text(text: Bytes) -> Self {
-        Self { inner: Inner::Text { text: Some(text) } }
+        Self {
+            inner: Inner::Text { text: Some(text) },
+        }
     }
 }
 
@@ -56,7 +60,9 @@ impl<B: Body<Data = Bytes>> Body for ResponseBody<B> {
     fn size_hint(&self) -> SizeHint {
         match &self.inner {
             Inner::Body { body } => body.size_hint(),
-            Inner::Text { text } => SizeHint::with_exact(text.as_ref().map_or(0, |t| t.len() as u64)),
+            Inner::Text { text } => {
+                SizeHint::with_exact(text.as_ref().map_or(0, |t| t.len() as u64))
+            }
         }
     }
 }

@@ -62,7 +62,13 @@ where
         }
     }
 
-    pub(crate) fn buffering(parts: Parts, body: B, url: String, inner: S, config: Arc<Config>) -> Self
+    pub(crate) fn buffering(
+        parts: Parts,
+        body: B,
+        url: String,
+        inner: S,
+        config: Arc<Config>,
+    ) -> Self
     where
         B: Body,
     {

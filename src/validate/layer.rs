@@ -3,7 +3,9 @@ use std::sync::Arc;
 
 use tower_layer::Layer;
 
-use super::public_url::{parse_base_url, parse_host, parse_prefix, parse_scheme, InvalidBaseUrl, PublicOrigin};
+use super::public_url::{
+    parse_base_url, parse_host, parse_prefix, parse_scheme, InvalidBaseUrl, PublicOrigin,
+};
 use super::service::TwilioValidate;
 use crate::secret::Secret;
 use crate::validator::RequestValidator;
@@ -172,7 +174,12 @@ mod tests {
             .shared_key("k1", "shared-secret-value")
             .base_url("https://user:hunter2@hooks.example.com/twilio");
         let debug = format!("{layer:?}");
-        for secret in ["primary-token-value", "secondary-token-value", "shared-secret-value", "hunter2"] {
+        for secret in [
+            "primary-token-value",
+            "secondary-token-value",
+            "shared-secret-value",
+            "hunter2",
+        ] {
             assert!(!debug.contains(secret), "{debug}");
         }
         assert!(debug.contains("hooks.example.com"));
@@ -186,6 +193,8 @@ mod tests {
 
     #[test]
     fn try_base_url_returns_an_error() {
-        assert!(TwilioValidateLayer::new("t").try_base_url("ftp://x").is_err());
+        assert!(TwilioValidateLayer::new("t")
+            .try_base_url("ftp://x")
+            .is_err());
     }
 }

@@ -42,13 +42,15 @@ impl std::error::Error for InvalidBaseUrl {}
 
 /// The parts of `scheme://[userinfo@]host[:port][/prefix]`, userinfo dropped.
 pub(crate) fn parse_base_url(url: &str) -> Result<(String, String, String), InvalidBaseUrl> {
-    let (scheme, rest) = url
-        .split_once("://")
-        .ok_or(InvalidBaseUrl::new("expected scheme://host[:port][/prefix]"))?;
+    let (scheme, rest) = url.split_once("://").ok_or(InvalidBaseUrl::new(
+        "expected scheme://host[:port][/prefix]",
+    ))?;
     let scheme = parse_scheme(scheme)?;
     let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
     let (authority, path) = rest.split_at(authority_end);
-    let host = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
+    let host = authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, host)| host);
     let host = parse_host(host)?;
     let prefix = parse_prefix(path)?;
     Ok((scheme, host, prefix))
@@ -71,13 +73,17 @@ pub(crate) fn parse_host(host: &str) -> Result<String, InvalidBaseUrl> {
 
 pub(crate) fn parse_prefix(prefix: &str) -> Result<String, InvalidBaseUrl> {
     if prefix.contains(['?', '#']) {
-        return Err(InvalidBaseUrl::new("the base URL must not have a query or fragment"));
+        return Err(InvalidBaseUrl::new(
+            "the base URL must not have a query or fragment",
+        ));
     }
     if !prefix.is_empty() && !prefix.starts_with('/') {
         return Err(InvalidBaseUrl::new("the prefix must start with /"));
     }
     if prefix.bytes().any(|b| b.is_ascii_control() || b == b' ') {
-        return Err(InvalidBaseUrl::new("the prefix must not contain spaces or controls"));
+        return Err(InvalidBaseUrl::new(
+            "the prefix must not contain spaces or controls",
+        ));
     }
     Ok(prefix.trim_end_matches('/').to_owned())
 }
@@ -88,7 +94,9 @@ impl PublicOrigin {
     /// the path and query exactly as received.
     pub(crate) fn url(&self, parts: &Parts) -> Result<String, Rejection> {
         let headers = &parts.headers;
-        let forwarded = self.trust_forwarded.then(|| Forwarded::from_headers(headers));
+        let forwarded = self
+            .trust_forwarded
+            .then(|| Forwarded::from_headers(headers));
         let forwarded = forwarded.as_ref();
 
         let scheme = self
@@ -119,8 +127,9 @@ impl PublicOrigin {
             .unwrap_or("");
 
         let path_and_query = path_and_query(parts);
-        let mut url =
-            String::with_capacity(scheme.len() + 3 + host.len() + prefix.len() + path_and_query.len());
+        let mut url = String::with_capacity(
+            scheme.len() + 3 + host.len() + prefix.len() + path_and_query.len(),
+        );
         url.push_str(scheme);
         url.push_str("://");
         url.push_str(&host);
@@ -149,14 +158,19 @@ fn path_and_query(parts: &Parts) -> &str {
 /// An HTTP/1.1 `Upgrade: websocket` or an HTTP/2 extended CONNECT.
 pub(crate) fn is_websocket(parts: &Parts) -> bool {
     let upgrade = parts.headers.get_all(UPGRADE).iter().any(|v| {
-        v.to_str()
-            .is_ok_and(|v| v.split(',').any(|p| p.trim().eq_ignore_ascii_case("websocket")))
+        v.to_str().is_ok_and(|v| {
+            v.split(',')
+                .any(|p| p.trim().eq_ignore_ascii_case("websocket"))
+        })
     });
     upgrade || (parts.method == Method::CONNECT && parts.version == Version::HTTP_2)
 }
 
 fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim)
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
 }
 
 /// The first hop's values from `Forwarded` (RFC 7239), falling back per
@@ -250,13 +264,23 @@ mod tests {
     fn base_url_drops_userinfo_and_trailing_slash() {
         assert_eq!(
             parse_base_url("HTTPS://user:pass@Hooks.example.com:8443/twilio/").unwrap(),
-            ("https".into(), "Hooks.example.com:8443".into(), "/twilio".into())
+            (
+                "https".into(),
+                "Hooks.example.com:8443".into(),
+                "/twilio".into()
+            )
         );
     }
 
     #[test]
     fn base_url_rejects_what_cannot_be_a_base() {
-        for bad in ["hooks.example.com", "ftp://h", "https://", "https://h/x?y=1", "https://h/a b"] {
+        for bad in [
+            "hooks.example.com",
+            "ftp://h",
+            "https://",
+            "https://h/x?y=1",
+            "https://h/a b",
+        ] {
             assert!(parse_base_url(bad).is_err(), "{bad}");
         }
     }
@@ -279,7 +303,10 @@ mod tests {
     #[test]
     fn absolute_form_authority_wins_over_host() {
         let p = parts("http://a.example/voice", &[("host", "b.example")]);
-        assert_eq!(PublicOrigin::default().url(&p).unwrap(), "https://a.example/voice");
+        assert_eq!(
+            PublicOrigin::default().url(&p).unwrap(),
+            "https://a.example/voice"
+        );
     }
 
     #[test]
@@ -294,14 +321,24 @@ mod tests {
     fn forwarded_headers_are_ignored_unless_trusted() {
         let p = parts(
             "/voice",
-            &[("host", "internal:8080"), ("x-forwarded-host", "evil.example"), ("x-forwarded-proto", "http")],
+            &[
+                ("host", "internal:8080"),
+                ("x-forwarded-host", "evil.example"),
+                ("x-forwarded-proto", "http"),
+            ],
         );
-        assert_eq!(PublicOrigin::default().url(&p).unwrap(), "https://internal:8080/voice");
+        assert_eq!(
+            PublicOrigin::default().url(&p).unwrap(),
+            "https://internal:8080/voice"
+        );
     }
 
     #[test]
     fn trusted_x_forwarded_headers_build_the_url() {
-        let origin = PublicOrigin { trust_forwarded: true, ..Default::default() };
+        let origin = PublicOrigin {
+            trust_forwarded: true,
+            ..Default::default()
+        };
         let p = parts(
             "/voice",
             &[
@@ -312,17 +349,26 @@ mod tests {
                 ("x-forwarded-prefix", "/twilio/"),
             ],
         );
-        assert_eq!(origin.url(&p).unwrap(), "http://hooks.example.com:8443/twilio/voice");
+        assert_eq!(
+            origin.url(&p).unwrap(),
+            "http://hooks.example.com:8443/twilio/voice"
+        );
     }
 
     #[test]
     fn rfc7239_forwarded_comes_before_x_forwarded() {
-        let origin = PublicOrigin { trust_forwarded: true, ..Default::default() };
+        let origin = PublicOrigin {
+            trust_forwarded: true,
+            ..Default::default()
+        };
         let p = parts(
             "/voice",
             &[
                 ("host", "internal"),
-                ("forwarded", "for=1.2.3.4;proto=https;host=\"hooks.example.com\", for=5.6.7.8;host=proxy"),
+                (
+                    "forwarded",
+                    "for=1.2.3.4;proto=https;host=\"hooks.example.com\", for=5.6.7.8;host=proxy",
+                ),
                 ("x-forwarded-host", "other.example"),
                 ("x-forwarded-proto", "http"),
             ],
@@ -340,16 +386,31 @@ mod tests {
         };
         let p = parts(
             "/voice",
-            &[("host", "h"), ("x-forwarded-host", "x"), ("x-forwarded-proto", "https"), ("x-forwarded-prefix", "/q")],
+            &[
+                ("host", "h"),
+                ("x-forwarded-host", "x"),
+                ("x-forwarded-proto", "https"),
+                ("x-forwarded-prefix", "/q"),
+            ],
         );
         assert_eq!(origin.url(&p).unwrap(), "http://conf.example/p/voice");
     }
 
     #[test]
     fn websocket_handshakes_use_wss() {
-        let p = parts("/media", &[("host", "h"), ("upgrade", "websocket"), ("connection", "upgrade")]);
+        let p = parts(
+            "/media",
+            &[
+                ("host", "h"),
+                ("upgrade", "websocket"),
+                ("connection", "upgrade"),
+            ],
+        );
         assert_eq!(PublicOrigin::default().url(&p).unwrap(), "wss://h/media");
-        let origin = PublicOrigin { scheme: Some("http".into()), ..Default::default() };
+        let origin = PublicOrigin {
+            scheme: Some("http".into()),
+            ..Default::default()
+        };
         assert_eq!(origin.url(&p).unwrap(), "ws://h/media");
     }
 

@@ -35,7 +35,12 @@ pub struct TwilioValidate<S> {
 impl<S> std::fmt::Debug for TwilioValidate<S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TwilioValidate")
-            .field("layer", &super::TwilioValidateLayer { config: self.config.clone() })
+            .field(
+                "layer",
+                &super::TwilioValidateLayer {
+                    config: self.config.clone(),
+                },
+            )
             .finish_non_exhaustive()
     }
 }
@@ -181,5 +186,9 @@ fn is_form_post(parts: &Parts) -> bool {
             .get(CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.split(';').next())
-            .is_some_and(|essence| essence.trim().eq_ignore_ascii_case("application/x-www-form-urlencoded"))
+            .is_some_and(|essence| {
+                essence
+                    .trim()
+                    .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+            })
 }
