@@ -1,25 +1,48 @@
-//! The URLs a signature is checked against, in the order they are tried.
+//! The URLs a signature is checked against, and under which library's rules.
 //!
 //! Twilio signs the URL exactly as it was configured, but what a server sees
-//! can differ in ways Twilio's own libraries forgive. A signature is accepted
-//! when it matches any of these candidates, which are the union of what
-//! twilio-python 9 and twilio-node 6.2 try:
+//! can differ in ways Twilio's own libraries forgive. A request is accepted
+//! when twilio-python 9 or twilio-node 6.2 would accept it, no more:
 //!
-//! 1. *As received*: the URL with any port removed, then with the scheme's
-//!    default port added (`:443` for `https` and `wss`, `:80` otherwise), and
-//!    the same two as Python's `urlparse(..).geturl()` prints them when that
-//!    differs (an empty query `?` is dropped).
-//! 2. *Normalized*, only tried when step 1 failed, and only the URLs it did
-//!    not already try: the WHATWG serialization (Node's `new URL(url)`),
-//!    without and with port, and each of those with its query re-encoded by
-//!    Node's legacy `querystring` (`parse` then `stringify`).
-//!
-//! For a WebSocket handshake each candidate is also tried with its trailing
-//! slash toggled, as Twilio's docs advise for Media Streams.
+//! - [`Rules::Python`]: `urlparse(url).geturl()` with any port removed and
+//!   with the default port added (`:443` for `https`, `:80` otherwise), the
+//!   fields in code-point (byte) order, HMAC-SHA1 or HMAC-SHA256. Python's
+//!   quirks are kept: an empty query is dropped, a port that is not a number
+//!   makes it refuse, and removing a port cuts the authority at its first `:`.
+//! - [`Rules::Node`]: the URL as received with any port removed and with the
+//!   default port added; then, only when those failed, the WHATWG
+//!   serialization (`new URL(url)`) without and with port, and each of those
+//!   with its query re-encoded by Node's legacy `querystring`. The fields in
+//!   UTF-16 code-unit order (JavaScript's sort), HMAC-SHA1 only.
+//! - [`Rules::WebSocket`], for handshakes, which neither library checks: the
+//!   `wss://` (or `ws://`) URL without and with its default port (`:443` for
+//!   `wss`), each with its trailing slash toggled as Twilio's docs advise for
+//!   Media Streams, then the normalized forms likewise; both field orders
+//!   and both algorithms.
 
 use std::borrow::Cow;
 
 use crate::querystring;
+
+/// Whose rules a candidate URL is checked under.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Rules {
+    /// twilio-python's: fields in byte order, SHA-1 or SHA-256.
+    Python,
+    /// twilio-node's: fields in UTF-16 order, SHA-1 only.
+    Node,
+    /// A WebSocket handshake: either order, either algorithm.
+    WebSocket,
+}
+
+/// A URL to check the signature against, and the rules that apply to it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Candidate<'a> {
+    /// The URL, as it is fed to the HMAC.
+    pub url: Cow<'a, str>,
+    /// Whose rules apply.
+    pub rules: Rules,
+}
 
 /// Builds the candidate URLs for one public URL.
 ///
@@ -27,10 +50,13 @@ use crate::querystring;
 /// use tower_twilio::UrlCandidates;
 ///
 /// let candidates = UrlCandidates::new("https://example.com:8443/voice", false);
-/// assert_eq!(
-///     candidates.as_received(),
-///     ["https://example.com/voice", "https://example.com:8443/voice"]
-/// );
+/// let urls: Vec<String> = candidates.all().into_iter().map(|c| c.url.into_owned()).collect();
+/// assert_eq!(urls, [
+///     "https://example.com/voice",      // python, port removed
+///     "https://example.com:8443/voice", // python, as received
+///     "https://example.com/voice",      // node, port removed
+///     "https://example.com:8443/voice", // node, as received
+/// ]);
 /// ```
 #[derive(Clone, Copy, Debug)]
 pub struct UrlCandidates<'a> {
@@ -39,72 +65,100 @@ pub struct UrlCandidates<'a> {
 }
 
 impl<'a> UrlCandidates<'a> {
-    /// Candidates for `url`; `websocket` adds the trailing-slash variants.
+    /// Candidates for `url`; `websocket` marks a WebSocket handshake.
     pub fn new(url: &'a str, websocket: bool) -> Self {
         Self { url, websocket }
     }
 
-    /// Step 1: the URL as received, without and with port.
-    pub fn as_received(&self) -> Vec<Cow<'a, str>> {
-        let mut out = Vec::with_capacity(4);
-        for url in [remove_port(self.url), add_port(self.url)] {
-            let python = python_geturl(&url);
-            push_unique(&mut out, url);
-            if let Some(python) = python {
-                push_unique(&mut out, Cow::Owned(python));
-            }
+    /// The candidates tried first: the URL as received, without and with port.
+    pub fn as_received(&self) -> Vec<Candidate<'a>> {
+        if self.websocket {
+            let urls = [remove_port(self.url), add_port(self.url, Rules::WebSocket)];
+            return with_slash_variants(urls.into_iter());
         }
-        self.with_slash_variants(out)
+        let python = python_urls(self.url).into_iter().flatten().map(Cow::Owned);
+        let node = [remove_port(self.url), add_port(self.url, Rules::Node)];
+        let mut out = Vec::with_capacity(4);
+        let python = python.map(|url| Candidate {
+            url,
+            rules: Rules::Python,
+        });
+        let node = node.into_iter().map(|url| Candidate {
+            url,
+            rules: Rules::Node,
+        });
+        for candidate in python.chain(node) {
+            push_unique(&mut out, candidate);
+        }
+        out
     }
 
-    /// Step 2: the normalized forms that step 1 did not already cover.
-    pub fn normalized(&self) -> Vec<Cow<'a, str>> {
+    /// The candidates tried only when those failed: normalized forms that
+    /// were not already tried.
+    pub fn normalized(&self) -> Vec<Candidate<'a>> {
         let Ok(parsed) = url::Url::parse(self.url) else {
             return Vec::new();
         };
+        let rules = if self.websocket {
+            Rules::WebSocket
+        } else {
+            Rules::Node
+        };
         let whatwg: &str = parsed.as_str();
         let without = remove_port(whatwg).into_owned();
-        let with = add_port(whatwg).into_owned();
+        let with = add_port(whatwg, rules).into_owned();
         let legacy_without = querystring::reencode_url(&without).into_owned();
         let legacy_with = querystring::reencode_url(&with).into_owned();
+        let urls = [without, with, legacy_without, legacy_with].map(Cow::Owned);
 
         let tried = self.as_received();
-        let mut out = Vec::new();
-        for url in [without, with, legacy_without, legacy_with] {
-            push_unique(&mut out, Cow::Owned(url));
-        }
-        self.with_slash_variants(out)
-            .into_iter()
-            .filter(|c| !tried.contains(c))
-            .collect()
+        let fresh: Vec<Candidate<'a>> = if self.websocket {
+            with_slash_variants(urls.into_iter())
+        } else {
+            let mut out = Vec::new();
+            for url in urls {
+                push_unique(&mut out, Candidate { url, rules });
+            }
+            out
+        };
+        fresh.into_iter().filter(|c| !tried.contains(c)).collect()
     }
 
-    /// Every candidate, step 1 then step 2.
-    pub fn all(&self) -> Vec<Cow<'a, str>> {
+    /// Every candidate, in the order tried.
+    pub fn all(&self) -> Vec<Candidate<'a>> {
         let mut out = self.as_received();
         out.extend(self.normalized());
         out
     }
-
-    fn with_slash_variants(&self, urls: Vec<Cow<'a, str>>) -> Vec<Cow<'a, str>> {
-        if !self.websocket {
-            return urls;
-        }
-        let mut out = Vec::with_capacity(urls.len() * 2);
-        for url in urls {
-            let toggled = toggle_trailing_slash(&url);
-            push_unique(&mut out, url);
-            if let Some(toggled) = toggled {
-                push_unique(&mut out, Cow::Owned(toggled));
-            }
-        }
-        out
-    }
 }
 
-fn push_unique<'a>(out: &mut Vec<Cow<'a, str>>, url: Cow<'a, str>) {
-    if !out.contains(&url) {
-        out.push(url);
+fn with_slash_variants<'a>(urls: impl Iterator<Item = Cow<'a, str>>) -> Vec<Candidate<'a>> {
+    let mut out = Vec::new();
+    for url in urls {
+        let toggled = toggle_trailing_slash(&url);
+        push_unique(
+            &mut out,
+            Candidate {
+                url,
+                rules: Rules::WebSocket,
+            },
+        );
+        if let Some(toggled) = toggled {
+            push_unique(
+                &mut out,
+                Candidate {
+                    url: Cow::Owned(toggled),
+                    rules: Rules::WebSocket,
+                },
+            );
+        }
+    }
+    out
+}
+
+fn push_unique<T: PartialEq>(out: &mut Vec<T>, item: T) {
+    if !out.contains(&item) {
+        out.push(item);
     }
 }
 
@@ -157,12 +211,13 @@ pub(crate) fn remove_port(url: &str) -> Cow<'_, str> {
     }
 }
 
-/// The URL with the scheme's default port added when it has none.
-pub(crate) fn add_port(url: &str) -> Cow<'_, str> {
+/// The URL with a default port added when it has none: `:443` for `https`
+/// (and, for a WebSocket, `wss`), `:80` for anything else, as twilio-node does.
+pub(crate) fn add_port(url: &str, rules: Rules) -> Cow<'_, str> {
     match split_url(url) {
         Some(s) if s.port.is_empty() => {
             let secure = s.scheme.eq_ignore_ascii_case("https://")
-                || s.scheme.eq_ignore_ascii_case("wss://");
+                || (rules == Rules::WebSocket && s.scheme.eq_ignore_ascii_case("wss://"));
             let port = if secure { ":443" } else { ":80" };
             Cow::Owned([s.scheme, s.userinfo, s.host, port, s.rest].concat())
         }
@@ -170,24 +225,70 @@ pub(crate) fn add_port(url: &str) -> Cow<'_, str> {
     }
 }
 
-/// What Python's `urlparse(url).geturl()` prints, when it differs from `url`:
-/// an empty query is dropped, and so is a `;` that ends the last path segment
-/// of an http(s) URL (an empty `params` part).
-fn python_geturl(url: &str) -> Option<String> {
-    let query_start = url.find('?').unwrap_or(url.len());
-    let (mut head, mut query) = url.split_at(query_start);
-    if query == "?" {
-        query = "";
+/// twilio-python's two URLs: `remove_port` and `add_port` of `urlparse(url)`,
+/// printed by `geturl()`; `None` where `urlparse(url).port` raises.
+fn python_urls(url: &str) -> Option<[String; 2]> {
+    let split = split_url(url)?;
+    let scheme = split.scheme.to_ascii_lowercase();
+    let netloc = &url[split.scheme.len()..url.len() - split.rest.len()];
+    let hostinfo = netloc.rsplit_once('@').map_or(netloc, |(_, h)| h);
+    let port = match hostinfo.split_once('[') {
+        Some((_, bracketed)) => bracketed.split_once(']').map_or("", |(_, p)| p),
+        None => hostinfo,
+    };
+    let port = port.split_once(':').map_or("", |(_, p)| p);
+    let port: Option<u32> = match port {
+        "" => None,
+        digits if digits.bytes().all(|b| b.is_ascii_digit()) && digits.len() <= 5 => {
+            Some(digits.parse().ok().filter(|&p| p <= 65535)?)
+        }
+        _ => return None,
+    };
+    let (without, with) = match port {
+        Some(p) if p != 0 => {
+            let cut = netloc.split(':').next().unwrap_or(netloc);
+            (
+                python_geturl(&scheme, cut, split.rest),
+                python_geturl(&scheme, netloc, split.rest),
+            )
+        }
+        _ => {
+            let default = if scheme == "https://" { ":443" } else { ":80" };
+            let with_port = [netloc, default].concat();
+            (
+                python_geturl(&scheme, netloc, split.rest),
+                python_geturl(&scheme, &with_port, split.rest),
+            )
+        }
+    };
+    Some([without, with])
+}
+
+/// What Python's `urlunsplit` prints: an empty query or fragment is dropped,
+/// and so is a `;` that ends the last path segment of an http(s) URL (an
+/// empty `params` part).
+fn python_geturl(scheme: &str, netloc: &str, rest: &str) -> String {
+    let (rest, fragment) = rest.split_once('#').unwrap_or((rest, ""));
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    let last_segment = &path[path.rfind('/').unwrap_or(0)..];
+    let http = scheme == "http://" || scheme == "https://";
+    let path = match last_segment.find(';') {
+        Some(i) if http && i + 1 == last_segment.len() => &path[..path.len() - 1],
+        _ => path,
+    };
+    let mut out = String::with_capacity(scheme.len() + netloc.len() + rest.len());
+    out.push_str(scheme);
+    out.push_str(netloc);
+    out.push_str(path);
+    if !query.is_empty() {
+        out.push('?');
+        out.push_str(query);
     }
-    let split = split_url(head)?;
-    let http = split.scheme.eq_ignore_ascii_case("http://")
-        || split.scheme.eq_ignore_ascii_case("https://");
-    let last_segment = &split.rest[split.rest.rfind('/').unwrap_or(0)..];
-    if http && last_segment.find(';') == Some(last_segment.len().wrapping_sub(1)) {
-        head = &head[..head.len() - 1];
+    if !fragment.is_empty() {
+        out.push('#');
+        out.push_str(fragment);
     }
-    let out = [head, query].concat();
-    (out != url).then_some(out)
+    out
 }
 
 /// The URL with the trailing slash of its path added or removed.
@@ -208,8 +309,11 @@ fn toggle_trailing_slash(url: &str) -> Option<String> {
 mod tests {
     use super::*;
 
-    fn strs(v: Vec<Cow<'_, str>>) -> Vec<String> {
-        v.into_iter().map(Cow::into_owned).collect()
+    fn urls(v: Vec<Candidate<'_>>, rules: Rules) -> Vec<String> {
+        v.into_iter()
+            .filter(|c| c.rules == rules)
+            .map(|c| c.url.into_owned())
+            .collect()
     }
 
     #[test]
@@ -218,69 +322,131 @@ mod tests {
             remove_port("https://h.com:1234/a?b=c'd"),
             "https://h.com/a?b=c'd"
         );
-        assert_eq!(add_port("https://h.com/a"), "https://h.com:443/a");
-        assert_eq!(add_port("http://h.com/a"), "http://h.com:80/a");
-        assert_eq!(add_port("wss://h.com/a"), "wss://h.com:443/a");
-        assert_eq!(add_port("ws://h.com/a"), "ws://h.com:80/a");
-        assert_eq!(add_port("https://h.com:1234/a"), "https://h.com:1234/a");
-        assert_eq!(add_port("https://h.com?x=1"), "https://h.com:443?x=1");
+        assert_eq!(
+            add_port("https://h.com/a", Rules::Node),
+            "https://h.com:443/a"
+        );
+        assert_eq!(add_port("http://h.com/a", Rules::Node), "http://h.com:80/a");
+        assert_eq!(
+            add_port("https://h.com:1234/a", Rules::Node),
+            "https://h.com:1234/a"
+        );
+        assert_eq!(
+            add_port("https://h.com?x=1", Rules::Node),
+            "https://h.com:443?x=1"
+        );
     }
 
     #[test]
-    fn handles_ipv6_hosts_and_userinfo() {
+    fn node_adds_port_80_to_wss_but_websocket_rules_use_443() {
+        assert_eq!(add_port("wss://h.com/a", Rules::Node), "wss://h.com:80/a");
+        assert_eq!(
+            add_port("wss://h.com/a", Rules::WebSocket),
+            "wss://h.com:443/a"
+        );
+        assert_eq!(
+            add_port("ws://h.com/a", Rules::WebSocket),
+            "ws://h.com:80/a"
+        );
+    }
+
+    #[test]
+    fn node_handles_ipv6_hosts_and_userinfo() {
         assert_eq!(remove_port("https://[::1]:8443/a"), "https://[::1]/a");
-        assert_eq!(add_port("https://[::1]/a"), "https://[::1]:443/a");
+        assert_eq!(
+            add_port("https://[::1]/a", Rules::Node),
+            "https://[::1]:443/a"
+        );
         assert_eq!(remove_port("https://u:p@h.com:99/a"), "https://u:p@h.com/a");
     }
 
     #[test]
     fn leaves_strings_that_are_not_urls_alone() {
-        assert_eq!(add_port("not a url"), "not a url");
+        assert_eq!(add_port("not a url", Rules::Node), "not a url");
         assert_eq!(remove_port("1http://h:1/"), "1http://h:1/");
+        // Node signs such a string as it is; Python's urlparse finds no URL.
+        let c = UrlCandidates::new("not a url", false);
+        assert!(urls(c.all(), Rules::Python).is_empty());
+        assert_eq!(urls(c.all(), Rules::Node), ["not a url"]);
     }
 
     #[test]
-    fn as_received_tries_without_then_with_port() {
+    fn python_and_node_both_try_without_then_with_port() {
         let c = UrlCandidates::new("https://mycompany.com:1234/myapp.php?foo=1", false);
-        assert_eq!(
-            strs(c.as_received()),
-            [
-                "https://mycompany.com/myapp.php?foo=1",
-                "https://mycompany.com:1234/myapp.php?foo=1"
-            ]
-        );
+        let expected = [
+            "https://mycompany.com/myapp.php?foo=1",
+            "https://mycompany.com:1234/myapp.php?foo=1",
+        ];
+        assert_eq!(urls(c.as_received(), Rules::Python), expected);
+        assert_eq!(urls(c.as_received(), Rules::Node), expected);
     }
 
     #[test]
-    fn python_drops_an_empty_query() {
+    fn python_drops_an_empty_query_and_node_keeps_it() {
         let c = UrlCandidates::new("https://h.com/a?", false);
         assert_eq!(
-            strs(c.as_received()),
-            [
-                "https://h.com/a?",
-                "https://h.com/a",
-                "https://h.com:443/a?",
-                "https://h.com:443/a"
-            ]
+            urls(c.as_received(), Rules::Python),
+            ["https://h.com/a", "https://h.com:443/a"]
+        );
+        assert_eq!(
+            urls(c.as_received(), Rules::Node),
+            ["https://h.com/a?", "https://h.com:443/a?"]
         );
     }
 
     #[test]
     fn python_drops_an_empty_params_part() {
+        let c = UrlCandidates::new("https://h.com/a;?x=1", false);
         assert_eq!(
-            python_geturl("https://h.com/a;").as_deref(),
-            Some("https://h.com/a")
+            urls(c.as_received(), Rules::Python)[0],
+            "https://h.com/a?x=1"
         );
-        assert_eq!(
-            python_geturl("https://h.com/a;?x=1").as_deref(),
-            Some("https://h.com/a?x=1")
-        );
-        assert_eq!(python_geturl("https://h.com/a;b"), None);
-        assert_eq!(python_geturl("wss://h.com/a;"), None);
+        let c = UrlCandidates::new("https://h.com/a;b", false);
+        assert_eq!(urls(c.as_received(), Rules::Python)[0], "https://h.com/a;b");
     }
 
     #[test]
-    fn normalized_candidates_skip_what_was_tried() {
+    fn python_lowercases_the_scheme_and_adds_80_to_anything_but_https() {
+        let c = UrlCandidates::new("HTTPS://h.com/a", false);
+        assert_eq!(
+            urls(c.as_received(), Rules::Python),
+            ["https://h.com/a", "https://h.com:443/a"]
+        );
+        let c = UrlCandidates::new("wss://h.com/a", false);
+        assert_eq!(urls(c.as_received(), Rules::Python)[1], "wss://h.com:80/a");
+    }
+
+    #[test]
+    fn python_refuses_a_port_that_is_not_a_number() {
+        for url in [
+            "https://h.com:x/a",
+            "https://h.com:99999/a",
+            "https://h.com:1:2/a",
+        ] {
+            assert!(urls(UrlCandidates::new(url, false).as_received(), Rules::Python).is_empty());
+        }
+    }
+
+    #[test]
+    fn python_cuts_the_authority_at_its_first_colon() {
+        let c = UrlCandidates::new("https://[::1]:8443/a", false);
+        assert_eq!(
+            urls(c.as_received(), Rules::Python),
+            ["https://[/a", "https://[::1]:8443/a"]
+        );
+    }
+
+    #[test]
+    fn python_treats_port_zero_as_no_port() {
+        let c = UrlCandidates::new("https://h.com:0/a", false);
+        assert_eq!(
+            urls(c.as_received(), Rules::Python),
+            ["https://h.com:0/a", "https://h.com:0:443/a"]
+        );
+    }
+
+    #[test]
+    fn normalized_candidates_skip_what_node_already_tried() {
         let c = UrlCandidates::new("https://mycompany.com/myapp.php?foo=1&bar=2", false);
         assert!(c.normalized().is_empty());
     }
@@ -289,7 +455,7 @@ mod tests {
     fn normalized_candidates_encode_like_new_url_and_querystring() {
         let c = UrlCandidates::new("https://h.com/a?Body=It's+amazing", false);
         assert_eq!(
-            strs(c.normalized()),
+            urls(c.normalized(), Rules::Node),
             [
                 "https://h.com/a?Body=It%27s+amazing",
                 "https://h.com:443/a?Body=It%27s+amazing",
@@ -302,14 +468,14 @@ mod tests {
     #[test]
     fn normalized_candidates_drop_a_default_port() {
         let c = UrlCandidates::new("HTTPS://H.COM:443/a", false);
-        assert!(strs(c.normalized()).contains(&"https://h.com/a".to_string()));
+        assert!(urls(c.normalized(), Rules::Node).contains(&"https://h.com/a".to_string()));
     }
 
     #[test]
     fn websocket_candidates_toggle_the_trailing_slash() {
         let c = UrlCandidates::new("wss://h.com/media-stream?x=1", true);
         assert_eq!(
-            strs(c.as_received()),
+            urls(c.as_received(), Rules::WebSocket),
             [
                 "wss://h.com/media-stream?x=1",
                 "wss://h.com/media-stream/?x=1",
@@ -319,7 +485,7 @@ mod tests {
         );
         let root = UrlCandidates::new("wss://h.com/", true);
         assert_eq!(
-            strs(root.as_received()),
+            urls(root.as_received(), Rules::WebSocket),
             ["wss://h.com/", "wss://h.com:443/"]
         );
     }

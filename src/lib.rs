@@ -61,7 +61,7 @@ pub mod validate;
 mod validator;
 mod webhook;
 
-pub use candidates::UrlCandidates;
+pub use candidates::{Candidate, Rules, UrlCandidates};
 pub use rejection::Rejection;
 pub use secret::Secret;
 pub use settings::SignatureSettings;

@@ -8,7 +8,7 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use subtle::ConstantTimeEq as _;
 
-use crate::candidates::UrlCandidates;
+use crate::candidates::{Candidate, Rules, UrlCandidates};
 use crate::rejection::Rejection;
 use crate::secret::Secret;
 use crate::settings::SignatureSettings;
@@ -139,9 +139,23 @@ impl RequestValidator {
             .map(|(id, secret, algorithm)| (id, KeyedMac::new(secret.expose(), algorithm)))
             .collect();
         let candidates = UrlCandidates::new(request.url, request.websocket);
-        let matched = find_match(&keyed, candidates.as_received(), params, &signature)
-            .or_else(|| find_match(&keyed, candidates.normalized(), params, &signature))
-            .ok_or(Rejection::BadSignature)?;
+        let matched = find_match(
+            &keyed,
+            algorithm,
+            candidates.as_received(),
+            params,
+            &signature,
+        )
+        .or_else(|| {
+            find_match(
+                &keyed,
+                algorithm,
+                candidates.normalized(),
+                params,
+                &signature,
+            )
+        })
+        .ok_or(Rejection::BadSignature)?;
 
         if let Some(expected) = body_sha256 {
             let actual = body_sha256_hex(request.body);
@@ -190,24 +204,42 @@ impl RequestValidator {
     }
 }
 
+/// Tries each candidate URL, followed by the fields in the order its rules
+/// sort them, with each key; every (URL, fields) pair is hashed once.
 fn find_match(
     keyed: &[(MatchedKey, KeyedMac)],
-    urls: Vec<Cow<'_, str>>,
+    algorithm: Algorithm,
+    candidates: Vec<Candidate<'_>>,
     params: &SignedParams,
     signature: &[u8],
 ) -> Option<Validated> {
-    for url in urls {
+    let mut tries: Vec<(Cow<'_, str>, &[u8])> = Vec::with_capacity(candidates.len() + 1);
+    for Candidate { url, rules } in candidates {
+        let orderings: &[&[u8]] = match rules {
+            Rules::Python => &[params.byte_order()],
+            Rules::Node if algorithm == Algorithm::HmacSha1 => &[params.utf16_order()],
+            Rules::Node => &[],
+            Rules::WebSocket => &[params.byte_order(), params.utf16_order()],
+        };
+        for &ordering in orderings {
+            let duplicate = tries
+                .iter()
+                .any(|(u, o)| *u == url && std::ptr::eq(*o, ordering));
+            if !duplicate {
+                tries.push((url.clone(), ordering));
+            }
+        }
+    }
+    for (url, ordering) in tries {
         for (id, mac) in keyed {
-            for ordering in params.orderings() {
-                let mut mac = mac.clone();
-                mac.update(url.as_bytes());
-                mac.update(ordering);
-                if mac.verify(signature) {
-                    return Some(Validated {
-                        key: id.clone(),
-                        url: url.into_owned(),
-                    });
-                }
+            let mut mac = mac.clone();
+            mac.update(url.as_bytes());
+            mac.update(ordering);
+            if mac.verify(signature) {
+                return Some(Validated {
+                    key: id.clone(),
+                    url: url.into_owned(),
+                });
             }
         }
     }

@@ -1,0 +1,174 @@
+//! Differential test: `TwilioValidateLayer` must accept exactly the webhook requests that
+//! Twilio's own helper libraries accept (twilio-python 9.13.0 or twilio-node 6.2.0;
+//! `expected` is `python || node`).
+//!
+//! The cases and the libraries' verdicts are produced by `diff/run.sh` (see
+//! `diff/README.md`), which runs this test with `TWILIO_DIFF_CASES` naming its fresh
+//! output. Without that variable the committed snapshot
+//! `tests/data/differential-cases.jsonl` is checked, so plain `cargo test` covers it too.
+
+use std::collections::BTreeMap;
+
+use axum::{body::Body, routing::any, Router};
+use http::{header, Request, StatusCode};
+use serde::Deserialize;
+use tower::ServiceExt;
+
+/// One request as the server sees it, with the secrets the server is configured with
+/// and the helper libraries' verdicts (schema: `diff/gen_cases.py`, `diff/merge.py`).
+#[derive(Debug, Deserialize)]
+struct Case {
+    id: String,
+    base_url: String,
+    method: String,
+    path_and_query: String,
+    content_type: String,
+    body: String,
+    headers: BTreeMap<String, String>,
+    auth_token: String,
+    #[serde(default)]
+    secondary_tokens: Vec<String>,
+    #[serde(default)]
+    shared_keys: BTreeMap<String, String>,
+    #[serde(default)]
+    note: String,
+    python: bool,
+    node: bool,
+    expected: bool,
+}
+
+const SNAPSHOT: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/data/differential-cases.jsonl"
+);
+
+fn load_cases() -> (String, bool, Vec<Case>) {
+    let (path, from_env) = match std::env::var("TWILIO_DIFF_CASES") {
+        Ok(path) if !path.is_empty() => (path, true),
+        _ => (SNAPSHOT.to_owned(), false),
+    };
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read differential cases {path}: {e}"));
+    let cases = text
+        .lines()
+        .enumerate()
+        .filter(|(_, line)| !line.trim().is_empty())
+        .map(|(n, line)| {
+            serde_json::from_str(line).unwrap_or_else(|e| {
+                panic!(
+                    "{path}:{}: not a merged differential case ({e}); run diff/run.sh",
+                    n + 1
+                )
+            })
+        })
+        .collect();
+    (path, from_env, cases)
+}
+
+async fn ok() -> StatusCode {
+    StatusCode::OK
+}
+
+fn app(case: &Case) -> Router {
+    let mut layer =
+        tower_twilio::TwilioValidateLayer::new(case.auth_token.clone()).base_url(&case.base_url);
+    for t in &case.secondary_tokens {
+        layer = layer.secondary_token(t.clone());
+    }
+    for (id, s) in &case.shared_keys {
+        layer = layer.shared_key(id.clone(), s.clone());
+    }
+    Router::new()
+        .route("/", any(ok))
+        .route("/{*rest}", any(ok))
+        .layer(layer)
+}
+
+fn request(case: &Case) -> Result<Request<Body>, http::Error> {
+    let host = case
+        .base_url
+        .split_once("://")
+        .map_or(case.base_url.as_str(), |(_, authority)| authority);
+    let mut builder = Request::builder()
+        .method(case.method.as_str())
+        .uri(case.path_and_query.as_str())
+        .header(header::HOST, host);
+    for (name, value) in &case.headers {
+        builder = builder.header(name.as_str(), value.as_str());
+    }
+    if !case.content_type.is_empty() {
+        builder = builder.header(header::CONTENT_TYPE, case.content_type.as_str());
+    }
+    builder.body(Body::from(case.body.clone()))
+}
+
+#[tokio::test]
+async fn layer_agrees_with_twilio_helper_libraries() {
+    let (path, from_env, cases) = load_cases();
+    let minimum = if from_env { 1000 } else { 100 };
+    assert!(
+        cases.len() >= minimum,
+        "{path}: {} cases, expected at least {minimum}",
+        cases.len()
+    );
+    assert!(
+        cases.iter().any(|c| c.expected),
+        "{path}: no case is expected to be accepted"
+    );
+    assert!(
+        cases.iter().any(|c| !c.expected),
+        "{path}: no case is expected to be rejected"
+    );
+
+    let mut mismatches = Vec::new();
+    let mut accepted = 0;
+    for case in &cases {
+        let req = match request(case) {
+            Ok(req) => req,
+            Err(e) => {
+                mismatches.push(format!(
+                    "{}: cannot build the request ({e}); note: {}",
+                    case.id, case.note
+                ));
+                continue;
+            }
+        };
+        let status = match app(case).oneshot(req).await {
+            Ok(response) => response.status(),
+            Err(never) => match never {},
+        };
+        let got = status == StatusCode::OK;
+        accepted += usize::from(got);
+        if got != case.expected {
+            mismatches.push(format!(
+                "{id}: expected {exp} (python {py}, node {node}), layer answered {status}\n    \
+                 {method} {base}{pq}\n    note: {note}",
+                id = case.id,
+                exp = if case.expected { "accept" } else { "reject" },
+                py = case.python,
+                node = case.node,
+                method = case.method,
+                base = case.base_url,
+                pq = case.path_and_query,
+                note = case.note,
+            ));
+        }
+    }
+
+    println!(
+        "differential: {} cases from {path}; expected accepts {}, layer accepted {accepted}; {} mismatches",
+        cases.len(),
+        cases.iter().filter(|c| c.expected).count(),
+        mismatches.len()
+    );
+    for m in &mismatches {
+        println!("MISMATCH {m}");
+    }
+    assert!(
+        mismatches.is_empty(),
+        "{} of {} cases disagree with the helper libraries (listed above; explain one with \
+         `python3 diff/explain.py {path} ID`)",
+        mismatches.len(),
+        cases.len()
+    );
+}
