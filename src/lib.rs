@@ -51,6 +51,7 @@
 
 pub mod auth;
 mod candidates;
+mod form;
 mod querystring;
 mod rejection;
 mod secret;
@@ -69,6 +70,6 @@ pub use sign::Signer;
 pub use signature::{body_sha256_hex, compute_signature, Algorithm, UnknownAlgorithm};
 pub use validate::{TwilioValidate, TwilioValidateLayer};
 pub use validator::{MatchedKey, RequestValidator, SignedRequest, Validated};
-#[cfg(feature = "axum")]
-pub use webhook::MissingTwilioValidateLayer;
 pub use webhook::ValidatedWebhook;
+#[cfg(feature = "axum")]
+pub use webhook::{MissingTwilioValidateLayer, TwilioForm, TwilioFormRejection};

@@ -56,6 +56,28 @@ impl ValidatedWebhook {
     pub fn url(&self) -> &str {
         &self.validated.url
     }
+
+    /// The fields as a typed struct, without parsing the body again: a
+    /// scalar field takes the first value, a `Vec` every value, numbers and
+    /// booleans are parsed, an absent `Option` is `None`.
+    ///
+    /// ```
+    /// # use tower_twilio::ValidatedWebhook;
+    /// #[derive(serde::Deserialize)]
+    /// #[serde(rename_all = "PascalCase")]
+    /// struct Sms { from: String, body: String, num_media: u32 }
+    ///
+    /// fn handle(webhook: &ValidatedWebhook) -> Result<(), serde::de::value::Error> {
+    ///     let sms: Sms = webhook.deserialize()?;
+    ///     println!("{} sent {} ({} media)", sms.from, sms.body, sms.num_media);
+    ///     Ok(())
+    /// }
+    /// ```
+    pub fn deserialize<T: serde::de::DeserializeOwned>(
+        &self,
+    ) -> Result<T, serde::de::value::Error> {
+        crate::form::from_pairs(&self.params)
+    }
 }
 
 #[cfg(feature = "axum")]
@@ -64,6 +86,7 @@ mod extract {
     use axum::response::{IntoResponse, Response};
     use http::request::Parts;
     use http::StatusCode;
+    use serde::de::DeserializeOwned;
 
     use super::ValidatedWebhook;
 
@@ -74,7 +97,7 @@ mod extract {
     impl std::fmt::Display for MissingTwilioValidateLayer {
         fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
             f.write_str(
-                "ValidatedWebhook was extracted on a route that TwilioValidateLayer does not \
+                "a Twilio extractor was used on a route that TwilioValidateLayer does not \
                  cover; add .layer(TwilioValidateLayer::new(token)) to this route",
             )
         }
@@ -99,7 +122,73 @@ mod extract {
                 .ok_or(MissingTwilioValidateLayer)
         }
     }
+
+    /// Extractor for the validated form fields as a typed struct, built from
+    /// the fields the layer already decoded (see [`ValidatedWebhook::deserialize`]).
+    ///
+    /// ```
+    /// use axum::{routing::post, Router};
+    /// use tower_twilio::{TwilioForm, TwilioValidateLayer};
+    ///
+    /// #[derive(serde::Deserialize)]
+    /// #[serde(rename_all = "PascalCase")]
+    /// struct Sms { from: String, body: String }
+    ///
+    /// async fn sms(TwilioForm(sms): TwilioForm<Sms>) -> String {
+    ///     format!("<Response><Message>You said {}</Message></Response>", sms.body)
+    /// }
+    ///
+    /// let app: Router = Router::new()
+    ///     .route("/sms", post(sms))
+    ///     .layer(TwilioValidateLayer::new("token"));
+    /// ```
+    #[derive(Clone, Copy, Debug, Default)]
+    pub struct TwilioForm<T>(pub T);
+
+    /// Why [`TwilioForm`] failed.
+    #[derive(Debug)]
+    pub enum TwilioFormRejection {
+        /// The layer is not in front of this route (500).
+        MissingLayer(MissingTwilioValidateLayer),
+        /// The fields do not fit the struct (422).
+        Invalid(serde::de::value::Error),
+    }
+
+    impl std::fmt::Display for TwilioFormRejection {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            match self {
+                Self::MissingLayer(e) => e.fmt(f),
+                Self::Invalid(e) => write!(f, "the Twilio webhook fields do not fit: {e}"),
+            }
+        }
+    }
+
+    impl std::error::Error for TwilioFormRejection {}
+
+    impl IntoResponse for TwilioFormRejection {
+        fn into_response(self) -> Response {
+            let status = match self {
+                Self::MissingLayer(_) => StatusCode::INTERNAL_SERVER_ERROR,
+                Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            };
+            (status, self.to_string()).into_response()
+        }
+    }
+
+    impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for TwilioForm<T> {
+        type Rejection = TwilioFormRejection;
+
+        async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+            let webhook = parts.extensions.get::<ValidatedWebhook>().ok_or(
+                TwilioFormRejection::MissingLayer(MissingTwilioValidateLayer),
+            )?;
+            webhook
+                .deserialize()
+                .map(TwilioForm)
+                .map_err(TwilioFormRejection::Invalid)
+        }
+    }
 }
 
 #[cfg(feature = "axum")]
-pub use extract::MissingTwilioValidateLayer;
+pub use extract::{MissingTwilioValidateLayer, TwilioForm, TwilioFormRejection};

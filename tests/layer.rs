@@ -525,3 +525,44 @@ fn futures_stream<T: Send + Unpin + 'static>(
     }
     Iter(items.into_iter())
 }
+
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct TypedCall {
+    call_sid: String,
+    digits: u32,
+}
+
+#[tokio::test]
+async fn twilio_form_gives_a_typed_struct_from_the_validated_fields() {
+    use tower_twilio::TwilioForm;
+    let router = Router::new()
+        .route(
+            "/voice",
+            post(|TwilioForm(call): TwilioForm<TypedCall>| async move {
+                format!("{} {}", call.call_sid, call.digits + 1)
+            }),
+        )
+        .layer(layer());
+    let (status, _, _, body) = send(router, signed(form_post("/voice", BODY))).await;
+    assert_eq!(
+        (status, &body[..]),
+        (StatusCode::OK, &b"CA1234567890ABCDE 1235"[..])
+    );
+}
+
+#[tokio::test]
+async fn extractors_without_the_layer_fail_with_500_that_names_the_layer() {
+    use tower_twilio::TwilioForm;
+    let router = Router::new()
+        .route("/a", post(|_: ValidatedWebhook| async { "unreachable" }))
+        .route(
+            "/b",
+            post(|_: TwilioForm<TypedCall>| async { "unreachable" }),
+        );
+    for path in ["/a", "/b"] {
+        let (status, _, _, body) = send(router.clone(), signed(form_post(path, BODY))).await;
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(String::from_utf8_lossy(&body).contains("TwilioValidateLayer"));
+    }
+}
