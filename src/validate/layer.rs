@@ -55,6 +55,48 @@ impl TwilioValidateLayer {
         Self::with_validator(RequestValidator::new(auth_token))
     }
 
+    /// Configures the layer from the environment:
+    ///
+    /// | variable | meaning |
+    /// |---|---|
+    /// | `TWILIO_AUTH_TOKEN` | the Auth Token (required) |
+    /// | `TWILIO_BASE_URL` | the public base URL, see [`base_url`](Self::base_url) |
+    /// | `TWILIO_SECONDARY_AUTH_TOKEN` | a second accepted token, for rotation |
+    /// | `TWILIO_SHARED_KEYS` | shared keys as `id=secret` pairs separated by commas |
+    ///
+    /// The error names the variable to set or fix, never its value.
+    pub fn from_env() -> Result<Self, FromEnvError> {
+        Self::from_vars(|name| std::env::var(name).ok())
+    }
+
+    fn from_vars(var: impl Fn(&'static str) -> Option<String>) -> Result<Self, FromEnvError> {
+        let present = |name| var(name).filter(|v| !v.trim().is_empty());
+        let token =
+            present("TWILIO_AUTH_TOKEN").ok_or(FromEnvError::missing("TWILIO_AUTH_TOKEN"))?;
+        let mut layer = Self::new(token);
+        if let Some(url) = present("TWILIO_BASE_URL") {
+            layer = layer
+                .try_base_url(url.trim())
+                .map_err(|e| FromEnvError::invalid("TWILIO_BASE_URL", e.reason))?;
+        }
+        if let Some(token) = present("TWILIO_SECONDARY_AUTH_TOKEN") {
+            layer = layer.secondary_token(token);
+        }
+        if let Some(keys) = present("TWILIO_SHARED_KEYS") {
+            for pair in keys.split(',').filter(|p| !p.trim().is_empty()) {
+                let (id, secret) = pair
+                    .split_once('=')
+                    .filter(|(id, secret)| !id.trim().is_empty() && !secret.is_empty())
+                    .ok_or(FromEnvError::invalid(
+                        "TWILIO_SHARED_KEYS",
+                        "expected id=secret pairs separated by commas",
+                    ))?;
+                layer = layer.shared_key(id.trim(), secret.trim());
+            }
+        }
+        Ok(layer)
+    }
+
     /// Uses a [`RequestValidator`] built elsewhere (tokens and shared keys).
     pub fn with_validator(validator: RequestValidator) -> Self {
         Self {
@@ -155,6 +197,39 @@ impl TwilioValidateLayer {
     }
 }
 
+/// [`TwilioValidateLayer::from_env`] could not configure the layer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FromEnvError {
+    variable: &'static str,
+    problem: &'static str,
+}
+
+impl FromEnvError {
+    fn missing(variable: &'static str) -> Self {
+        Self {
+            variable,
+            problem: "is not set",
+        }
+    }
+
+    fn invalid(variable: &'static str, problem: &'static str) -> Self {
+        Self { variable, problem }
+    }
+
+    /// The environment variable to set or fix.
+    pub fn variable(&self) -> &'static str {
+        self.variable
+    }
+}
+
+impl fmt::Display for FromEnvError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.variable, self.problem)
+    }
+}
+
+impl std::error::Error for FromEnvError {}
+
 impl<S> Layer<S> for TwilioValidateLayer {
     type Service = TwilioValidate<S>;
 
@@ -189,6 +264,45 @@ mod tests {
     #[should_panic(expected = "invalid Twilio webhook base URL")]
     fn base_url_panics_on_an_invalid_url() {
         let _ = TwilioValidateLayer::new("t").base_url("hooks.example.com");
+    }
+
+    fn vars<'a>(pairs: &'a [(&str, &str)]) -> impl Fn(&'static str) -> Option<String> + 'a {
+        move |name| {
+            pairs
+                .iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.to_string())
+        }
+    }
+
+    #[test]
+    fn from_env_reads_token_base_url_secondary_and_shared_keys() {
+        let layer = TwilioValidateLayer::from_vars(vars(&[
+            ("TWILIO_AUTH_TOKEN", "tok"),
+            ("TWILIO_BASE_URL", "https://hooks.example.com/twilio"),
+            ("TWILIO_SECONDARY_AUTH_TOKEN", "tok2"),
+            ("TWILIO_SHARED_KEYS", "k1=s1, k2=s2"),
+        ]))
+        .unwrap();
+        let debug = format!("{layer:?}");
+        assert!(
+            debug.contains("hooks.example.com") && debug.contains("\"k2\""),
+            "{debug}"
+        );
+        assert!(debug.contains("secondary_tokens: 1"), "{debug}");
+    }
+
+    #[test]
+    fn from_env_names_the_missing_or_invalid_variable_but_not_its_value() {
+        let err = TwilioValidateLayer::from_vars(vars(&[])).unwrap_err();
+        assert_eq!(err.to_string(), "TWILIO_AUTH_TOKEN is not set");
+        let err = TwilioValidateLayer::from_vars(vars(&[
+            ("TWILIO_AUTH_TOKEN", "tok"),
+            ("TWILIO_SHARED_KEYS", "k1:hunter2"),
+        ]))
+        .unwrap_err();
+        assert_eq!(err.variable(), "TWILIO_SHARED_KEYS");
+        assert!(!err.to_string().contains("hunter2"));
     }
 
     #[test]

@@ -23,7 +23,7 @@ pub(crate) struct PublicOrigin {
 /// A base URL, scheme, host or prefix that cannot be used.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct InvalidBaseUrl {
-    reason: &'static str,
+    pub(crate) reason: &'static str,
 }
 
 impl InvalidBaseUrl {
