@@ -1,0 +1,396 @@
+//! The builder of [`HttpAuth`] and its configuration errors.
+
+use std::fmt;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use zeroize::Zeroizing;
+
+use super::basic::Basic;
+use super::digest::{self, Digest, DigestAlgorithm};
+use super::nonce::Nonces;
+use super::replay::ReplayCache;
+use super::{HttpAuth, Inner};
+use crate::secret::Secret;
+
+/// The default realm.
+pub const DEFAULT_REALM: &str = "Twilio webhook";
+/// The default nonce lifetime: 4 hours, so that one nonce lasts a long phone call.
+pub const DEFAULT_NONCE_LIFETIME: Duration = Duration::from_secs(4 * 60 * 60);
+/// The default capacity of the replay cache, in (nonce, cnonce) pairs: about 4 MiB at most.
+pub const DEFAULT_REPLAY_CACHE_CAPACITY: usize = 65_536;
+/// The Digest algorithms offered by default, in order of preference.
+pub const DEFAULT_DIGEST_ALGORITHMS: [DigestAlgorithm; 2] =
+    [DigestAlgorithm::Sha256, DigestAlgorithm::Md5];
+const MIN_NONCE_SECRET_LEN: usize = 16;
+
+/// Configures and builds an [`HttpAuth`].
+///
+/// Configure Basic, Digest or both; then both kinds of challenge are sent and
+/// either kind of credentials is accepted. Nothing is checked until
+/// [`build`](Self::build) or [`try_build`](Self::try_build).
+#[derive(Clone, Debug)]
+#[must_use]
+pub struct HttpAuthBuilder {
+    realm: String,
+    basic: Option<(String, Secret)>,
+    digest: Option<DigestCredential>,
+    algorithms: Option<Vec<DigestAlgorithm>>,
+    nonce_secret: Option<Secret>,
+    nonce_lifetime: Duration,
+    replay_cache_capacity: usize,
+}
+
+#[derive(Clone, Debug)]
+enum DigestCredential {
+    Password {
+        user: String,
+        password: Secret,
+    },
+    Ha1 {
+        user: String,
+        ha1: Vec<(DigestAlgorithm, Secret)>,
+    },
+}
+
+impl DigestCredential {
+    /// The user and the lowercase hex `HA1` of each offered algorithm, in order.
+    fn offered_ha1(
+        self,
+        algorithms: Option<Vec<DigestAlgorithm>>,
+        realm: &str,
+    ) -> Result<(String, Vec<(DigestAlgorithm, Secret)>), AuthConfigError> {
+        match self {
+            Self::Password { user, password } => {
+                let ha1 = algorithms
+                    .unwrap_or_else(|| DEFAULT_DIGEST_ALGORITHMS.to_vec())
+                    .into_iter()
+                    .map(|alg| (alg, digest::ha1(alg, &user, realm, password.expose())))
+                    .collect();
+                Ok((user, ha1))
+            }
+            Self::Ha1 { user, ha1: stored } => {
+                let mut normalized = Vec::with_capacity(stored.len());
+                for (algorithm, ha1) in stored {
+                    let raw = std::str::from_utf8(ha1.expose())
+                        .ok()
+                        .and_then(digest::from_hex)
+                        .map(Zeroizing::new)
+                        .filter(|raw| raw.len() * 2 == algorithm.hex_len())
+                        .ok_or(AuthConfigError::InvalidHa1 { algorithm })?;
+                    normalized.push((algorithm, Secret::new(digest::hex(&raw))));
+                }
+                let algorithms = algorithms.unwrap_or_else(|| {
+                    DEFAULT_DIGEST_ALGORITHMS
+                        .into_iter()
+                        .filter(|alg| normalized.iter().any(|(stored, _)| stored == alg))
+                        .collect()
+                });
+                let mut ha1 = Vec::with_capacity(algorithms.len());
+                for algorithm in algorithms {
+                    let index = normalized
+                        .iter()
+                        .position(|(stored, _)| *stored == algorithm)
+                        .ok_or(AuthConfigError::MissingHa1 { algorithm })?;
+                    ha1.push(normalized.swap_remove(index));
+                }
+                Ok((user, ha1))
+            }
+        }
+    }
+}
+
+impl Default for HttpAuthBuilder {
+    fn default() -> Self {
+        Self {
+            realm: DEFAULT_REALM.to_owned(),
+            basic: None,
+            digest: None,
+            algorithms: None,
+            nonce_secret: None,
+            nonce_lifetime: DEFAULT_NONCE_LIFETIME,
+            replay_cache_capacity: DEFAULT_REPLAY_CACHE_CAPACITY,
+        }
+    }
+}
+
+impl HttpAuthBuilder {
+    /// Accepts Basic credentials for this user and password (RFC 7617).
+    ///
+    /// The user must not contain `:`, and neither may contain control
+    /// characters. Basic sends the password with every request: use it only
+    /// over HTTPS.
+    pub fn basic_auth(mut self, user: impl Into<String>, password: impl Into<Secret>) -> Self {
+        self.basic = Some((user.into(), password.into()));
+        self
+    }
+
+    /// Accepts Digest credentials for this user and password (RFC 7616).
+    ///
+    /// Replaces any earlier Digest credential.
+    pub fn digest_auth(mut self, user: impl Into<String>, password: impl Into<Secret>) -> Self {
+        self.digest = Some(DigestCredential::Password {
+            user: user.into(),
+            password: password.into(),
+        });
+        self
+    }
+
+    /// Accepts Digest credentials for this user, given as the stored `HA1`
+    /// (`H(user ":" realm ":" password)` in hex) of one algorithm instead of
+    /// the password.
+    ///
+    /// `HA1` depends on the realm: compute it with the configured realm. Call
+    /// once per algorithm to store one for each; calling it with another user
+    /// replaces the earlier Digest credential. Unless
+    /// [`digest_algorithms`](Self::digest_algorithms) is set, only the
+    /// algorithms with a stored `HA1` are offered, in the default order. `HA1`
+    /// is as good as the password for this realm: keep it as secret.
+    pub fn digest_auth_ha1(
+        mut self,
+        user: impl Into<String>,
+        algorithm: DigestAlgorithm,
+        ha1_hex: impl Into<Secret>,
+    ) -> Self {
+        let user = user.into();
+        let mut ha1 = match self.digest.take() {
+            Some(DigestCredential::Ha1 { user: same, ha1 }) if same == user => ha1,
+            _ => Vec::new(),
+        };
+        ha1.retain(|(alg, _)| *alg != algorithm);
+        ha1.push((algorithm, ha1_hex.into()));
+        self.digest = Some(DigestCredential::Ha1 { user, ha1 });
+        self
+    }
+
+    /// The realm named in challenges. Default: [`DEFAULT_REALM`].
+    ///
+    /// It must be printable ASCII without `"` or `\`, so that every client
+    /// reads it (and hashes it) the same way.
+    pub fn realm(mut self, realm: impl Into<String>) -> Self {
+        self.realm = realm.into();
+        self
+    }
+
+    /// The Digest algorithms offered, in order of preference; each gets its
+    /// own challenge. Default: [`DEFAULT_DIGEST_ALGORITHMS`] (SHA-256, then MD5
+    /// for older clients). Must be non-empty, without repeats.
+    pub fn digest_algorithms(
+        mut self,
+        algorithms: impl IntoIterator<Item = DigestAlgorithm>,
+    ) -> Self {
+        self.algorithms = Some(algorithms.into_iter().collect());
+        self
+    }
+
+    /// The key that signs Digest nonces and derives `opaque`: at least 16
+    /// bytes, 32 random bytes recommended.
+    ///
+    /// Default: 32 random bytes drawn once per process. Instances behind a load
+    /// balancer must all be given the same secret, or a client that reaches
+    /// another instance with its nonce is refused.
+    pub fn nonce_secret(mut self, secret: impl Into<Secret>) -> Self {
+        self.nonce_secret = Some(secret.into());
+        self
+    }
+
+    /// How long a nonce may be used, in whole seconds (at least one).
+    /// Default: [`DEFAULT_NONCE_LIFETIME`] (4 hours), so that a client stays
+    /// logged in for a long call. After it, a correct response is answered with
+    /// `stale=true` and the client continues with a fresh nonce.
+    pub fn nonce_lifetime(mut self, lifetime: Duration) -> Self {
+        self.nonce_lifetime = lifetime;
+        self
+    }
+
+    /// How many (nonce, cnonce) pairs the replay cache remembers (at least
+    /// one). Default: [`DEFAULT_REPLAY_CACHE_CAPACITY`]. When full, expired
+    /// entries and then the oldest are dropped; a client whose pair was dropped
+    /// is asked (`stale=true`) to take a fresh nonce, never let replay.
+    pub fn replay_cache_capacity(mut self, entries: usize) -> Self {
+        self.replay_cache_capacity = entries;
+        self
+    }
+
+    /// Builds the [`HttpAuth`].
+    ///
+    /// # Panics
+    ///
+    /// If the configuration is invalid (see [`AuthConfigError`]); use
+    /// [`try_build`](Self::try_build) to handle that instead.
+    pub fn build(self) -> HttpAuth {
+        self.try_build()
+            .unwrap_or_else(|e| panic!("invalid HTTP authentication config: {e}"))
+    }
+
+    /// Builds the [`HttpAuth`].
+    ///
+    /// # Errors
+    ///
+    /// The [`AuthConfigError`] that says what is wrong with the configuration.
+    pub fn try_build(self) -> Result<HttpAuth, AuthConfigError> {
+        let realm = self.realm;
+        if !realm
+            .bytes()
+            .all(|b| (b' '..=b'~').contains(&b) && b != b'"' && b != b'\\')
+        {
+            return Err(AuthConfigError::InvalidRealm);
+        }
+        if self
+            .nonce_secret
+            .as_ref()
+            .is_some_and(|s| s.expose().len() < MIN_NONCE_SECRET_LEN)
+        {
+            return Err(AuthConfigError::NonceSecretTooShort);
+        }
+        if self.nonce_lifetime.as_secs() == 0 {
+            return Err(AuthConfigError::InvalidNonceLifetime);
+        }
+        if self.replay_cache_capacity == 0 {
+            return Err(AuthConfigError::InvalidReplayCacheCapacity);
+        }
+        if let Some(algorithms) = &self.algorithms {
+            let repeated = algorithms
+                .iter()
+                .enumerate()
+                .any(|(i, a)| algorithms[..i].contains(a));
+            if algorithms.is_empty() || repeated {
+                return Err(AuthConfigError::InvalidDigestAlgorithms);
+            }
+        }
+
+        let basic = match self.basic {
+            None => None,
+            Some((user, password)) => {
+                if user.contains(':') || user.chars().any(char::is_control) {
+                    return Err(AuthConfigError::InvalidBasicUser);
+                }
+                if password.expose().iter().any(|b| b.is_ascii_control()) {
+                    return Err(AuthConfigError::InvalidBasicPassword);
+                }
+                Some(Basic::new(user, password, &realm))
+            }
+        };
+
+        let digest = match self.digest {
+            None => None,
+            Some(credential) => {
+                let (user, ha1) = credential.offered_ha1(self.algorithms, &realm)?;
+                let secret = match self.nonce_secret {
+                    Some(secret) => secret,
+                    None => process_nonce_secret().ok_or(AuthConfigError::RandomUnavailable)?,
+                };
+                let nonces = Nonces::new(secret, &realm, self.nonce_lifetime);
+                let replay = ReplayCache::new(self.replay_cache_capacity);
+                Some(Digest::new(user, realm, ha1, nonces, replay))
+            }
+        };
+
+        if basic.is_none() && digest.is_none() {
+            return Err(AuthConfigError::NoCredentials);
+        }
+        Ok(HttpAuth {
+            inner: Arc::new(Inner { basic, digest }),
+        })
+    }
+}
+
+/// 32 random bytes drawn the first time they are needed, then shared by every
+/// [`HttpAuth`] of the process, so that two built from the same config accept
+/// each other's nonces.
+fn process_nonce_secret() -> Option<Secret> {
+    static SECRET: OnceLock<Secret> = OnceLock::new();
+    if let Some(secret) = SECRET.get() {
+        return Some(secret.clone());
+    }
+    let mut bytes = Zeroizing::new(vec![0u8; 32]);
+    getrandom::getrandom(&mut bytes).ok()?;
+    Some(SECRET.get_or_init(|| Secret::new(bytes.to_vec())).clone())
+}
+
+/// What is wrong with an [`HttpAuthBuilder`]'s configuration.
+///
+/// Its `Display` never contains a password, `HA1` or nonce secret.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AuthConfigError {
+    /// Neither Basic nor Digest credentials were configured.
+    NoCredentials,
+    /// The Basic user contains `:` or a control character (RFC 7617 §2).
+    InvalidBasicUser,
+    /// The Basic password contains a control character (RFC 7617 §2).
+    InvalidBasicPassword,
+    /// The realm is not printable ASCII, or contains `"` or `\`.
+    InvalidRealm,
+    /// The list of Digest algorithms is empty or repeats one.
+    InvalidDigestAlgorithms,
+    /// A stored `HA1` is not hex of the algorithm's length.
+    InvalidHa1 {
+        /// The algorithm it was given for.
+        algorithm: DigestAlgorithm,
+    },
+    /// An offered Digest algorithm has no stored `HA1`.
+    MissingHa1 {
+        /// The algorithm without one.
+        algorithm: DigestAlgorithm,
+    },
+    /// The nonce secret is shorter than 16 bytes.
+    NonceSecretTooShort,
+    /// The nonce lifetime is shorter than one second.
+    InvalidNonceLifetime,
+    /// The replay cache capacity is zero.
+    InvalidReplayCacheCapacity,
+    /// The operating system's random number generator failed while drawing
+    /// the default nonce secret; configure one with `nonce_secret`.
+    RandomUnavailable,
+}
+
+impl fmt::Display for AuthConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::NoCredentials => f.write_str("configure basic_auth or digest_auth (or both)"),
+            Self::InvalidBasicUser => {
+                f.write_str("a Basic user must not contain ':' or control characters (RFC 7617)")
+            }
+            Self::InvalidBasicPassword => {
+                f.write_str("a Basic password must not contain control characters (RFC 7617)")
+            }
+            Self::InvalidRealm => {
+                f.write_str("the realm must be printable ASCII without '\"' or '\\'")
+            }
+            Self::InvalidDigestAlgorithms => {
+                f.write_str("the Digest algorithms must be a non-empty list without repeats")
+            }
+            Self::InvalidHa1 { algorithm } => write!(
+                f,
+                "the stored HA1 for {} must be {} hex digits",
+                algorithm.as_str(),
+                algorithm.hex_len()
+            ),
+            Self::MissingHa1 { algorithm } => {
+                write!(
+                    f,
+                    "Digest algorithm {} is offered but has no stored HA1",
+                    algorithm.as_str()
+                )
+            }
+            Self::NonceSecretTooShort => {
+                write!(
+                    f,
+                    "the nonce secret must be at least {MIN_NONCE_SECRET_LEN} bytes"
+                )
+            }
+            Self::InvalidNonceLifetime => {
+                f.write_str("the nonce lifetime must be at least one second")
+            }
+            Self::InvalidReplayCacheCapacity => {
+                f.write_str("the replay cache capacity must be at least 1")
+            }
+            Self::RandomUnavailable => {
+                f.write_str("the OS random number generator failed; configure nonce_secret")
+            }
+        }
+    }
+}
+
+impl std::error::Error for AuthConfigError {}
