@@ -200,7 +200,7 @@ impl HttpAuth {
         }
     }
 
-    fn challenge(&self, reason: AuthFailure, now: SystemTime) -> AuthChallenge {
+    pub(crate) fn challenge(&self, reason: AuthFailure, now: SystemTime) -> AuthChallenge {
         let mut www_authenticate = Vec::with_capacity(3);
         if let Some(digest) = &self.inner.digest {
             digest.challenges(now, reason.is_stale(), &mut www_authenticate);

@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 
 use bytes::{Buf, Bytes, BytesMut};
-use http::header::{HeaderValue, CONTENT_TYPE};
+use http::header::{HeaderValue, CONTENT_TYPE, WWW_AUTHENTICATE};
 use http::request::Parts;
 use http::{Request, Response, StatusCode};
 use http_body::Body;
@@ -13,7 +13,7 @@ use tower_service::Service;
 
 use super::body::ResponseBody;
 use super::layer::Config;
-use super::service::{check, log_rejection};
+use super::service::{check, log_rejection, Refusal};
 use crate::rejection::Rejection;
 
 pin_project! {
@@ -47,7 +47,7 @@ pin_project! {
             future: S::Future,
         },
         Rejected {
-            rejection: Rejection,
+            refusal: Option<Refusal>,
         },
     }
 }
@@ -56,9 +56,11 @@ impl<S, B> ResponseFuture<S, B>
 where
     S: Service<Request<B>>,
 {
-    pub(crate) fn rejected(rejection: Rejection) -> Self {
+    pub(crate) fn rejected(refusal: Refusal) -> Self {
         Self {
-            state: State::Rejected { rejection },
+            state: State::Rejected {
+                refusal: Some(refusal),
+            },
         }
     }
 
@@ -101,8 +103,9 @@ where
                 StateProj::Calling { future } => {
                     return future.poll(cx).map_ok(|res| res.map(ResponseBody::new));
                 }
-                StateProj::Rejected { rejection } => {
-                    return Poll::Ready(Ok(rejection_response(*rejection)));
+                StateProj::Rejected { refusal } => {
+                    let refusal = refusal.take().expect("polled after completion");
+                    return Poll::Ready(Ok(rejection_response(refusal)));
                 }
                 StateProj::Buffering {
                     mut body,
@@ -145,10 +148,13 @@ where
                             }
                         }
                         Err(rejection) => {
+                            let refusal = Refusal::from(rejection);
                             if matches!(rejection, Rejection::BodyError | Rejection::BodyTooLarge) {
-                                log_rejection(rejection, None, false);
+                                log_rejection(&refusal, None, false);
                             }
-                            State::Rejected { rejection }
+                            State::Rejected {
+                                refusal: Some(refusal),
+                            }
                         }
                     }
                 }
@@ -170,15 +176,34 @@ pub(crate) fn status(rejection: Rejection) -> StatusCode {
     }
 }
 
-/// A short `text/plain` answer with the typed reason in its extensions.
-fn rejection_response<B>(rejection: Rejection) -> Response<ResponseBody<B>> {
-    let text = Bytes::from(format!("{rejection}\n"));
-    let mut res = Response::new(ResponseBody::text(text));
+/// A short `text/plain` answer with the typed reason in its extensions, and
+/// for a `401` the `WWW-Authenticate` challenges and the [`AuthFailure`].
+///
+/// [`AuthFailure`]: crate::auth::AuthFailure
+fn rejection_response<B>(refusal: Refusal) -> Response<ResponseBody<B>> {
+    let Refusal {
+        rejection,
+        challenge,
+    } = refusal;
+    let text = match &challenge {
+        Some(challenge) => format!("{rejection}: {}\n", challenge.reason()),
+        None => format!("{rejection}\n"),
+    };
+    let mut res = Response::new(ResponseBody::text(Bytes::from(text)));
     *res.status_mut() = status(rejection);
-    res.headers_mut().insert(
+    let headers = res.headers_mut();
+    headers.insert(
         CONTENT_TYPE,
         HeaderValue::from_static("text/plain; charset=utf-8"),
     );
+    if let Some(challenge) = challenge {
+        for value in challenge.www_authenticate() {
+            if let Ok(value) = HeaderValue::from_str(value) {
+                headers.append(WWW_AUTHENTICATE, value);
+            }
+        }
+        res.extensions_mut().insert(challenge.reason());
+    }
     res.extensions_mut().insert(rejection);
     res
 }

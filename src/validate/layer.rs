@@ -1,4 +1,5 @@
 use std::fmt;
+use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
 use tower_layer::Layer;
@@ -7,6 +8,7 @@ use super::public_url::{
     parse_base_url, parse_host, parse_prefix, parse_scheme, InvalidBaseUrl, PublicOrigin,
 };
 use super::service::TwilioValidate;
+use crate::auth::{AuthConfigError, HttpAuth, HttpAuthBuilder};
 use crate::secret::Secret;
 use crate::validator::RequestValidator;
 
@@ -33,6 +35,11 @@ pub(crate) struct Config {
     pub(crate) validator: RequestValidator,
     pub(crate) origin: PublicOrigin,
     pub(crate) max_body_bytes: usize,
+    pub(crate) auth: Option<HttpAuth>,
+    /// What `basic_auth`, `digest_auth` and `realm` have configured so far.
+    auth_builder: Option<HttpAuthBuilder>,
+    /// Set once the warning about credentials over plain `http` was logged.
+    pub(crate) warned_plain_http: Arc<AtomicBool>,
 }
 
 impl fmt::Debug for TwilioValidateLayer {
@@ -45,6 +52,7 @@ impl fmt::Debug for TwilioValidateLayer {
             .field("prefix", &c.origin.prefix)
             .field("trust_forwarded_headers", &c.origin.trust_forwarded)
             .field("max_body_bytes", &c.max_body_bytes)
+            .field("http_auth", &c.auth)
             .finish()
     }
 }
@@ -104,6 +112,9 @@ impl TwilioValidateLayer {
                 validator,
                 origin: PublicOrigin::default(),
                 max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+                auth: None,
+                auth_builder: None,
+                warned_plain_http: Arc::new(AtomicBool::new(false)),
             }),
         }
     }
@@ -186,6 +197,55 @@ impl TwilioValidateLayer {
     pub fn shared_key(mut self, key_id: impl Into<String>, secret: impl Into<Secret>) -> Self {
         let config = self.config();
         config.validator = config.validator.clone().shared_key(key_id, secret);
+        self
+    }
+
+    /// Requires HTTP Basic credentials (RFC 7617) before the signature is
+    /// checked: a request without them gets `401` with a `WWW-Authenticate`
+    /// challenge, as Twilio expects when the webhook URL carries
+    /// `user:password@`. May be combined with [`digest_auth`](Self::digest_auth).
+    ///
+    /// # Panics
+    /// When `user` contains `:` or a control character.
+    pub fn basic_auth(self, user: impl Into<String>, password: impl Into<Secret>) -> Self {
+        self.configure_auth(|b| b.basic_auth(user, password))
+    }
+
+    /// Requires HTTP Digest credentials (RFC 7616; SHA-256 and MD5 offered),
+    /// with stateless nonces and replay protection. See [`crate::auth`].
+    pub fn digest_auth(self, user: impl Into<String>, password: impl Into<Secret>) -> Self {
+        self.configure_auth(|b| b.digest_auth(user, password))
+    }
+
+    /// The realm of the Basic and Digest challenges (default
+    /// [`DEFAULT_REALM`](crate::auth::DEFAULT_REALM)).
+    ///
+    /// # Panics
+    /// When the realm is not printable ASCII or contains `"` or `\\`.
+    pub fn realm(self, realm: impl Into<String>) -> Self {
+        self.configure_auth(|b| b.realm(realm))
+    }
+
+    /// Uses a fully configured [`HttpAuth`] (stored `HA1`, shared nonce
+    /// secret, nonce lifetime, algorithms), replacing `basic_auth`,
+    /// `digest_auth` and `realm`.
+    pub fn http_auth(mut self, auth: HttpAuth) -> Self {
+        let config = self.config();
+        config.auth_builder = None;
+        config.auth = Some(auth);
+        self
+    }
+
+    fn configure_auth(mut self, f: impl FnOnce(HttpAuthBuilder) -> HttpAuthBuilder) -> Self {
+        let config = self.config();
+        let builder = f(config.auth_builder.take().unwrap_or_default());
+        config.auth = match builder.clone().try_build() {
+            Ok(auth) => Some(auth),
+            // `realm` may come before the credentials.
+            Err(AuthConfigError::NoCredentials) => None,
+            Err(e) => panic!("invalid HTTP authentication config: {e}"),
+        };
+        config.auth_builder = Some(builder);
         self
     }
 

@@ -139,17 +139,21 @@ impl PublicOrigin {
     }
 }
 
-/// The request target's path and query as received; under axum's
-/// `Router::nest`, the original one.
-fn path_and_query(parts: &Parts) -> &str {
+/// The request target as received; under axum's `Router::nest`, the
+/// original one rather than the part left for the nested router.
+pub(crate) fn original_uri(parts: &Parts) -> &http::Uri {
     #[cfg(feature = "axum")]
-    let uri = parts
+    return parts
         .extensions
         .get::<axum::extract::OriginalUri>()
         .map_or(&parts.uri, |original| &original.0);
     #[cfg(not(feature = "axum"))]
-    let uri = &parts.uri;
-    match uri.path_and_query() {
+    &parts.uri
+}
+
+/// The request target's path and query as received.
+fn path_and_query(parts: &Parts) -> &str {
+    match original_uri(parts).path_and_query() {
         Some(pq) if pq.as_str().starts_with('/') => pq.as_str(),
         _ => "/",
     }

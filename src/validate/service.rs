@@ -1,9 +1,11 @@
 use std::borrow::Cow;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::task::{Context, Poll};
+use std::time::SystemTime;
 
 use bytes::Bytes;
-use http::header::{CONTENT_LENGTH, CONTENT_TYPE};
+use http::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE};
 use http::request::Parts;
 use http::{HeaderMap, Method, Request, Response};
 use http_body::Body;
@@ -12,7 +14,8 @@ use tower_service::Service;
 use super::body::ResponseBody;
 use super::future::ResponseFuture;
 use super::layer::Config;
-use super::public_url::is_websocket;
+use super::public_url::{is_websocket, original_uri};
+use crate::auth::{AuthChallenge, AuthFailure, Authenticated, HttpAuth};
 use crate::candidates::UrlCandidates;
 use crate::rejection::Rejection;
 use crate::validator::SignedRequest;
@@ -70,11 +73,11 @@ where
     }
 
     fn call(&mut self, req: Request<B>) -> Self::Future {
-        let (parts, body) = req.into_parts();
-        match precheck(&self.config, &parts, &body) {
-            Err(rejection) => {
-                log_rejection(rejection, None, false);
-                ResponseFuture::rejected(rejection)
+        let (mut parts, body) = req.into_parts();
+        match precheck(&self.config, &mut parts, &body) {
+            Err(refusal) => {
+                log_rejection(&refusal, None, false);
+                ResponseFuture::rejected(refusal)
             }
             Ok(url) => {
                 // The inner service that was driven to readiness goes into the
@@ -87,9 +90,55 @@ where
     }
 }
 
-/// What can be checked before the body is read: the signature header is
-/// present once and plausible, the declared length fits, the URL can be built.
-fn precheck<B: Body>(config: &Config, parts: &Parts, body: &B) -> Result<String, Rejection> {
+/// A refused request: why, and for a `401` the challenge to answer with.
+#[derive(Debug)]
+pub(crate) struct Refusal {
+    pub(crate) rejection: Rejection,
+    pub(crate) challenge: Option<AuthChallenge>,
+}
+
+impl From<Rejection> for Refusal {
+    fn from(rejection: Rejection) -> Self {
+        Self {
+            rejection,
+            challenge: None,
+        }
+    }
+}
+
+/// What can be checked before the body is read: HTTP authentication, if
+/// configured; the signature header is present once and plausible; the
+/// declared length fits; the URL can be built.
+fn precheck<B: Body>(config: &Config, parts: &mut Parts, body: &B) -> Result<String, Refusal> {
+    if let Some(auth) = &config.auth {
+        let user = authenticate(auth, parts).map_err(|challenge| Refusal {
+            rejection: Rejection::Unauthenticated,
+            challenge: Some(challenge),
+        })?;
+        parts.extensions.insert(user);
+    }
+    Ok(check_headers(config, parts, body)?)
+}
+
+/// The `Authorization` header against the configured credentials; more
+/// than one such header is malformed.
+fn authenticate(auth: &HttpAuth, parts: &Parts) -> Result<Authenticated, AuthChallenge> {
+    let now = SystemTime::now();
+    let mut values = parts.headers.get_all(AUTHORIZATION).iter();
+    let first = values.next();
+    if values.next().is_some() {
+        return Err(auth.challenge(AuthFailure::MalformedAuthorization, now));
+    }
+    let target = original_uri(parts).to_string();
+    auth.check(
+        parts.method.as_str(),
+        &target,
+        first.map(|v| v.as_bytes()),
+        now,
+    )
+}
+
+fn check_headers<B: Body>(config: &Config, parts: &Parts, body: &B) -> Result<String, Rejection> {
     let mut signatures = parts.headers.get_all(X_TWILIO_SIGNATURE).iter();
     let signature = signatures.next().ok_or(Rejection::MissingSignature)?;
     if signatures.next().is_some() {
@@ -107,7 +156,18 @@ fn precheck<B: Body>(config: &Config, parts: &Parts, body: &B) -> Result<String,
     if declared.is_some_and(|n| n > limit) || body.size_hint().lower() > limit {
         return Err(Rejection::BodyTooLarge);
     }
-    config.origin.url(parts)
+    let url = config.origin.url(parts)?;
+    if config.auth.is_some()
+        && (url.starts_with("http://") || url.starts_with("ws://"))
+        && !config.warned_plain_http.swap(true, Ordering::Relaxed)
+    {
+        tracing::warn!(
+            target: "tower_twilio",
+            "HTTP authentication is configured but the public URL is not https: \
+             credentials cross the network in the clear (Basic) or weakly protected (Digest)"
+        );
+    }
+    Ok(url)
 }
 
 /// Validates a request whose body has been read; returns what the handler
@@ -146,7 +206,7 @@ pub(crate) fn check(
             Ok(ValidatedWebhook::new(params, validated))
         }
         Err(rejection) => {
-            log_rejection(rejection, Some(&url), websocket);
+            log_rejection(&rejection.into(), Some(&url), websocket);
             Err(rejection)
         }
     }
@@ -154,14 +214,21 @@ pub(crate) fn check(
 
 /// One `tracing` event per rejection, with the URLs that were tried when
 /// the signature was checked.
-pub(crate) fn log_rejection(rejection: Rejection, url: Option<&str>, websocket: bool) {
+pub(crate) fn log_rejection(refusal: &Refusal, url: Option<&str>, websocket: bool) {
     if tracing::enabled!(target: "tower_twilio", tracing::Level::INFO) {
-        let candidates = url.map(|url| UrlCandidates::new(url, websocket).all());
+        let rejection = refusal.rejection;
+        let candidates: Vec<String> = url
+            .map(|url| UrlCandidates::new(url, websocket).all())
+            .unwrap_or_default()
+            .into_iter()
+            .map(|c| c.url.into_owned())
+            .collect();
         tracing::info!(
             target: "tower_twilio",
             reason = rejection.as_str(),
+            auth_failure = refusal.challenge.as_ref().map(|c| c.reason().as_str()),
             url = url.unwrap_or("-"),
-            candidates = ?candidates.unwrap_or_default(),
+            candidates = ?candidates,
             "rejected Twilio webhook: {rejection}"
         );
     }

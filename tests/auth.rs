@@ -1,0 +1,351 @@
+//! The HTTP Basic / Digest stage of the layer: Twilio's 401-then-retry flow.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use axum::body::Body;
+use axum::routing::post;
+use axum::Router;
+use base64::Engine as _;
+use http::{Request, StatusCode};
+use http_body_util::BodyExt;
+use md5::Md5;
+use sha2::{Digest as _, Sha256};
+use tower::ServiceExt;
+use tower_twilio::auth::{AuthFailure, Authenticated, HttpAuth};
+use tower_twilio::{Rejection, Signer, TwilioValidateLayer};
+
+const TOKEN: &str = "12345";
+const BASE: &str = "https://hooks.example.com";
+const BODY: &str = "CallSid=CA123&From=%2B14155550100";
+
+fn router(layer: TwilioValidateLayer, calls: Arc<AtomicUsize>) -> Router {
+    Router::new()
+        .route(
+            "/voice",
+            post(move |user: axum::Extension<Authenticated>| {
+                calls.fetch_add(1, Ordering::SeqCst);
+                async move { user.0.user }
+            }),
+        )
+        .layer(layer)
+}
+
+fn request(authorization: Option<&str>, sign: bool) -> Request<Body> {
+    let mut req = Request::post("/voice")
+        .header("host", "hooks.example.com")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(BODY.to_owned())
+        .unwrap();
+    if sign {
+        Signer::new(TOKEN, BASE).sign(&mut req);
+    }
+    if let Some(value) = authorization {
+        req.headers_mut()
+            .insert("authorization", value.parse().unwrap());
+    }
+    req.map(Body::from)
+}
+
+struct Answer {
+    status: StatusCode,
+    challenges: Vec<String>,
+    failure: Option<AuthFailure>,
+    rejection: Option<Rejection>,
+    body: String,
+}
+
+async fn send(router: Router, req: Request<Body>) -> Answer {
+    let res = router.oneshot(req).await.unwrap();
+    let challenges = res
+        .headers()
+        .get_all("www-authenticate")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect();
+    Answer {
+        status: res.status(),
+        challenges,
+        failure: res.extensions().get::<AuthFailure>().copied(),
+        rejection: res.extensions().get::<Rejection>().copied(),
+        body: String::from_utf8(res.into_body().collect().await.unwrap().to_bytes().to_vec())
+            .unwrap(),
+    }
+}
+
+fn basic(user: &str, pass: &str) -> String {
+    let encoded = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{pass}"));
+    format!("Basic {encoded}")
+}
+
+fn param<'a>(challenge: &'a str, name: &str) -> Option<&'a str> {
+    let start = challenge.find(&format!("{name}="))? + name.len() + 1;
+    let rest = &challenge[start..];
+    match rest.strip_prefix('"') {
+        Some(quoted) => quoted.split('"').next(),
+        None => rest.split([',', ' ']).next(),
+    }
+}
+
+/// What curl or python-requests computes for a Digest challenge (qop=auth).
+fn digest(challenge: &str, user: &str, pass: &str, uri: &str, nc: u32) -> String {
+    let hash = |s: String| -> String {
+        if challenge.contains("algorithm=SHA-256") {
+            hex(&Sha256::digest(s.as_bytes()))
+        } else {
+            hex(&Md5::digest(s.as_bytes()))
+        }
+    };
+    let algorithm = if challenge.contains("algorithm=SHA-256") {
+        "SHA-256"
+    } else {
+        "MD5"
+    };
+    let realm = param(challenge, "realm").unwrap();
+    let nonce = param(challenge, "nonce").unwrap();
+    let opaque = param(challenge, "opaque").unwrap();
+    let cnonce = format!("0a4f113b{algorithm}");
+    let nc = format!("{nc:08x}");
+    let ha1 = hash(format!("{user}:{realm}:{pass}"));
+    let ha2 = hash(format!("POST:{uri}"));
+    let response = hash(format!("{ha1}:{nonce}:{nc}:{cnonce}:auth:{ha2}"));
+    format!(
+        "Digest username=\"{user}\", realm=\"{realm}\", nonce=\"{nonce}\", uri=\"{uri}\", \
+         algorithm={algorithm}, response=\"{response}\", opaque=\"{opaque}\", qop=auth, \
+         nc={nc}, cnonce=\"{cnonce}\""
+    )
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn counter() -> Arc<AtomicUsize> {
+    Arc::new(AtomicUsize::new(0))
+}
+
+#[tokio::test]
+async fn the_first_request_without_credentials_gets_401_with_every_challenge() {
+    let calls = counter();
+    let layer = TwilioValidateLayer::new(TOKEN)
+        .base_url(BASE)
+        .basic_auth("twilio", "pw")
+        .digest_auth("twilio", "pw")
+        .realm("My Realm");
+    let answer = send(router(layer, calls.clone()), request(None, true)).await;
+    assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(answer.rejection, Some(Rejection::Unauthenticated));
+    assert_eq!(answer.failure, Some(AuthFailure::MissingCredentials));
+    assert_eq!(answer.challenges.len(), 3);
+    assert!(answer.challenges[0].starts_with("Digest realm=\"My Realm\""));
+    assert!(answer.challenges[0].contains("algorithm=SHA-256"));
+    assert!(answer.challenges[1].contains("algorithm=MD5"));
+    assert_eq!(
+        answer.challenges[2],
+        "Basic realm=\"My Realm\", charset=\"UTF-8\""
+    );
+    assert_eq!(calls.load(Ordering::SeqCst), 0);
+}
+
+#[tokio::test]
+async fn authentication_comes_before_the_signature_and_the_body() {
+    // No signature and a body that errors: still a 401, not a 403 or a 400.
+    let layer = TwilioValidateLayer::new(TOKEN)
+        .base_url(BASE)
+        .basic_auth("twilio", "pw");
+    let req = Request::post("/voice")
+        .header("host", "hooks.example.com")
+        .body(Body::from_stream(futures_util::stream::once(async {
+            Err::<axum::body::Bytes, _>(std::io::Error::other("never read"))
+        })))
+        .unwrap();
+    let answer = send(router(layer, counter()), req).await;
+    assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn basic_credentials_then_the_signature() {
+    let layer = || {
+        TwilioValidateLayer::new(TOKEN)
+            .base_url(BASE)
+            .basic_auth("twilio", "pw")
+    };
+    let calls = counter();
+
+    let ok = send(
+        router(layer(), calls.clone()),
+        request(Some(&basic("twilio", "pw")), true),
+    )
+    .await;
+    assert_eq!((ok.status, ok.body.as_str()), (StatusCode::OK, "twilio"));
+
+    let wrong = send(
+        router(layer(), calls.clone()),
+        request(Some(&basic("twilio", "nope")), true),
+    )
+    .await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(wrong.failure, Some(AuthFailure::WrongCredentials));
+    assert!(!wrong.body.contains("pw"));
+
+    let forged = send(
+        router(layer(), calls.clone()),
+        request(Some(&basic("twilio", "pw")), false),
+    )
+    .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    assert_eq!(forged.rejection, Some(Rejection::MissingSignature));
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn malformed_or_repeated_authorization_is_401_never_500() {
+    let layer = TwilioValidateLayer::new(TOKEN)
+        .base_url(BASE)
+        .basic_auth("twilio", "pw");
+    for value in [
+        "Basic !!!",
+        "Basic",
+        "Digest",
+        "Bearer x",
+        "Digest username=\"a",
+        "Basic dHdpbGlv",
+    ] {
+        let answer = send(router(layer.clone(), counter()), request(Some(value), true)).await;
+        assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "{value}");
+    }
+    let mut req = request(Some(&basic("twilio", "pw")), true);
+    req.headers_mut()
+        .append("authorization", basic("twilio", "pw").parse().unwrap());
+    let answer = send(router(layer, counter()), req).await;
+    assert_eq!(answer.failure, Some(AuthFailure::MalformedAuthorization));
+}
+
+#[tokio::test]
+async fn digest_flow_401_then_retry_then_rising_nc() {
+    let layer = TwilioValidateLayer::new(TOKEN)
+        .base_url(BASE)
+        .digest_auth("twilio", "pw");
+    let app = router(layer, counter());
+
+    let first = send(app.clone(), request(None, true)).await;
+    assert_eq!(first.status, StatusCode::UNAUTHORIZED);
+    for challenge in &first.challenges {
+        // curl takes the first (SHA-256), python-requests the last (MD5).
+        for nc in 1..=3 {
+            let auth = digest(challenge, "twilio", "pw", "/voice", nc);
+            let answer = send(app.clone(), request(Some(&auth), true)).await;
+            assert_eq!(
+                answer.status,
+                StatusCode::OK,
+                "{challenge} nc={nc}: {}",
+                answer.body
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn digest_wrong_password_is_401_and_bad_signature_is_403() {
+    let layer = TwilioValidateLayer::new(TOKEN)
+        .base_url(BASE)
+        .digest_auth("twilio", "pw");
+    let app = router(layer, counter());
+    let challenge = send(app.clone(), request(None, true)).await.challenges[0].clone();
+
+    let wrong = digest(&challenge, "twilio", "nope", "/voice", 1);
+    let answer = send(app.clone(), request(Some(&wrong), true)).await;
+    assert_eq!(
+        (answer.status, answer.failure),
+        (
+            StatusCode::UNAUTHORIZED,
+            Some(AuthFailure::WrongCredentials)
+        )
+    );
+
+    let right = digest(&challenge, "twilio", "pw", "/voice", 1);
+    let answer = send(app, request(Some(&right), false)).await;
+    assert_eq!(answer.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn a_replayed_nonce_count_is_401() {
+    let layer = TwilioValidateLayer::new(TOKEN)
+        .base_url(BASE)
+        .digest_auth("twilio", "pw");
+    let app = router(layer, counter());
+    let challenge = send(app.clone(), request(None, true)).await.challenges[0].clone();
+    let auth = digest(&challenge, "twilio", "pw", "/voice", 5);
+    assert_eq!(
+        send(app.clone(), request(Some(&auth), true)).await.status,
+        StatusCode::OK
+    );
+    let replay = send(app.clone(), request(Some(&auth), true)).await;
+    assert_eq!(
+        (replay.status, replay.failure),
+        (
+            StatusCode::UNAUTHORIZED,
+            Some(AuthFailure::ReplayedNonceCount)
+        )
+    );
+    let lower = digest(&challenge, "twilio", "pw", "/voice", 4);
+    assert_eq!(
+        send(app, request(Some(&lower), true)).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn a_stale_nonce_gets_stale_true_and_the_retry_succeeds() {
+    let auth = HttpAuth::builder()
+        .digest_auth("twilio", "pw")
+        .nonce_lifetime(Duration::from_secs(60))
+        .build();
+    // A nonce this server issued two minutes ago.
+    let old = SystemTime::now() - Duration::from_secs(120);
+    let old_challenge = auth
+        .check("POST", "/voice", None, old)
+        .unwrap_err()
+        .www_authenticate()[0]
+        .clone();
+
+    let layer = TwilioValidateLayer::new(TOKEN)
+        .base_url(BASE)
+        .http_auth(auth);
+    let app = router(layer, counter());
+    let stale = send(
+        app.clone(),
+        request(
+            Some(&digest(&old_challenge, "twilio", "pw", "/voice", 1)),
+            true,
+        ),
+    )
+    .await;
+    assert_eq!(
+        (stale.status, stale.failure),
+        (StatusCode::UNAUTHORIZED, Some(AuthFailure::StaleNonce))
+    );
+    assert!(stale.challenges[0].contains("stale=true"));
+
+    let fresh = digest(&stale.challenges[0], "twilio", "pw", "/voice", 1);
+    assert_eq!(
+        send(app, request(Some(&fresh), true)).await.status,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn the_digest_uri_must_be_the_request_target() {
+    let layer = TwilioValidateLayer::new(TOKEN)
+        .base_url(BASE)
+        .digest_auth("twilio", "pw");
+    let app = router(layer, counter());
+    let challenge = send(app.clone(), request(None, true)).await.challenges[0].clone();
+    let other = digest(&challenge, "twilio", "pw", "/other", 1);
+    let answer = send(app, request(Some(&other), true)).await;
+    assert_eq!(
+        (answer.status, answer.failure),
+        (StatusCode::UNAUTHORIZED, Some(AuthFailure::UriMismatch))
+    );
+}
