@@ -8,7 +8,10 @@
 //! - `TWILIO_AUTH_TOKEN`: your Auth Token (a demo token is embedded otherwise);
 //! - `TWILIO_BASE_URL`: the public URL Twilio calls, such as your ngrok URL
 //!   (default `http://<BIND>`, so that local `curl` requests validate);
-//! - `BIND`: the address to listen on (default `127.0.0.1:3000`).
+//! - `BIND`: the address to listen on (default `127.0.0.1:3000`);
+//! - `TWILIO_WEBHOOK_AUTH=basic|digest` with `TWILIO_WEBHOOK_USER` and
+//!   `TWILIO_WEBHOOK_PASSWORD`: also require HTTP authentication, as when the
+//!   webhook URL in the console is `https://user:password@host/voice`.
 //!
 //! On start it prints a `curl` command carrying a valid signature: run it and
 //! get 200; change one character of the signature or the body and get 403.
@@ -45,7 +48,14 @@ async fn main() {
     });
     let base_url = std::env::var("TWILIO_BASE_URL").unwrap_or_else(|_| format!("http://{bind}"));
 
-    let layer = TwilioValidateLayer::new(token.clone()).base_url(&base_url);
+    let mut layer = TwilioValidateLayer::new(token.clone()).base_url(&base_url);
+    let auth = http_auth_from_env();
+    if let Some((scheme, user, password)) = &auth {
+        layer = match scheme.as_str() {
+            "basic" => layer.basic_auth(user.as_str(), password.as_str()),
+            _ => layer.digest_auth(user.as_str(), password.as_str()),
+        };
+    }
     let app = Router::new()
         .route("/voice", post(voice))
         .route("/sms", post(sms))
@@ -57,11 +67,28 @@ async fn main() {
     let listener = tokio::net::TcpListener::bind(bind)
         .await
         .unwrap_or_else(|e| panic!("cannot listen on {bind}: {e}"));
-    print_banner(&token, &base_url, bind);
+    print_banner(&token, &base_url, bind, auth.as_ref());
     axum::serve(listener, app).await.expect("server error");
 }
 
-fn print_banner(token: &str, base_url: &str, bind: SocketAddr) {
+/// `TWILIO_WEBHOOK_AUTH=basic|digest`, `TWILIO_WEBHOOK_USER`, `TWILIO_WEBHOOK_PASSWORD`.
+fn http_auth_from_env() -> Option<(String, String, String)> {
+    let scheme = std::env::var("TWILIO_WEBHOOK_AUTH").ok()?.to_ascii_lowercase();
+    assert!(
+        scheme == "basic" || scheme == "digest",
+        "TWILIO_WEBHOOK_AUTH must be basic or digest"
+    );
+    let user = std::env::var("TWILIO_WEBHOOK_USER").expect("set TWILIO_WEBHOOK_USER");
+    let password = std::env::var("TWILIO_WEBHOOK_PASSWORD").expect("set TWILIO_WEBHOOK_PASSWORD");
+    Some((scheme, user, password))
+}
+
+fn print_banner(
+    token: &str,
+    base_url: &str,
+    bind: SocketAddr,
+    auth: Option<&(String, String, String)>,
+) {
     let body = "CallSid=CA1234567890ABCDE&From=%2B14158675309&To=%2B18005551212&CallStatus=ringing";
     let mut req = http::Request::post("/voice")
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
@@ -72,9 +99,19 @@ fn print_banner(token: &str, base_url: &str, bind: SocketAddr) {
         .to_str()
         .unwrap_or_default();
     println!("Listening on http://{bind}; Twilio webhook base URL: {base_url}");
-    println!("Voice webhook URL to paste into the Twilio console: {base_url}/voice");
+    let (scheme, host) = base_url.split_once("://").unwrap_or(("https", base_url));
+    let (console_url, curl_auth) = match auth {
+        Some((kind, user, _)) => (
+            format!("{scheme}://{user}:<password>@{host}/voice"),
+            format!(" --{kind} -u '{user}:<password>'"),
+        ),
+        None => (format!("{base_url}/voice"), String::new()),
+    };
+    println!("Voice webhook URL for the Twilio console: {console_url}");
     println!("Try a signed request (200), then change one character (403):");
-    println!("  curl -i http://{bind}/voice -H 'X-Twilio-Signature: {signature}' -d '{body}'");
+    println!(
+        "  curl -i{curl_auth} http://{bind}/voice -H 'X-Twilio-Signature: {signature}' -d '{body}'"
+    );
 }
 
 fn twiml(xml: &'static str) -> impl IntoResponse {
