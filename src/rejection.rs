@@ -32,6 +32,8 @@ pub enum Rejection {
     BodyTooLarge,
     /// The body could not be read.
     BodyError,
+    /// The client stopped sending the body for longer than the read timeout.
+    BodyTimeout,
     /// HTTP Basic or Digest authentication failed.
     Unauthenticated,
 }
@@ -50,6 +52,7 @@ impl Rejection {
             Rejection::MissingHost => "missing_host",
             Rejection::BodyTooLarge => "body_too_large",
             Rejection::BodyError => "body_error",
+            Rejection::BodyTimeout => "body_timeout",
             Rejection::Unauthenticated => "unauthenticated",
         }
     }
@@ -72,6 +75,7 @@ impl fmt::Display for Rejection {
             Rejection::MissingHost => "no usable host to rebuild the public URL",
             Rejection::BodyTooLarge => "the body is larger than the limit",
             Rejection::BodyError => "the body could not be read",
+            Rejection::BodyTimeout => "the body did not arrive in time",
             Rejection::Unauthenticated => "HTTP authentication failed",
         };
         write!(f, "{text} ({})", self.as_str())

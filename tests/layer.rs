@@ -10,6 +10,7 @@ use axum::body::{Body, Bytes};
 use axum::extract::Form;
 use axum::routing::{any, post};
 use axum::{Json, Router};
+use futures_util::StreamExt as _;
 use http::{Request, StatusCode};
 use http_body_util::BodyExt;
 use tower::ServiceExt;
@@ -565,4 +566,26 @@ async fn extractors_without_the_layer_fail_with_500_that_names_the_layer() {
         assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
         assert!(String::from_utf8_lossy(&body).contains("TwilioValidateLayer"));
     }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_body_that_stalls_gets_408_after_the_read_timeout() {
+    let first =
+        futures_util::stream::iter([Ok::<_, Infallible>(Bytes::from_static(b"CallSid=CA1"))]);
+    let stalled = first.chain(futures_util::stream::pending());
+    let req = Request::post("/voice")
+        .header("host", "mycompany.com")
+        .header("x-twilio-signature", "RSOYDt4T1cUTdK1PDd93/VVr8B8=")
+        .body(Body::from_stream(stalled))
+        .unwrap();
+    let calls = counter();
+    let layer = layer().body_read_timeout(std::time::Duration::from_secs(3));
+    let started = tokio::time::Instant::now();
+    let (status, _, rejection, _) = send(app(layer, calls.clone()), req).await;
+    assert_eq!(
+        (status, rejection),
+        (StatusCode::REQUEST_TIMEOUT, Some(Rejection::BodyTimeout))
+    );
+    assert_eq!(started.elapsed().as_secs(), 3);
+    assert_eq!(calls.load(Ordering::SeqCst), 0);
 }

@@ -9,6 +9,7 @@ use http::request::Parts;
 use http::{Request, Response, StatusCode};
 use http_body::Body;
 use pin_project_lite::pin_project;
+use tokio::time::{sleep, Sleep};
 use tower_service::Service;
 
 use super::body::ResponseBody;
@@ -41,6 +42,9 @@ pin_project! {
             buf: BytesMut,
             inner: Option<S>,
             config: Arc<Config>,
+            // Armed the first time the body is not ready, so a body that is
+            // already buffered costs no timer.
+            deadline: Option<Pin<Box<Sleep>>>,
         },
         Calling {
             #[pin]
@@ -84,6 +88,7 @@ where
                 buf: BytesMut::with_capacity(capacity),
                 inner: Some(inner),
                 config,
+                deadline: None,
             },
         }
     }
@@ -114,9 +119,22 @@ where
                     buf,
                     inner,
                     config,
+                    deadline,
                 } => {
                     let read = loop {
-                        match ready!(body.as_mut().poll_frame(cx)) {
+                        let frame = match body.as_mut().poll_frame(cx) {
+                            Poll::Ready(frame) => frame,
+                            Poll::Pending => {
+                                let Some(timeout) = config.body_read_timeout else {
+                                    return Poll::Pending;
+                                };
+                                let sleep =
+                                    deadline.get_or_insert_with(|| Box::pin(sleep(timeout)));
+                                ready!(sleep.as_mut().poll(cx));
+                                break Err(Rejection::BodyTimeout);
+                            }
+                        };
+                        match frame {
                             None => break Ok(()),
                             Some(Err(_)) => break Err(Rejection::BodyError),
                             Some(Ok(frame)) => {
@@ -149,7 +167,12 @@ where
                         }
                         Err(rejection) => {
                             let refusal = Refusal::from(rejection);
-                            if matches!(rejection, Rejection::BodyError | Rejection::BodyTooLarge) {
+                            if matches!(
+                                rejection,
+                                Rejection::BodyError
+                                    | Rejection::BodyTooLarge
+                                    | Rejection::BodyTimeout
+                            ) {
                                 log_rejection(&refusal, None, false);
                             }
                             State::Rejected {
@@ -165,12 +188,14 @@ where
 }
 
 /// The status for a rejection: 413 for a body over the limit, 400 for a body
-/// that could not be read or a request without a host, 401 for failed HTTP
+/// that could not be read or a request without a host, 408 for a body that
+/// stalled, 401 for failed HTTP
 /// authentication, 403 for everything about the signature.
 pub(crate) fn status(rejection: Rejection) -> StatusCode {
     match rejection {
         Rejection::BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         Rejection::BodyError | Rejection::MissingHost => StatusCode::BAD_REQUEST,
+        Rejection::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
         Rejection::Unauthenticated => StatusCode::UNAUTHORIZED,
         _ => StatusCode::FORBIDDEN,
     }

@@ -1,6 +1,7 @@
 use std::fmt;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
+use std::time::Duration;
 
 use tower_layer::Layer;
 
@@ -17,6 +18,11 @@ use crate::validator::RequestValidator;
 /// Twilio's form webhooks are a few KiB; JSON webhooks rarely exceed tens of
 /// KiB. Raise it with [`TwilioValidateLayer::max_body_bytes`] if yours do.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// The default body read timeout: 10 seconds from the first time the body
+/// is not ready. Twilio sends its few KiB at once; a client that trickles or
+/// stalls gets `408` and its buffer is released.
+pub const DEFAULT_BODY_READ_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Layer that validates `X-Twilio-Signature` before calling the inner service.
 ///
@@ -35,6 +41,7 @@ pub(crate) struct Config {
     pub(crate) validator: RequestValidator,
     pub(crate) origin: PublicOrigin,
     pub(crate) max_body_bytes: usize,
+    pub(crate) body_read_timeout: Option<Duration>,
     pub(crate) auth: Option<HttpAuth>,
     /// What `basic_auth`, `digest_auth` and `realm` have configured so far.
     auth_builder: Option<HttpAuthBuilder>,
@@ -52,6 +59,7 @@ impl fmt::Debug for TwilioValidateLayer {
             .field("prefix", &c.origin.prefix)
             .field("trust_forwarded_headers", &c.origin.trust_forwarded)
             .field("max_body_bytes", &c.max_body_bytes)
+            .field("body_read_timeout", &c.body_read_timeout)
             .field("http_auth", &c.auth)
             .finish()
     }
@@ -112,6 +120,7 @@ impl TwilioValidateLayer {
                 validator,
                 origin: PublicOrigin::default(),
                 max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+                body_read_timeout: Some(DEFAULT_BODY_READ_TIMEOUT),
                 auth: None,
                 auth_builder: None,
                 warned_plain_http: Arc::new(AtomicBool::new(false)),
@@ -246,6 +255,14 @@ impl TwilioValidateLayer {
             Err(e) => panic!("invalid HTTP authentication config: {e}"),
         };
         config.auth_builder = Some(builder);
+        self
+    }
+
+    /// How long the body may stall before the request is answered `408`
+    /// (default [`DEFAULT_BODY_READ_TIMEOUT`]; `None` waits for ever). The
+    /// timer needs a Tokio runtime with time enabled, as axum has.
+    pub fn body_read_timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
+        self.config().body_read_timeout = timeout.into();
         self
     }
 

@@ -58,6 +58,8 @@ mod service;
 
 pub use body::ResponseBody;
 pub use future::ResponseFuture;
-pub use layer::{FromEnvError, TwilioValidateLayer, DEFAULT_MAX_BODY_BYTES};
+pub use layer::{
+    FromEnvError, TwilioValidateLayer, DEFAULT_BODY_READ_TIMEOUT, DEFAULT_MAX_BODY_BYTES,
+};
 pub use public_url::InvalidBaseUrl;
 pub use service::{TwilioValidate, X_TWILIO_SIGNATURE, X_TWILIO_WEBHOOKS_SIGNATURE_SETTINGS};
