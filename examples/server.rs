@@ -73,7 +73,9 @@ async fn main() {
 
 /// `TWILIO_WEBHOOK_AUTH=basic|digest`, `TWILIO_WEBHOOK_USER`, `TWILIO_WEBHOOK_PASSWORD`.
 fn http_auth_from_env() -> Option<(String, String, String)> {
-    let scheme = std::env::var("TWILIO_WEBHOOK_AUTH").ok()?.to_ascii_lowercase();
+    let scheme = std::env::var("TWILIO_WEBHOOK_AUTH")
+        .ok()?
+        .to_ascii_lowercase();
     assert!(
         scheme == "basic" || scheme == "digest",
         "TWILIO_WEBHOOK_AUTH must be basic or digest"
