@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use http::StatusCode;
+
 /// The reason a request was refused, with a machine-readable code.
 ///
 /// The layer puts it into the rejection response's extensions and into a
@@ -26,6 +28,9 @@ pub enum Rejection {
     /// `X-Twilio-Webhooks-Signature-Settings` names an unknown algorithm, or
     /// the header is present more than once.
     UnsupportedAlgorithm,
+    /// No `AccountSid`, or one the [`KeyResolver`](crate::validate::KeyResolver)
+    /// does not know.
+    UnknownAccount,
     /// The public URL could not be built: no usable host.
     MissingHost,
     /// The body is larger than the configured limit.
@@ -39,6 +44,20 @@ pub enum Rejection {
 }
 
 impl Rejection {
+    /// The status the layer answers with: 413 for a body over the limit, 400
+    /// for a body that could not be read or a request without a host, 408 for
+    /// a body that stalled, 401 for failed HTTP authentication, 403 for
+    /// everything about the signature and the keys.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Rejection::BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Rejection::BodyError | Rejection::MissingHost => StatusCode::BAD_REQUEST,
+            Rejection::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
+            Rejection::Unauthenticated => StatusCode::UNAUTHORIZED,
+            _ => StatusCode::FORBIDDEN,
+        }
+    }
+
     /// A stable, machine-readable code such as `bad_signature`.
     pub fn as_str(&self) -> &'static str {
         match self {
@@ -49,6 +68,7 @@ impl Rejection {
             Rejection::BodyHashMismatch => "body_hash_mismatch",
             Rejection::UnknownSharedKey => "unknown_shared_key",
             Rejection::UnsupportedAlgorithm => "unsupported_algorithm",
+            Rejection::UnknownAccount => "unknown_account",
             Rejection::MissingHost => "missing_host",
             Rejection::BodyTooLarge => "body_too_large",
             Rejection::BodyError => "body_error",
@@ -72,6 +92,7 @@ impl fmt::Display for Rejection {
             Rejection::UnsupportedAlgorithm => {
                 "X-Twilio-Webhooks-Signature-Settings names an unsupported algorithm"
             }
+            Rejection::UnknownAccount => "the request's AccountSid is not served here",
             Rejection::MissingHost => "no usable host to rebuild the public URL",
             Rejection::BodyTooLarge => "the body is larger than the limit",
             Rejection::BodyError => "the body could not be read",

@@ -4,18 +4,20 @@ use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 
 use bytes::{Buf, Bytes, BytesMut};
-use http::header::{HeaderValue, CONTENT_TYPE, WWW_AUTHENTICATE};
 use http::request::Parts;
-use http::{Request, Response, StatusCode};
+use http::{Request, Response};
 use http_body::Body;
 use pin_project_lite::pin_project;
 use tokio::time::{sleep, Sleep};
 use tower_service::Service;
 
 use super::body::ResponseBody;
-use super::layer::Config;
-use super::service::{check, log_rejection, Refusal};
+use super::layer::{Config, Keys};
+use super::resolver::ResolveFuture;
+use super::response::rejection_response;
+use super::service::{account_sid, check, log_rejection, Refusal};
 use crate::rejection::Rejection;
+use crate::validator::RequestValidator;
 
 pin_project! {
     /// Response future of [`TwilioValidate`](super::TwilioValidate).
@@ -34,36 +36,47 @@ pin_project! {
     where
         S: Service<Request<B>>,
     {
+        // Reading the body, within the limit and the read timeout.
         Buffering {
             #[pin]
             body: B,
-            parts: Option<Parts>,
-            url: String,
+            pending: Option<Pending<S>>,
             buf: BytesMut,
-            inner: Option<S>,
-            config: Arc<Config>,
             // Armed the first time the body is not ready, so a body that is
             // already buffered costs no timer.
             deadline: Option<Pin<Box<Sleep>>>,
+        },
+        // Asking the `KeyResolver` for the account's keys.
+        Resolving {
+            future: ResolveFuture,
+            pending: Option<(Pending<S>, Bytes)>,
         },
         Calling {
             #[pin]
             future: S::Future,
         },
         Rejected {
-            refusal: Option<Refusal>,
+            response: Option<Response<Bytes>>,
         },
     }
+}
+
+/// What a request carries from one state to the next.
+struct Pending<S> {
+    parts: Parts,
+    url: String,
+    inner: S,
+    config: Arc<Config>,
 }
 
 impl<S, B> ResponseFuture<S, B>
 where
     S: Service<Request<B>>,
 {
-    pub(crate) fn rejected(refusal: Refusal) -> Self {
+    pub(crate) fn rejected(refusal: Refusal, config: &Config) -> Self {
         Self {
             state: State::Rejected {
-                refusal: Some(refusal),
+                response: Some(rejection_response(refusal, config)),
             },
         }
     }
@@ -83,11 +96,13 @@ where
         Self {
             state: State::Buffering {
                 body,
-                parts: Some(parts),
-                url,
                 buf: BytesMut::with_capacity(capacity),
-                inner: Some(inner),
-                config,
+                pending: Some(Pending {
+                    parts,
+                    url,
+                    inner,
+                    config,
+                }),
                 deadline: None,
             },
         }
@@ -108,77 +123,47 @@ where
                 StateProj::Calling { future } => {
                     return future.poll(cx).map_ok(|res| res.map(ResponseBody::new));
                 }
-                StateProj::Rejected { refusal } => {
-                    let refusal = refusal.take().expect("polled after completion");
-                    return Poll::Ready(Ok(rejection_response(refusal)));
+                StateProj::Rejected { response } => {
+                    let response = response.take().expect("polled after completion");
+                    return Poll::Ready(Ok(response.map(ResponseBody::text)));
                 }
                 StateProj::Buffering {
-                    mut body,
-                    parts,
-                    url,
+                    body,
+                    pending,
                     buf,
-                    inner,
-                    config,
                     deadline,
                 } => {
-                    let read = loop {
-                        let frame = match body.as_mut().poll_frame(cx) {
-                            Poll::Ready(frame) => frame,
-                            Poll::Pending => {
-                                let Some(timeout) = config.body_read_timeout else {
-                                    return Poll::Pending;
-                                };
-                                let sleep =
-                                    deadline.get_or_insert_with(|| Box::pin(sleep(timeout)));
-                                ready!(sleep.as_mut().poll(cx));
-                                break Err(Rejection::BodyTimeout);
-                            }
-                        };
-                        match frame {
-                            None => break Ok(()),
-                            Some(Err(_)) => break Err(Rejection::BodyError),
-                            Some(Ok(frame)) => {
-                                let Ok(mut data) = frame.into_data() else {
-                                    continue; // trailers are not signed
-                                };
-                                if buf.len() + data.remaining() > config.max_body_bytes {
-                                    break Err(Rejection::BodyTooLarge);
-                                }
-                                while data.has_remaining() {
-                                    let chunk = data.chunk();
-                                    let n = chunk.len();
-                                    buf.extend_from_slice(chunk);
-                                    data.advance(n);
-                                }
-                            }
-                        }
-                    };
-                    let parts = parts.take().expect("polled after completion");
+                    let config = &pending.as_ref().expect("polled after completion").config;
+                    let read = ready!(poll_body(body, buf, deadline, config, cx));
+                    let pending = pending.take().expect("polled after completion");
+                    // The buffer is handed on or dropped here, never kept.
                     let bytes = std::mem::take(buf).freeze();
-                    let url = std::mem::take(url);
-                    match read.and_then(|()| check(config, &parts, url, &bytes)) {
-                        Ok(webhook) => {
-                            let mut req = Request::from_parts(parts, B::from(bytes));
-                            req.extensions_mut().insert(webhook);
-                            let mut inner = inner.take().expect("polled after completion");
-                            State::Calling {
-                                future: inner.call(req),
+                    match (read, &pending.config.keys) {
+                        (Err(rejection), _) => {
+                            log_rejection(&rejection.into(), None, false);
+                            reject(rejection.into(), &pending.config)
+                        }
+                        (Ok(()), Keys::Static(validator)) => {
+                            let validator = validator.clone();
+                            finish(pending, bytes, &validator)
+                        }
+                        (Ok(()), Keys::Resolver(resolver)) => {
+                            match account_sid(&pending.parts, &bytes) {
+                                Some(sid) => State::Resolving {
+                                    future: resolver.resolve(&sid),
+                                    pending: Some((pending, bytes)),
+                                },
+                                None => unknown_account(&pending),
                             }
                         }
-                        Err(rejection) => {
-                            let refusal = Refusal::from(rejection);
-                            if matches!(
-                                rejection,
-                                Rejection::BodyError
-                                    | Rejection::BodyTooLarge
-                                    | Rejection::BodyTimeout
-                            ) {
-                                log_rejection(&refusal, None, false);
-                            }
-                            State::Rejected {
-                                refusal: Some(refusal),
-                            }
-                        }
+                    }
+                }
+                StateProj::Resolving { future, pending } => {
+                    let resolved = ready!(future.as_mut().poll(cx));
+                    let (pending, bytes) = pending.take().expect("polled after completion");
+                    match resolved {
+                        Some(validator) => finish(pending, bytes, &validator),
+                        None => unknown_account(&pending),
                     }
                 }
             };
@@ -187,48 +172,86 @@ where
     }
 }
 
-/// The status for a rejection: 413 for a body over the limit, 400 for a body
-/// that could not be read or a request without a host, 408 for a body that
-/// stalled, 401 for failed HTTP
-/// authentication, 403 for everything about the signature.
-pub(crate) fn status(rejection: Rejection) -> StatusCode {
-    match rejection {
-        Rejection::BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-        Rejection::BodyError | Rejection::MissingHost => StatusCode::BAD_REQUEST,
-        Rejection::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
-        Rejection::Unauthenticated => StatusCode::UNAUTHORIZED,
-        _ => StatusCode::FORBIDDEN,
+/// Reads the body into `buf` until its end, the limit, an error or the
+/// read timeout.
+fn poll_body<B: Body>(
+    mut body: Pin<&mut B>,
+    buf: &mut BytesMut,
+    deadline: &mut Option<Pin<Box<Sleep>>>,
+    config: &Config,
+    cx: &mut Context<'_>,
+) -> Poll<Result<(), Rejection>> {
+    loop {
+        let frame = match body.as_mut().poll_frame(cx) {
+            Poll::Ready(frame) => frame,
+            Poll::Pending => {
+                let Some(timeout) = config.body_read_timeout else {
+                    return Poll::Pending;
+                };
+                let timer = deadline.get_or_insert_with(|| Box::pin(sleep(timeout)));
+                ready!(timer.as_mut().poll(cx));
+                return Poll::Ready(Err(Rejection::BodyTimeout));
+            }
+        };
+        match frame {
+            None => return Poll::Ready(Ok(())),
+            Some(Err(_)) => return Poll::Ready(Err(Rejection::BodyError)),
+            Some(Ok(frame)) => {
+                let Ok(mut data) = frame.into_data() else {
+                    continue; // trailers are not signed
+                };
+                if buf.len() + data.remaining() > config.max_body_bytes {
+                    return Poll::Ready(Err(Rejection::BodyTooLarge));
+                }
+                while data.has_remaining() {
+                    let chunk = data.chunk();
+                    let n = chunk.len();
+                    buf.extend_from_slice(chunk);
+                    data.advance(n);
+                }
+            }
+        }
     }
 }
 
-/// A short `text/plain` answer with the typed reason in its extensions, and
-/// for a `401` the `WWW-Authenticate` challenges and the [`AuthFailure`].
-///
-/// [`AuthFailure`]: crate::auth::AuthFailure
-fn rejection_response<B>(refusal: Refusal) -> Response<ResponseBody<B>> {
-    let Refusal {
-        rejection,
-        challenge,
-    } = refusal;
-    let text = match &challenge {
-        Some(challenge) => format!("{rejection}: {}\n", challenge.reason()),
-        None => format!("{rejection}\n"),
-    };
-    let mut res = Response::new(ResponseBody::text(Bytes::from(text)));
-    *res.status_mut() = status(rejection);
-    let headers = res.headers_mut();
-    headers.insert(
-        CONTENT_TYPE,
-        HeaderValue::from_static("text/plain; charset=utf-8"),
-    );
-    if let Some(challenge) = challenge {
-        for value in challenge.www_authenticate() {
-            if let Ok(value) = HeaderValue::from_str(value) {
-                headers.append(WWW_AUTHENTICATE, value);
+/// Checks the signature; calls the inner service or refuses.
+fn finish<S, B>(pending: Pending<S>, bytes: Bytes, validator: &RequestValidator) -> State<S, B>
+where
+    S: Service<Request<B>>,
+    B: From<Bytes>,
+{
+    let Pending {
+        parts,
+        url,
+        mut inner,
+        config,
+    } = pending;
+    match check(validator, &parts, url, &bytes) {
+        Ok(webhook) => {
+            let mut req = Request::from_parts(parts, B::from(bytes));
+            req.extensions_mut().insert(webhook);
+            State::Calling {
+                future: inner.call(req),
             }
         }
-        res.extensions_mut().insert(challenge.reason());
+        Err(rejection) => reject(rejection.into(), &config),
     }
-    res.extensions_mut().insert(rejection);
-    res
+}
+
+fn unknown_account<S, B>(pending: &Pending<S>) -> State<S, B>
+where
+    S: Service<Request<B>>,
+{
+    let refusal = Refusal::from(Rejection::UnknownAccount);
+    log_rejection(&refusal, Some(&pending.url), false);
+    reject(refusal, &pending.config)
+}
+
+fn reject<S, B>(refusal: Refusal, config: &Config) -> State<S, B>
+where
+    S: Service<Request<B>>,
+{
+    State::Rejected {
+        response: Some(rejection_response(refusal, config)),
+    }
 }

@@ -9,7 +9,12 @@ use super::public_url::{
     parse_base_url, parse_host, parse_prefix, parse_scheme, InvalidBaseUrl, PublicOrigin,
 };
 use super::service::TwilioValidate;
+use bytes::Bytes;
+use http::Response;
+
+use super::resolver::KeyResolver;
 use crate::auth::{AuthConfigError, HttpAuth, HttpAuthBuilder};
+use crate::rejection::Rejection;
 use crate::secret::Secret;
 use crate::validator::RequestValidator;
 
@@ -36,9 +41,21 @@ pub struct TwilioValidateLayer {
     pub(crate) config: Arc<Config>,
 }
 
+/// Where the keys come from.
+#[derive(Clone)]
+pub(crate) enum Keys {
+    /// Configured once: tokens and shared keys.
+    Static(RequestValidator),
+    /// Looked up per request by `AccountSid`.
+    Resolver(Arc<dyn KeyResolver>),
+}
+
+/// Builds the answer to a refused request.
+type OnRejection = Arc<dyn Fn(Rejection) -> Response<Bytes> + Send + Sync>;
+
 #[derive(Clone)]
 pub(crate) struct Config {
-    pub(crate) validator: RequestValidator,
+    pub(crate) keys: Keys,
     pub(crate) origin: PublicOrigin,
     pub(crate) max_body_bytes: usize,
     pub(crate) body_read_timeout: Option<Duration>,
@@ -47,20 +64,28 @@ pub(crate) struct Config {
     auth_builder: Option<HttpAuthBuilder>,
     /// Set once the warning about credentials over plain `http` was logged.
     pub(crate) warned_plain_http: Arc<AtomicBool>,
+    pub(crate) on_rejection: Option<OnRejection>,
 }
 
 impl fmt::Debug for TwilioValidateLayer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let c = &self.config;
-        f.debug_struct("TwilioValidateLayer")
-            .field("validator", &c.validator)
-            .field("scheme", &c.origin.scheme)
+        let mut d = f.debug_struct("TwilioValidateLayer");
+        match &c.keys {
+            Keys::Static(validator) => d.field("validator", validator),
+            Keys::Resolver(_) => d.field("validator", &"KeyResolver"),
+        };
+        d.field("scheme", &c.origin.scheme)
             .field("host", &c.origin.host)
             .field("prefix", &c.origin.prefix)
             .field("trust_forwarded_headers", &c.origin.trust_forwarded)
             .field("max_body_bytes", &c.max_body_bytes)
             .field("body_read_timeout", &c.body_read_timeout)
             .field("http_auth", &c.auth)
+            .field(
+                "rejection_response",
+                &c.on_rejection.as_ref().map(|_| "custom"),
+            )
             .finish()
     }
 }
@@ -115,15 +140,26 @@ impl TwilioValidateLayer {
 
     /// Uses a [`RequestValidator`] built elsewhere (tokens and shared keys).
     pub fn with_validator(validator: RequestValidator) -> Self {
+        Self::with_keys(Keys::Static(validator))
+    }
+
+    /// Looks up each request's keys by its `AccountSid`, for apps that serve
+    /// many accounts or subaccounts; see [`KeyResolver`].
+    pub fn with_resolver(resolver: impl KeyResolver) -> Self {
+        Self::with_keys(Keys::Resolver(Arc::new(resolver)))
+    }
+
+    fn with_keys(keys: Keys) -> Self {
         Self {
             config: Arc::new(Config {
-                validator,
+                keys,
                 origin: PublicOrigin::default(),
                 max_body_bytes: DEFAULT_MAX_BODY_BYTES,
                 body_read_timeout: Some(DEFAULT_BODY_READ_TIMEOUT),
                 auth: None,
                 auth_builder: None,
                 warned_plain_http: Arc::new(AtomicBool::new(false)),
+                on_rejection: None,
             }),
         }
     }
@@ -195,17 +231,61 @@ impl TwilioValidateLayer {
 
     /// Also accepts signatures made with `token` (Auth Token rotation). May
     /// be called several times.
-    pub fn secondary_token(mut self, token: impl Into<Secret>) -> Self {
-        let config = self.config();
-        config.validator = config.validator.clone().secondary_token(token);
-        self
+    ///
+    /// # Panics
+    /// On a layer built [`with_resolver`](Self::with_resolver): the resolver
+    /// returns each account's tokens.
+    pub fn secondary_token(self, token: impl Into<Secret>) -> Self {
+        self.map_validator("secondary_token", |v| v.secondary_token(token))
     }
 
     /// Accepts requests signed with a shared key: those whose
     /// `X-Twilio-Webhooks-Signature-Settings` names `key_id`. Several allowed.
-    pub fn shared_key(mut self, key_id: impl Into<String>, secret: impl Into<Secret>) -> Self {
-        let config = self.config();
-        config.validator = config.validator.clone().shared_key(key_id, secret);
+    ///
+    /// # Panics
+    /// On a layer built [`with_resolver`](Self::with_resolver).
+    pub fn shared_key(self, key_id: impl Into<String>, secret: impl Into<Secret>) -> Self {
+        self.map_validator("shared_key", |v| v.shared_key(key_id, secret))
+    }
+
+    fn map_validator(
+        mut self,
+        method: &str,
+        f: impl FnOnce(RequestValidator) -> RequestValidator,
+    ) -> Self {
+        match &mut self.config().keys {
+            Keys::Static(validator) => *validator = f(validator.clone()),
+            Keys::Resolver(_) => panic!(
+                "TwilioValidateLayer::{method} does not apply with a KeyResolver: \
+                 return the account's keys from the resolver"
+            ),
+        }
+        self
+    }
+
+    /// Replaces the answer to a refused request. The layer still puts the
+    /// [`Rejection`] (and for a 401 the
+    /// [`AuthFailure`](crate::auth::AuthFailure)) into the response's
+    /// extensions and, when the status is 401, appends the `WWW-Authenticate`
+    /// challenges Twilio needs to retry. Never put a secret or the expected
+    /// signature into it.
+    ///
+    /// ```
+    /// use tower_twilio::TwilioValidateLayer;
+    ///
+    /// let layer = TwilioValidateLayer::new("token").rejection_response(|rejection| {
+    ///     http::Response::builder()
+    ///         .status(rejection.status())
+    ///         .header("content-type", "application/json")
+    ///         .body(format!(r#"{{"error":"{}"}}"#, rejection.as_str()).into())
+    ///         .unwrap()
+    /// });
+    /// ```
+    pub fn rejection_response(
+        mut self,
+        f: impl Fn(Rejection) -> Response<Bytes> + Send + Sync + 'static,
+    ) -> Self {
+        self.config().on_rejection = Some(Arc::new(f));
         self
     }
 

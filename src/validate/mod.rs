@@ -54,6 +54,8 @@ mod body;
 mod future;
 mod layer;
 mod public_url;
+mod resolver;
+mod response;
 mod service;
 
 pub use body::ResponseBody;
@@ -62,4 +64,5 @@ pub use layer::{
     FromEnvError, TwilioValidateLayer, DEFAULT_BODY_READ_TIMEOUT, DEFAULT_MAX_BODY_BYTES,
 };
 pub use public_url::InvalidBaseUrl;
+pub use resolver::{KeyResolver, ResolveFuture};
 pub use service::{TwilioValidate, X_TWILIO_SIGNATURE, X_TWILIO_WEBHOOKS_SIGNATURE_SETTINGS};

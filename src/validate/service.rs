@@ -18,7 +18,7 @@ use super::public_url::{is_websocket, original_uri};
 use crate::auth::{AuthChallenge, AuthFailure, Authenticated, HttpAuth};
 use crate::candidates::UrlCandidates;
 use crate::rejection::Rejection;
-use crate::validator::SignedRequest;
+use crate::validator::{RequestValidator, SignedRequest};
 use crate::webhook::ValidatedWebhook;
 
 /// The `X-Twilio-Signature` header.
@@ -77,7 +77,7 @@ where
         match precheck(&self.config, &mut parts, &body) {
             Err(refusal) => {
                 log_rejection(&refusal, None, false);
-                ResponseFuture::rejected(refusal)
+                ResponseFuture::rejected(refusal, &self.config)
             }
             Ok(url) => {
                 // The inner service that was driven to readiness goes into the
@@ -173,7 +173,7 @@ fn check_headers<B: Body>(config: &Config, parts: &Parts, body: &B) -> Result<St
 /// Validates a request whose body has been read; returns what the handler
 /// may extract.
 pub(crate) fn check(
-    config: &Config,
+    validator: &RequestValidator,
     parts: &Parts,
     url: String,
     body: &Bytes,
@@ -195,7 +195,7 @@ pub(crate) fn check(
         .body(body)
         .settings(settings)
         .websocket(websocket);
-    match config.validator.validate(&request) {
+    match validator.validate(&request) {
         Ok(validated) => {
             tracing::debug!(
                 target: "tower_twilio",
@@ -232,6 +232,18 @@ pub(crate) fn log_rejection(refusal: &Refusal, url: Option<&str>, websocket: boo
             "rejected Twilio webhook: {rejection}"
         );
     }
+}
+
+/// The `AccountSid` a multi-tenant request is for: the form field of a form
+/// POST, else the query parameter.
+pub(crate) fn account_sid(parts: &Parts, body: &Bytes) -> Option<String> {
+    let find = |input: &[u8]| {
+        form_urlencoded::parse(input)
+            .find(|(k, _)| k == "AccountSid")
+            .map(|(_, v)| v.into_owned())
+    };
+    let from_body = is_form_post(parts).then(|| find(body)).flatten();
+    from_body.or_else(|| parts.uri.query().and_then(|q| find(q.as_bytes())))
 }
 
 /// A header that must appear at most once, as text.
