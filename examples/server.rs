@@ -27,7 +27,7 @@ use axum::{Json, Router};
 use tower_twilio::{Signer, TwilioValidateLayer, ValidatedWebhook};
 
 /// A token for the demo only; real deployments set `TWILIO_AUTH_TOKEN`.
-const DEMO_AUTH_TOKEN: &str = "demo-auth-token-0123456789abcdef";
+pub const DEMO_AUTH_TOKEN: &str = "demo-auth-token-0123456789abcdef";
 
 #[tokio::main]
 async fn main() {
@@ -56,19 +56,24 @@ async fn main() {
             _ => layer.digest_auth(user.as_str(), password.as_str()),
         };
     }
-    let app = Router::new()
-        .route("/voice", post(voice))
-        .route("/sms", post(sms))
-        .route("/status", post(status))
-        .route("/events", post(events))
-        .route("/media-stream", get(media_stream))
-        .layer(layer);
+    let app = app(layer);
 
     let listener = tokio::net::TcpListener::bind(bind)
         .await
         .unwrap_or_else(|e| panic!("cannot listen on {bind}: {e}"));
     print_banner(&token, &base_url, bind, auth.as_ref());
     axum::serve(listener, app).await.expect("server error");
+}
+
+/// The demo's routes, all behind `layer`.
+pub fn app(layer: TwilioValidateLayer) -> Router {
+    Router::new()
+        .route("/voice", post(voice))
+        .route("/sms", post(sms))
+        .route("/status", post(status))
+        .route("/events", post(events))
+        .route("/media-stream", get(media_stream))
+        .layer(layer)
 }
 
 /// `TWILIO_WEBHOOK_AUTH=basic|digest`, `TWILIO_WEBHOOK_USER`, `TWILIO_WEBHOOK_PASSWORD`.
@@ -114,6 +119,8 @@ fn print_banner(
     println!(
         "  curl -i{curl_auth} http://{bind}/voice -H 'X-Twilio-Signature: {signature}' -d '{body}'"
     );
+    println!("Sign any other request (fields, JSON, shared keys) with the sign example:");
+    println!("  cargo run --example sign -- {base_url}/sms From=+14158675309 'Body=Hello there'");
 }
 
 fn twiml(xml: &'static str) -> impl IntoResponse {

@@ -1,0 +1,353 @@
+//! A voice app that streams the call's audio over a WebSocket (Media
+//! Streams), and an AI-agent-style app on ConversationRelay. Both handshakes
+//! are validated before the upgrade.
+//!
+//! ```sh
+//! cargo run --example media_stream
+//! ```
+//!
+//! 1. A call comes in: Twilio POSTs `/voice` (validated as usual) and gets
+//!    `<Connect><Stream url="wss://.../media-stream"/></Connect>`.
+//! 2. Twilio opens the WebSocket with a GET that carries `X-Twilio-Signature`,
+//!    signed over that `wss://` URL. The layer checks it before the upgrade;
+//!    an unsigned or forged handshake gets `403` and never becomes a socket.
+//! 3. Frames flow: `connected`, `start` (the `streamSid`, the call, the audio
+//!    format), `media` (base64 8 kHz mu-law), `stop`. This app echoes each
+//!    `media` frame back, so the caller hears themself.
+//!
+//! `/voice-relay` answers `<Connect><ConversationRelay url="wss://.../relay"/>`
+//! instead: Twilio does the speech recognition and synthesis and sends text
+//! (`setup`, `prompt`, `dtmf`, `interrupt`); the app answers `text` tokens.
+//!
+//! Configuration, all optional: `TWILIO_AUTH_TOKEN` (a demo token is
+//! embedded otherwise), `TWILIO_BASE_URL`, the public `https://` URL such as
+//! your ngrok URL (default `http://<BIND>`, whose sockets are `ws://`), `BIND`
+//! (default `127.0.0.1:3003`). Point the voice webhook of a number at
+//! `<TWILIO_BASE_URL>/voice` or `/voice-relay`.
+
+use std::net::SocketAddr;
+
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::State;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use base64::Engine as _;
+use serde::{Deserialize, Serialize};
+use tower_twilio::{compute_signature, Algorithm, Signer, TwilioValidateLayer, ValidatedWebhook};
+
+/// A token for the demo only; real deployments set `TWILIO_AUTH_TOKEN`.
+pub const DEMO_AUTH_TOKEN: &str = "demo-auth-token-0123456789abcdef";
+
+/// The public WebSocket URLs, written into the TwiML.
+#[derive(Clone)]
+struct Urls {
+    stream: String,
+    relay: String,
+}
+
+/// The app, for the public `base_url` (`https://host[/prefix]`, the sockets
+/// are then `wss://host[/prefix]/...`).
+pub fn app(token: &str, base_url: &str) -> Router {
+    let urls = Urls {
+        stream: websocket_url(base_url, "/media-stream"),
+        relay: websocket_url(base_url, "/relay"),
+    };
+    Router::new()
+        .route("/voice", post(voice))
+        .route("/voice-relay", post(voice_relay))
+        .route("/media-stream", get(media_stream))
+        .route("/relay", get(relay))
+        .with_state(urls)
+        // Every route, the WebSocket handshakes included.
+        .layer(TwilioValidateLayer::new(token).base_url(base_url))
+}
+
+/// `https://host/prefix` + `/path` -> `wss://host/prefix/path` (`http` -> `ws`).
+pub fn websocket_url(base_url: &str, path: &str) -> String {
+    let base_url = base_url.trim_end_matches('/');
+    match base_url.split_once("://") {
+        Some(("http", rest)) => format!("ws://{rest}{path}"),
+        Some((_, rest)) => format!("wss://{rest}{path}"),
+        None => format!("wss://{base_url}{path}"),
+    }
+}
+
+fn twiml(xml: String) -> Response {
+    ([(header::CONTENT_TYPE, "text/xml")], xml).into_response()
+}
+
+async fn voice(State(urls): State<Urls>, webhook: ValidatedWebhook) -> Response {
+    tracing::info!(
+        call = webhook.get("CallSid"),
+        "call: connecting a media stream"
+    );
+    twiml(format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?><Response><Connect><Stream url="{}"/></Connect></Response>"#,
+        urls.stream
+    ))
+}
+
+async fn voice_relay(State(urls): State<Urls>, webhook: ValidatedWebhook) -> Response {
+    tracing::info!(
+        call = webhook.get("CallSid"),
+        "call: connecting ConversationRelay"
+    );
+    twiml(format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?><Response><Connect><ConversationRelay url="{}" welcomeGreeting="Hi! Say something and I will repeat it."/></Connect></Response>"#,
+        urls.relay
+    ))
+}
+
+/// The handshake reached the handler, so its signature was valid.
+async fn media_stream(ws: WebSocketUpgrade, webhook: ValidatedWebhook) -> Response {
+    tracing::info!(url = webhook.url(), "media stream handshake validated");
+    ws.on_upgrade(echo_media)
+}
+
+/// A message from Twilio on a Media Stream.
+#[derive(Debug, Deserialize)]
+#[serde(tag = "event", rename_all = "lowercase")]
+pub enum StreamEvent {
+    /// The socket is open.
+    Connected {
+        /// `Call`.
+        protocol: String,
+    },
+    /// The stream starts: its id and the call's.
+    Start {
+        /// `MZ...`, to put in every message sent back.
+        #[serde(rename = "streamSid")]
+        stream_sid: String,
+        /// The call and the audio format.
+        start: StartInfo,
+    },
+    /// A chunk of audio.
+    Media {
+        /// `MZ...`.
+        #[serde(rename = "streamSid")]
+        stream_sid: String,
+        /// The audio.
+        media: Media,
+    },
+    /// A `mark` sent back earlier has been played.
+    Mark {
+        /// The mark.
+        mark: Mark,
+    },
+    /// The stream ended (the call hung up or left `<Connect>`).
+    Stop,
+    /// `dtmf` and anything newer.
+    #[serde(other)]
+    Other,
+}
+
+/// The `start` event's details.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StartInfo {
+    /// `CA...`.
+    pub call_sid: String,
+    /// `<Parameter>`s from the TwiML.
+    #[serde(default)]
+    pub custom_parameters: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The `media` event's audio.
+#[derive(Debug, Deserialize, Serialize)]
+pub struct Media {
+    /// Base64 audio, `audio/x-mulaw` at 8000 Hz.
+    pub payload: String,
+}
+
+/// A named point in the audio sent back.
+#[derive(Debug, Deserialize, Serialize)]
+pub struct Mark {
+    /// Its name.
+    pub name: String,
+}
+
+/// Audio sent back to the call on a bidirectional (`<Connect>`) stream.
+#[derive(Serialize)]
+#[serde(tag = "event", rename_all = "lowercase")]
+enum Outbound<'a> {
+    Media {
+        #[serde(rename = "streamSid")]
+        stream_sid: &'a str,
+        media: Media,
+    },
+}
+
+async fn echo_media(mut socket: WebSocket) {
+    let (mut frames, mut audio_bytes) = (0usize, 0usize);
+    while let Some(Ok(message)) = socket.recv().await {
+        let Message::Text(text) = message else {
+            continue;
+        };
+        let event = match serde_json::from_str::<StreamEvent>(text.as_str()) {
+            Ok(event) => event,
+            Err(e) => {
+                tracing::warn!(error = %e, "not a Media Streams message");
+                continue;
+            }
+        };
+        match event {
+            StreamEvent::Connected { protocol } => tracing::info!(protocol, "stream connected"),
+            StreamEvent::Start { stream_sid, start } => tracing::info!(
+                stream = stream_sid,
+                call = start.call_sid,
+                parameters = ?start.custom_parameters,
+                "stream started"
+            ),
+            StreamEvent::Media { stream_sid, media } => {
+                frames += 1;
+                audio_bytes += base64::engine::general_purpose::STANDARD
+                    .decode(&media.payload)
+                    .map_or(0, |audio| audio.len());
+                let echo = Outbound::Media {
+                    stream_sid: &stream_sid,
+                    media,
+                };
+                let json = serde_json::to_string(&echo).expect("serializable");
+                if socket.send(Message::Text(json.into())).await.is_err() {
+                    break;
+                }
+            }
+            StreamEvent::Mark { mark } => tracing::info!(mark = mark.name, "mark played"),
+            StreamEvent::Stop => {
+                tracing::info!(frames, audio_bytes, "stream stopped");
+                break;
+            }
+            StreamEvent::Other => {}
+        }
+    }
+    let _ = socket.send(Message::Close(None)).await;
+}
+
+async fn relay(ws: WebSocketUpgrade, webhook: ValidatedWebhook) -> Response {
+    tracing::info!(url = webhook.url(), "ConversationRelay handshake validated");
+    ws.on_upgrade(repeat_prompts)
+}
+
+/// A message from Twilio on ConversationRelay.
+#[derive(Debug, Deserialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub enum RelayMessage {
+    /// The session starts.
+    Setup {
+        /// `CA...`.
+        #[serde(rename = "callSid")]
+        call_sid: String,
+    },
+    /// What the caller said, transcribed.
+    Prompt {
+        /// The transcript.
+        #[serde(rename = "voicePrompt")]
+        voice_prompt: String,
+        /// Whether the utterance is complete.
+        #[serde(default = "yes")]
+        last: bool,
+    },
+    /// A key the caller pressed.
+    Dtmf {
+        /// The digit.
+        digit: String,
+    },
+    /// `interrupt`, `error` and anything newer.
+    #[serde(other)]
+    Other,
+}
+
+fn yes() -> bool {
+    true
+}
+
+async fn repeat_prompts(mut socket: WebSocket) {
+    while let Some(Ok(message)) = socket.recv().await {
+        let Message::Text(text) = message else {
+            continue;
+        };
+        let reply = match serde_json::from_str::<RelayMessage>(text.as_str()) {
+            Ok(RelayMessage::Setup { call_sid }) => {
+                tracing::info!(call = call_sid, "relay session started");
+                continue;
+            }
+            Ok(RelayMessage::Prompt {
+                voice_prompt,
+                last: true,
+            }) => format!("You said: {voice_prompt}"),
+            Ok(RelayMessage::Dtmf { digit }) => format!("You pressed {digit}."),
+            Ok(_) => continue,
+            Err(e) => {
+                tracing::warn!(error = %e, "not a ConversationRelay message");
+                continue;
+            }
+        };
+        // A real agent streams tokens from its model with `last: false`.
+        let json = serde_json::json!({ "type": "text", "token": reply, "last": true });
+        if socket
+            .send(Message::Text(json.to_string().into()))
+            .await
+            .is_err()
+        {
+            break;
+        }
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,tower_twilio=debug".into()),
+        )
+        .init();
+
+    let bind: SocketAddr = std::env::var("BIND")
+        .unwrap_or_else(|_| "127.0.0.1:3003".into())
+        .parse()
+        .expect("BIND must be an address such as 127.0.0.1:3003");
+    let token = std::env::var("TWILIO_AUTH_TOKEN").unwrap_or_else(|_| DEMO_AUTH_TOKEN.into());
+    let base_url = std::env::var("TWILIO_BASE_URL").unwrap_or_else(|_| format!("http://{bind}"));
+
+    let listener = tokio::net::TcpListener::bind(bind)
+        .await
+        .unwrap_or_else(|e| panic!("cannot listen on {bind}: {e}"));
+    print_banner(&token, &base_url, bind);
+    axum::serve(listener, app(&token, &base_url))
+        .await
+        .expect("server error");
+}
+
+fn print_banner(token: &str, base_url: &str, bind: SocketAddr) {
+    let body = "CallSid=CA1234567890ABCDE&From=%2B14158675309&To=%2B18005551212";
+    let mut req = http::Request::post("/voice")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(body)
+        .expect("a valid request");
+    Signer::new(token, base_url).sign(&mut req);
+    let voice_signature = req.headers()["x-twilio-signature"]
+        .to_str()
+        .unwrap_or_default();
+    let stream_url = websocket_url(base_url, "/media-stream");
+    let stream_signature = compute_signature(
+        token,
+        Algorithm::HmacSha1,
+        &stream_url,
+        &[] as &[(&str, &str)],
+    );
+    println!("Listening on http://{bind}; Twilio webhook base URL: {base_url}");
+    println!("Voice webhook URLs: {base_url}/voice (Media Streams), {base_url}/voice-relay (ConversationRelay)");
+    println!("The TwiML Twilio gets for a call:");
+    println!(
+        "  curl -i http://{bind}/voice -H 'X-Twilio-Signature: {voice_signature}' -d '{body}'"
+    );
+    println!("The stream Twilio then opens (signed over {stream_url}), with websocat:");
+    println!("  websocat -H 'X-Twilio-Signature: {stream_signature}' ws://{bind}/media-stream");
+    println!(
+        r#"  then type {{"event":"start","streamSid":"MZ1","start":{{"callSid":"CA1"}}}} and {{"event":"media","streamSid":"MZ1","media":{{"payload":"f39/fw=="}}}}"#
+    );
+    println!("Without the header the handshake gets 403.");
+}
