@@ -217,12 +217,16 @@ pub(crate) fn check(
 pub(crate) fn log_rejection(refusal: &Refusal, url: Option<&str>, websocket: bool) {
     if tracing::enabled!(target: "tower_twilio", tracing::Level::INFO) {
         let rejection = refusal.rejection;
-        let candidates: Vec<String> = url
+        // Each distinct URL once, though it may be tried under several rules.
+        let mut candidates: Vec<String> = Vec::new();
+        for candidate in url
             .map(|url| UrlCandidates::new(url, websocket).all())
             .unwrap_or_default()
-            .into_iter()
-            .map(|c| c.url.into_owned())
-            .collect();
+        {
+            if !candidates.iter().any(|c| *c == candidate.url) {
+                candidates.push(candidate.url.into_owned());
+            }
+        }
         tracing::info!(
             target: "tower_twilio",
             reason = rejection.as_str(),
