@@ -21,6 +21,7 @@
 //!   and both algorithms.
 
 use std::borrow::Cow;
+use std::ops::ControlFlow;
 
 use crate::querystring;
 
@@ -72,56 +73,26 @@ impl<'a> UrlCandidates<'a> {
 
     /// The candidates tried first: the URL as received, without and with port.
     pub fn as_received(&self) -> Vec<Candidate<'a>> {
-        if self.websocket {
-            let urls = [remove_port(self.url), add_port(self.url, Rules::WebSocket)];
-            return with_slash_variants(urls.into_iter());
-        }
-        let python = python_urls(self.url).into_iter().flatten().map(Cow::Owned);
-        let node = [remove_port(self.url), add_port(self.url, Rules::Node)];
         let mut out = Vec::with_capacity(4);
-        let python = python.map(|url| Candidate {
-            url,
-            rules: Rules::Python,
+        let _ = self.each_as_received(&mut |c| {
+            push_unique(&mut out, c);
+            ControlFlow::<()>::Continue(())
         });
-        let node = node.into_iter().map(|url| Candidate {
-            url,
-            rules: Rules::Node,
-        });
-        for candidate in python.chain(node) {
-            push_unique(&mut out, candidate);
-        }
         out
     }
 
     /// The candidates tried only when those failed: normalized forms that
     /// were not already tried.
     pub fn normalized(&self) -> Vec<Candidate<'a>> {
-        let Ok(parsed) = url::Url::parse(self.url) else {
-            return Vec::new();
-        };
-        let rules = if self.websocket {
-            Rules::WebSocket
-        } else {
-            Rules::Node
-        };
-        let whatwg: &str = parsed.as_str();
-        let without = remove_port(whatwg).into_owned();
-        let with = add_port(whatwg, rules).into_owned();
-        let legacy_without = querystring::reencode_url(&without).into_owned();
-        let legacy_with = querystring::reencode_url(&with).into_owned();
-        let urls = [without, with, legacy_without, legacy_with].map(Cow::Owned);
-
         let tried = self.as_received();
-        let fresh: Vec<Candidate<'a>> = if self.websocket {
-            with_slash_variants(urls.into_iter())
-        } else {
-            let mut out = Vec::new();
-            for url in urls {
-                push_unique(&mut out, Candidate { url, rules });
+        let mut out = Vec::new();
+        let _ = self.each_normalized(&mut |c| {
+            if !tried.contains(&c) {
+                push_unique(&mut out, c);
             }
-            out
-        };
-        fresh.into_iter().filter(|c| !tried.contains(c)).collect()
+            ControlFlow::<()>::Continue(())
+        });
+        out
     }
 
     /// Every candidate, in the order tried.
@@ -130,30 +101,123 @@ impl<'a> UrlCandidates<'a> {
         out.extend(self.normalized());
         out
     }
+
+    /// Offers each candidate to `f` in the order tried, built only when it
+    /// is its turn, until `f` breaks. The normalized ones are computed only
+    /// once every candidate as received was refused. The same URL can be
+    /// offered more than once (under other rules, or again as normalized):
+    /// a caller that hashes skips what it already hashed.
+    pub(crate) fn find<R>(
+        &self,
+        mut f: impl FnMut(Candidate<'a>) -> ControlFlow<R>,
+    ) -> ControlFlow<R> {
+        self.each_as_received(&mut f)?;
+        self.each_normalized(&mut f)
+    }
+
+    fn each_as_received<R>(
+        &self,
+        f: &mut impl FnMut(Candidate<'a>) -> ControlFlow<R>,
+    ) -> ControlFlow<R> {
+        let url = self.url;
+        // Cut once; a string that is not a URL is tried as it is.
+        let split = split_url(url);
+        let without_port = || {
+            split
+                .as_ref()
+                .map_or(Cow::Borrowed(url), Split::remove_port)
+        };
+        let with_port = |rules| {
+            split
+                .as_ref()
+                .map_or(Cow::Borrowed(url), |s| s.add_port(rules))
+        };
+        if self.websocket {
+            with_slash_variants(without_port(), f)?;
+            return with_slash_variants(with_port(Rules::WebSocket), f);
+        }
+        if let Some(python) = split.as_ref().and_then(PythonUrls::parse) {
+            f(Candidate::new(python.without_port(), Rules::Python))?;
+            f(Candidate::new(python.with_port(), Rules::Python))?;
+        }
+        f(Candidate::new(without_port(), Rules::Node))?;
+        f(Candidate::new(with_port(Rules::Node), Rules::Node))
+    }
+
+    fn each_normalized<R>(
+        &self,
+        f: &mut impl FnMut(Candidate<'a>) -> ControlFlow<R>,
+    ) -> ControlFlow<R> {
+        let Ok(parsed) = url::Url::parse(self.url) else {
+            return ControlFlow::Continue(());
+        };
+        let (rules, websocket) = if self.websocket {
+            (Rules::WebSocket, true)
+        } else {
+            (Rules::Node, false)
+        };
+        let mut offer = |url: Cow<'a, str>| {
+            if websocket {
+                with_slash_variants(url, f)
+            } else {
+                f(Candidate::new(url, rules))
+            }
+        };
+        // A URL already in WHATWG form gives back, without and with port,
+        // the URLs tried as received: only its re-encoded query can be new,
+        // and only when re-encoding changes it (ports and queries do not
+        // overlap, so checking the URL itself is enough).
+        let whatwg = parsed.as_str();
+        let already_normal = whatwg == self.url;
+        if already_normal && reencoded(self.url).is_none() {
+            return ControlFlow::Continue(());
+        }
+        let (without, with): (Cow<'a, str>, Cow<'a, str>) = if already_normal {
+            (remove_port(self.url), add_port(self.url, rules))
+        } else {
+            (
+                Cow::Owned(remove_port(whatwg).into_owned()),
+                Cow::Owned(add_port(whatwg, rules).into_owned()),
+            )
+        };
+        let (legacy_without, legacy_with) = (reencoded(&without), reencoded(&with));
+        if !already_normal {
+            offer(without)?;
+            offer(with)?;
+        }
+        for legacy in [legacy_without, legacy_with].into_iter().flatten() {
+            offer(Cow::Owned(legacy))?;
+        }
+        ControlFlow::Continue(())
+    }
 }
 
-fn with_slash_variants<'a>(urls: impl Iterator<Item = Cow<'a, str>>) -> Vec<Candidate<'a>> {
-    let mut out = Vec::new();
-    for url in urls {
-        let toggled = toggle_trailing_slash(&url);
-        push_unique(
-            &mut out,
-            Candidate {
-                url,
-                rules: Rules::WebSocket,
-            },
-        );
-        if let Some(toggled) = toggled {
-            push_unique(
-                &mut out,
-                Candidate {
-                    url: Cow::Owned(toggled),
-                    rules: Rules::WebSocket,
-                },
-            );
-        }
+impl<'a> Candidate<'a> {
+    fn new(url: Cow<'a, str>, rules: Rules) -> Self {
+        Self { url, rules }
     }
-    out
+}
+
+/// The URL with its query re-encoded by Node's legacy `querystring`, when
+/// that changes it.
+fn reencoded(url: &str) -> Option<String> {
+    match querystring::reencode_url(url) {
+        Cow::Owned(legacy) if legacy != url => Some(legacy),
+        _ => None,
+    }
+}
+
+/// Offers `url`, then `url` with its trailing slash toggled (WebSocket rules).
+fn with_slash_variants<'a, R>(
+    url: Cow<'a, str>,
+    f: &mut impl FnMut(Candidate<'a>) -> ControlFlow<R>,
+) -> ControlFlow<R> {
+    let toggled = toggle_trailing_slash(&url);
+    f(Candidate::new(url, Rules::WebSocket))?;
+    match toggled {
+        Some(toggled) => f(Candidate::new(Cow::Owned(toggled), Rules::WebSocket)),
+        None => ControlFlow::Continue(()),
+    }
 }
 
 fn push_unique<T: PartialEq>(out: &mut Vec<T>, item: T) {
@@ -164,6 +228,7 @@ fn push_unique<T: PartialEq>(out: &mut Vec<T>, item: T) {
 
 /// A URL cut the way twilio-node's `splitUrl` cuts it, without normalizing.
 struct Split<'a> {
+    url: &'a str,
     /// `scheme://`
     scheme: &'a str,
     /// `user:pass@` or empty
@@ -176,7 +241,8 @@ struct Split<'a> {
 }
 
 fn split_url(url: &str) -> Option<Split<'_>> {
-    let colon = url.find("://")?;
+    // The scheme has no `:`, so its end is the first `:` or there is none.
+    let colon = find_ascii(url, b':').filter(|&i| url[i..].starts_with("://"))?;
     let scheme = &url[..colon];
     let mut chars = scheme.chars();
     let first_ok = chars.next().is_some_and(|c| c.is_ascii_alphabetic());
@@ -184,15 +250,18 @@ fn split_url(url: &str) -> Option<Split<'_>> {
         return None;
     }
     let after = &url[colon + 3..];
-    let authority_len = after.find(['/', '?', '#']).unwrap_or(after.len());
+    let authority_len = after
+        .bytes()
+        .position(|b| matches!(b, b'/' | b'?' | b'#'))
+        .unwrap_or(after.len());
     let authority = &after[..authority_len];
-    let host_start = authority.rfind('@').map_or(0, |i| i + 1);
+    let host_start = rfind_ascii(authority, b'@').map_or(0, |i| i + 1);
     let host_and_port = &authority[host_start..];
-    let search_from = host_and_port.rfind(']').map_or(0, |i| i + 1);
-    let port_start = host_and_port[search_from..]
-        .find(':')
+    let search_from = rfind_ascii(host_and_port, b']').map_or(0, |i| i + 1);
+    let port_start = find_ascii(&host_and_port[search_from..], b':')
         .map_or(host_and_port.len(), |i| search_from + i);
     Some(Split {
+        url,
         scheme: &url[..colon + 3],
         userinfo: &authority[..host_start],
         host: &host_and_port[..port_start],
@@ -201,94 +270,169 @@ fn split_url(url: &str) -> Option<Split<'_>> {
     })
 }
 
-/// The URL without its port (`https://host:8443/x` -> `https://host/x`).
-pub(crate) fn remove_port(url: &str) -> Cow<'_, str> {
-    match split_url(url) {
-        Some(s) if !s.port.is_empty() => {
-            Cow::Owned([s.scheme, s.userinfo, s.host, s.rest].concat())
+impl<'a> Split<'a> {
+    /// The URL without its port (`https://host:8443/x` -> `https://host/x`).
+    fn remove_port(&self) -> Cow<'a, str> {
+        if self.port.is_empty() {
+            return Cow::Borrowed(self.url);
         }
-        _ => Cow::Borrowed(url),
+        Cow::Owned([self.scheme, self.userinfo, self.host, self.rest].concat())
+    }
+
+    /// The URL with a default port added when it has none: `:443` for
+    /// `https` (and, for a WebSocket, `wss`), `:80` for anything else, as
+    /// twilio-node does.
+    fn add_port(&self, rules: Rules) -> Cow<'a, str> {
+        if !self.port.is_empty() {
+            return Cow::Borrowed(self.url);
+        }
+        let secure = self.scheme.eq_ignore_ascii_case("https://")
+            || (rules == Rules::WebSocket && self.scheme.eq_ignore_ascii_case("wss://"));
+        let port = if secure { ":443" } else { ":80" };
+        Cow::Owned([self.scheme, self.userinfo, self.host, port, self.rest].concat())
     }
 }
 
-/// The URL with a default port added when it has none: `:443` for `https`
-/// (and, for a WebSocket, `wss`), `:80` for anything else, as twilio-node does.
+/// [`Split::remove_port`], for any string (one that is not a URL is kept).
+pub(crate) fn remove_port(url: &str) -> Cow<'_, str> {
+    split_url(url).map_or(Cow::Borrowed(url), |s| s.remove_port())
+}
+
+/// [`Split::add_port`], for any string (one that is not a URL is kept).
 pub(crate) fn add_port(url: &str, rules: Rules) -> Cow<'_, str> {
-    match split_url(url) {
-        Some(s) if s.port.is_empty() => {
-            let secure = s.scheme.eq_ignore_ascii_case("https://")
-                || (rules == Rules::WebSocket && s.scheme.eq_ignore_ascii_case("wss://"));
-            let port = if secure { ":443" } else { ":80" };
-            Cow::Owned([s.scheme, s.userinfo, s.host, port, s.rest].concat())
-        }
-        _ => Cow::Borrowed(url),
-    }
+    split_url(url).map_or(Cow::Borrowed(url), |s| s.add_port(rules))
 }
 
 /// twilio-python's two URLs: `remove_port` and `add_port` of `urlparse(url)`,
-/// printed by `geturl()`; `None` where `urlparse(url).port` raises.
-fn python_urls(url: &str) -> Option<[String; 2]> {
-    let split = split_url(url)?;
-    let scheme = split.scheme.to_ascii_lowercase();
-    let netloc = &url[split.scheme.len()..url.len() - split.rest.len()];
-    let hostinfo = netloc.rsplit_once('@').map_or(netloc, |(_, h)| h);
-    let port = match hostinfo.split_once('[') {
-        Some((_, bracketed)) => bracketed.split_once(']').map_or("", |(_, p)| p),
-        None => hostinfo,
-    };
-    let port = port.split_once(':').map_or("", |(_, p)| p);
-    let port: Option<u32> = match port {
-        "" => None,
-        digits if digits.bytes().all(|b| b.is_ascii_digit()) && digits.len() <= 5 => {
-            Some(digits.parse().ok().filter(|&p| p <= 65535)?)
-        }
-        _ => return None,
-    };
-    let (without, with) = match port {
-        Some(p) if p != 0 => {
-            let cut = netloc.split(':').next().unwrap_or(netloc);
-            (
-                python_geturl(&scheme, cut, split.rest),
-                python_geturl(&scheme, netloc, split.rest),
-            )
-        }
-        _ => {
-            let default = if scheme == "https://" { ":443" } else { ":80" };
-            let with_port = [netloc, default].concat();
-            (
-                python_geturl(&scheme, netloc, split.rest),
-                python_geturl(&scheme, &with_port, split.rest),
-            )
-        }
-    };
-    Some([without, with])
+/// printed by `geturl()`, each built when asked for.
+struct PythonUrls<'a> {
+    url: &'a str,
+    /// Lowercased, as `urlparse` does.
+    scheme: Cow<'a, str>,
+    netloc: &'a str,
+    /// The netloc cut at its first `:` when it has a (non-zero) port.
+    cut: Option<&'a str>,
+    /// Path, query and fragment.
+    rest: &'a str,
 }
 
-/// What Python's `urlunsplit` prints: an empty query or fragment is dropped,
-/// and so is a `;` that ends the last path segment of an http(s) URL (an
-/// empty `params` part).
-fn python_geturl(scheme: &str, netloc: &str, rest: &str) -> String {
-    let (rest, fragment) = rest.split_once('#').unwrap_or((rest, ""));
-    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
-    let last_segment = &path[path.rfind('/').unwrap_or(0)..];
+impl<'a> PythonUrls<'a> {
+    /// `None` where `urlparse(url).port` raises.
+    fn parse(split: &Split<'a>) -> Option<Self> {
+        let url = split.url;
+        let scheme = if split.scheme.bytes().any(|b| b.is_ascii_uppercase()) {
+            Cow::Owned(split.scheme.to_ascii_lowercase())
+        } else {
+            Cow::Borrowed(split.scheme)
+        };
+        let netloc = &url[split.scheme.len()..url.len() - split.rest.len()];
+        let hostinfo = rsplit_ascii(netloc, b'@').map_or(netloc, |(_, h)| h);
+        let port = match split_ascii(hostinfo, b'[') {
+            Some((_, bracketed)) => split_ascii(bracketed, b']').map_or("", |(_, p)| p),
+            None => hostinfo,
+        };
+        let port = split_ascii(port, b':').map_or("", |(_, p)| p);
+        let port: Option<u32> = match port {
+            "" => None,
+            digits if digits.bytes().all(|b| b.is_ascii_digit()) && digits.len() <= 5 => {
+                Some(digits.parse().ok().filter(|&p| p <= 65535)?)
+            }
+            _ => return None,
+        };
+        let cut = match port {
+            Some(p) if p != 0 => Some(split_ascii(netloc, b':').map_or(netloc, |(h, _)| h)),
+            _ => None,
+        };
+        Some(Self {
+            url,
+            scheme,
+            netloc,
+            cut,
+            rest: split.rest,
+        })
+    }
+
+    fn without_port(&self) -> Cow<'a, str> {
+        let netloc = self.cut.unwrap_or(self.netloc);
+        python_geturl(self.url, &self.scheme, netloc, "", self.rest)
+    }
+
+    fn with_port(&self) -> Cow<'a, str> {
+        let default = match self.cut {
+            Some(_) => "",
+            None if self.scheme == "https://" => ":443",
+            None => ":80",
+        };
+        python_geturl(self.url, &self.scheme, self.netloc, default, self.rest)
+    }
+}
+
+/// What Python's `urlunsplit` prints for `scheme`, `netloc` + `port` and
+/// `rest`: an empty query or fragment is dropped, and so is a `;` that ends
+/// the last path segment of an http(s) URL (an empty `params` part).
+/// Borrowed from `url` when it prints `url` itself.
+fn python_geturl<'a>(
+    url: &'a str,
+    scheme: &str,
+    netloc: &str,
+    port: &str,
+    rest: &str,
+) -> Cow<'a, str> {
+    let (rest, fragment) = split_ascii(rest, b'#').unwrap_or((rest, ""));
+    let (path, query) = split_ascii(rest, b'?').unwrap_or((rest, ""));
+    let last_segment = &path[rfind_ascii(path, b'/').unwrap_or(0)..];
     let http = scheme == "http://" || scheme == "https://";
-    let path = match last_segment.find(';') {
+    let path = match find_ascii(last_segment, b';') {
         Some(i) if http && i + 1 == last_segment.len() => &path[..path.len() - 1],
         _ => path,
     };
-    let mut out = String::with_capacity(scheme.len() + netloc.len() + rest.len());
-    out.push_str(scheme);
-    out.push_str(netloc);
-    out.push_str(path);
-    if !query.is_empty() {
-        out.push('?');
-        out.push_str(query);
+    let question = if query.is_empty() { "" } else { "?" };
+    let hash = if fragment.is_empty() { "" } else { "#" };
+    join(
+        url,
+        &[scheme, netloc, port, path, question, query, hash, fragment],
+    )
+}
+
+// Searches for an ASCII delimiter, byte by byte (every index found is a char
+// boundary): the strings cut here are a few dozen bytes, too short for the
+// set-up of `str::find` to pay off, and this runs for every request.
+
+fn find_ascii(s: &str, delimiter: u8) -> Option<usize> {
+    s.bytes().position(|b| b == delimiter)
+}
+
+fn rfind_ascii(s: &str, delimiter: u8) -> Option<usize> {
+    s.bytes().rposition(|b| b == delimiter)
+}
+
+/// `s` cut around its first `delimiter`.
+fn split_ascii(s: &str, delimiter: u8) -> Option<(&str, &str)> {
+    find_ascii(s, delimiter).map(|i| (&s[..i], &s[i + 1..]))
+}
+
+/// `s` cut around its last `delimiter`.
+fn rsplit_ascii(s: &str, delimiter: u8) -> Option<(&str, &str)> {
+    rfind_ascii(s, delimiter).map(|i| (&s[..i], &s[i + 1..]))
+}
+
+/// `pieces` joined; borrowed from `url` when they spell `url` itself.
+fn join<'a>(url: &'a str, pieces: &[&str]) -> Cow<'a, str> {
+    let mut rest = url.as_bytes();
+    for piece in pieces.iter().map(|p| p.as_bytes()) {
+        match rest.get(..piece.len()) {
+            // Byte by byte, for the same reason as the searches above.
+            Some(head) if head.iter().zip(piece).all(|(a, b)| a == b) => {
+                rest = &rest[piece.len()..];
+            }
+            _ => return Cow::Owned(pieces.concat()),
+        }
     }
-    if !fragment.is_empty() {
-        out.push('#');
-        out.push_str(fragment);
+    if rest.is_empty() {
+        Cow::Borrowed(url)
+    } else {
+        Cow::Owned(pieces.concat())
     }
-    out
 }
 
 /// The URL with the trailing slash of its path added or removed.

@@ -9,10 +9,12 @@ use serde::de::{self, DeserializeOwned, IntoDeserializer, Visitor};
 use serde::forward_to_deserialize_any;
 
 /// Deserializes `T` from decoded form fields, without parsing the body again.
-pub(crate) fn from_pairs<T: DeserializeOwned>(pairs: &[(String, String)]) -> Result<T, Error> {
+pub(crate) fn from_pairs<'a, T: DeserializeOwned>(
+    pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> Result<T, Error> {
     let mut groups: Vec<(&str, Vec<&str>)> = Vec::new();
     for (k, v) in pairs {
-        match groups.iter_mut().find(|(name, _)| name == k) {
+        match groups.iter_mut().find(|(name, _)| *name == k) {
             Some((_, values)) => values.push(v),
             None => groups.push((k, vec![v])),
         }
@@ -140,10 +142,8 @@ mod tests {
     use super::*;
     use serde::Deserialize;
 
-    fn pairs(p: &[(&str, &str)]) -> Vec<(String, String)> {
-        p.iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
+    fn pairs<'a>(p: &'a [(&'a str, &'a str)]) -> impl Iterator<Item = (&'a str, &'a str)> {
+        p.iter().copied()
     }
 
     #[derive(Debug, Deserialize, PartialEq)]
@@ -167,7 +167,7 @@ mod tests {
 
     #[test]
     fn typed_fields_numbers_options_sequences_and_enums() {
-        let sms: Sms = from_pairs(&pairs(&[
+        let sms: Sms = from_pairs(pairs(&[
             ("MessageSid", "SM1"),
             ("Body", "hi & bye"),
             ("NumMedia", "2"),
@@ -194,9 +194,9 @@ mod tests {
 
     #[test]
     fn a_missing_field_or_a_bad_number_is_an_error() {
-        let err = from_pairs::<Sms>(&pairs(&[("MessageSid", "SM1")])).unwrap_err();
+        let err = from_pairs::<Sms>(pairs(&[("MessageSid", "SM1")])).unwrap_err();
         assert!(err.to_string().contains("missing field"), "{err}");
-        let err = from_pairs::<Sms>(&pairs(&[
+        let err = from_pairs::<Sms>(pairs(&[
             ("MessageSid", "SM1"),
             ("Body", ""),
             ("NumMedia", "two"),

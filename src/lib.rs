@@ -51,6 +51,7 @@
 
 pub mod auth;
 mod candidates;
+mod fields;
 mod form;
 mod querystring;
 mod rejection;

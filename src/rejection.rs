@@ -22,6 +22,9 @@ pub enum Rejection {
     BadSignature,
     /// The signature is valid but the body does not hash to `bodySHA256`.
     BodyHashMismatch,
+    /// The signature is valid but does not cover the body: the body is
+    /// neither a form POST's fields nor hashed into `bodySHA256`.
+    UnsignedBody,
     /// `X-Twilio-Webhooks-Signature-Settings` names a key that is not configured,
     /// or names none.
     UnknownSharedKey,
@@ -66,6 +69,7 @@ impl Rejection {
             Rejection::MalformedSignature => "malformed_signature",
             Rejection::BadSignature => "bad_signature",
             Rejection::BodyHashMismatch => "body_hash_mismatch",
+            Rejection::UnsignedBody => "unsigned_body",
             Rejection::UnknownSharedKey => "unknown_shared_key",
             Rejection::UnsupportedAlgorithm => "unsupported_algorithm",
             Rejection::UnknownAccount => "unknown_account",
@@ -86,6 +90,9 @@ impl fmt::Display for Rejection {
             Rejection::MalformedSignature => "X-Twilio-Signature is not a base64 HMAC",
             Rejection::BadSignature => "X-Twilio-Signature does not match this URL and body",
             Rejection::BodyHashMismatch => "the body does not match bodySHA256",
+            Rejection::UnsignedBody => {
+                "the body is neither form fields nor covered by bodySHA256, so it is not signed"
+            }
             Rejection::UnknownSharedKey => {
                 "X-Twilio-Webhooks-Signature-Settings names no configured shared key"
             }

@@ -69,8 +69,7 @@ impl Signer {
 
     /// The public URL of `req`: the base URL followed by its path and query.
     pub fn url_for(&self, uri: &Uri) -> String {
-        let pq = uri.path_and_query().map_or("/", |pq| pq.as_str());
-        format!("{}{pq}", self.base_url)
+        format!("{}{}", self.base_url, path_and_query(uri))
     }
 
     /// Adds `X-Twilio-Signature` (and the settings header for a shared key).
@@ -92,7 +91,7 @@ impl Signer {
             && !req.uri().query().is_some_and(|q| q.contains("bodySHA256="))
         {
             let hash = body_sha256_hex(body);
-            let pq = req.uri().path_and_query().map_or("/", |pq| pq.as_str());
+            let pq = path_and_query(req.uri());
             let sep = if pq.contains('?') { '&' } else { '?' };
             *req.uri_mut() = format!("{pq}{sep}bodySHA256={hash}")
                 .parse()
@@ -111,5 +110,14 @@ impl Signer {
                 headers.insert(X_TWILIO_WEBHOOKS_SIGNATURE_SETTINGS, value);
             }
         }
+    }
+}
+
+/// The target's path and query; `/` for a target without a path (`*`,
+/// `host:port`), as the layer reads it.
+fn path_and_query(uri: &Uri) -> &str {
+    match uri.path_and_query() {
+        Some(pq) if pq.as_str().starts_with('/') => pq.as_str(),
+        _ => "/",
     }
 }

@@ -133,15 +133,23 @@ pub(crate) struct SignedParams {
 
 impl SignedParams {
     pub(crate) fn new<K: AsRef<str>, V: AsRef<str>>(params: &[(K, V)]) -> Self {
-        if params.is_empty() {
+        Self::from_pairs(params.iter().map(|(k, v)| (k.as_ref(), v.as_ref())))
+    }
+
+    /// Like [`new`](Self::new), from `(name, value)` pairs.
+    pub(crate) fn from_pairs<'p>(pairs: impl ExactSizeIterator<Item = (&'p str, &'p str)>) -> Self {
+        if pairs.len() == 0 {
             return Self::default();
         }
-        let mut pairs: Vec<(&str, &str)> = params
-            .iter()
-            .map(|(k, v)| (k.as_ref(), v.as_ref()))
-            .collect();
-        pairs.sort_unstable();
-        pairs.dedup();
+        let mut pairs: Vec<(&str, &str)> = pairs.collect();
+        // Byte order is `str`'s own order; comparing byte by byte inline is
+        // faster than a `memcmp` call for names and values this short.
+        pairs.sort_unstable_by(|a, b| {
+            a.0.bytes()
+                .cmp(b.0.bytes())
+                .then_with(|| a.1.bytes().cmp(b.1.bytes()))
+        });
+        pairs.dedup_by(|a, b| a.0.bytes().eq(b.0.bytes()) && a.1.bytes().eq(b.1.bytes()));
         let byte_order = concat(&pairs);
 
         let utf16_order = if pairs.iter().any(|(k, v)| has_astral(k) || has_astral(v)) {
@@ -163,6 +171,11 @@ impl SignedParams {
     /// The signed parameter string in byte order.
     pub(crate) fn byte_order(&self) -> &[u8] {
         &self.byte_order
+    }
+
+    /// Whether UTF-16 code-unit order gives other bytes than byte order.
+    pub(crate) fn utf16_differs(&self) -> bool {
+        self.utf16_order.is_some()
     }
 
     /// The signed parameter string in UTF-16 code-unit order, as JavaScript

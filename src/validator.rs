@@ -2,6 +2,7 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::ops::ControlFlow;
 use std::sync::Arc;
 
 use base64::engine::general_purpose::STANDARD;
@@ -9,6 +10,7 @@ use base64::Engine as _;
 use subtle::ConstantTimeEq as _;
 
 use crate::candidates::{Candidate, Rules, UrlCandidates};
+use crate::fields::FormFields;
 use crate::rejection::Rejection;
 use crate::secret::Secret;
 use crate::settings::SignatureSettings;
@@ -123,7 +125,7 @@ impl RequestValidator {
     /// Checks one request; see the crate docs for every rule applied.
     pub fn validate(&self, request: &SignedRequest<'_>) -> Result<Validated, Rejection> {
         let keys = self.select_keys(request.settings)?;
-        let algorithm = keys.first().map_or(Algorithm::HmacSha1, |k| k.2);
+        let algorithm = keys.algorithm();
         let signature = decode_signature(request.signature, algorithm)?;
 
         let body_sha256 = body_sha256_param(request.url);
@@ -134,27 +136,25 @@ impl RequestValidator {
             &request.params
         };
 
-        let keyed: Vec<(MatchedKey, KeyedMac)> = keys
-            .into_iter()
-            .map(|(id, secret, algorithm)| (id, KeyedMac::new(secret.expose(), algorithm)))
-            .collect();
         let candidates = UrlCandidates::new(request.url, request.websocket);
-        let matched = find_match(
-            &keyed,
-            algorithm,
-            candidates.as_received(),
-            params,
-            &signature,
-        )
-        .or_else(|| {
-            find_match(
-                &keyed,
-                algorithm,
-                candidates.normalized(),
-                params,
-                &signature,
-            )
-        })
+        let matches = |secret: &Secret| {
+            let mac = KeyedMac::new(secret.expose(), algorithm);
+            find_match(&mac, algorithm, &candidates, params, signature.as_slice())
+                .map(Cow::into_owned)
+        };
+        let matched = match keys {
+            SigningKeys::Tokens(tokens) => tokens.iter().enumerate().find_map(|(i, secret)| {
+                let key = match i {
+                    0 => MatchedKey::AuthToken,
+                    n => MatchedKey::SecondaryToken(n - 1),
+                };
+                matches(secret).map(|url| Validated { key, url })
+            }),
+            SigningKeys::Shared { id, secret, .. } => matches(secret).map(|url| Validated {
+                key: MatchedKey::SharedKey(id.to_owned()),
+                url,
+            }),
+        }
         .ok_or(Rejection::BadSignature)?;
 
         if let Some(expected) = body_sha256 {
@@ -166,24 +166,9 @@ impl RequestValidator {
         Ok(matched)
     }
 
-    fn select_keys(
-        &self,
-        settings: Option<&str>,
-    ) -> Result<Vec<(MatchedKey, &Secret, Algorithm)>, Rejection> {
+    fn select_keys(&self, settings: Option<&str>) -> Result<SigningKeys<'_>, Rejection> {
         match settings.map(str::trim).filter(|s| !s.is_empty()) {
-            None => Ok(self
-                .keys
-                .tokens
-                .iter()
-                .enumerate()
-                .map(|(i, secret)| {
-                    let id = match i {
-                        0 => MatchedKey::AuthToken,
-                        n => MatchedKey::SecondaryToken(n - 1),
-                    };
-                    (id, secret, Algorithm::HmacSha1)
-                })
-                .collect()),
+            None => Ok(SigningKeys::Tokens(&self.keys.tokens)),
             Some(header) => {
                 let settings = SignatureSettings::parse(header)
                     .map_err(|_| Rejection::UnsupportedAlgorithm)?;
@@ -194,70 +179,125 @@ impl RequestValidator {
                     .iter()
                     .find(|(id, _)| id == key_id)
                     .ok_or(Rejection::UnknownSharedKey)?;
-                Ok(vec![(
-                    MatchedKey::SharedKey(id.clone()),
+                Ok(SigningKeys::Shared {
+                    id,
                     secret,
-                    settings.algorithm(),
-                )])
+                    algorithm: settings.algorithm(),
+                })
             }
         }
     }
 }
 
-/// Tries each candidate URL, followed by the fields in the order its rules
-/// sort them, with each key; every (URL, fields) pair is hashed once.
-fn find_match(
-    keyed: &[(MatchedKey, KeyedMac)],
+/// The keys a request may be signed with.
+enum SigningKeys<'k> {
+    /// Without a settings header: the Auth Token, then the secondary tokens,
+    /// with HMAC-SHA1.
+    Tokens(&'k [Secret]),
+    /// The shared key the settings header names, with its algorithm.
+    Shared {
+        id: &'k str,
+        secret: &'k Secret,
+        algorithm: Algorithm,
+    },
+}
+
+impl SigningKeys<'_> {
+    fn algorithm(&self) -> Algorithm {
+        match self {
+            SigningKeys::Tokens(_) => Algorithm::HmacSha1,
+            SigningKeys::Shared { algorithm, .. } => *algorithm,
+        }
+    }
+}
+
+/// Which sorting of the fields follows a candidate URL.
+#[derive(Clone, Copy)]
+enum FieldOrder {
+    Bytes,
+    Utf16,
+}
+
+/// The field orders a candidate is tried with, by whose rules it is.
+fn field_orders(rules: Rules, algorithm: Algorithm) -> &'static [FieldOrder] {
+    match rules {
+        Rules::Python => &[FieldOrder::Bytes],
+        Rules::Node if algorithm == Algorithm::HmacSha1 => &[FieldOrder::Utf16],
+        Rules::Node => &[],
+        Rules::WebSocket => &[FieldOrder::Bytes, FieldOrder::Utf16],
+    }
+}
+
+/// The first candidate URL whose signed string, under its rules, `mac`
+/// turns into `signature`. Candidates are built one at a time, and each
+/// distinct (URL, field bytes) pair is hashed once: the parameter part is
+/// built once per request and fed after each URL.
+fn find_match<'a>(
+    mac: &KeyedMac,
     algorithm: Algorithm,
-    candidates: Vec<Candidate<'_>>,
+    candidates: &UrlCandidates<'a>,
     params: &SignedParams,
     signature: &[u8],
-) -> Option<Validated> {
-    let mut tries: Vec<(Cow<'_, str>, &[u8])> = Vec::with_capacity(candidates.len() + 1);
-    for Candidate { url, rules } in candidates {
-        let orderings: &[&[u8]] = match rules {
-            Rules::Python => &[params.byte_order()],
-            Rules::Node if algorithm == Algorithm::HmacSha1 => &[params.utf16_order()],
-            Rules::Node => &[],
-            Rules::WebSocket => &[params.byte_order(), params.utf16_order()],
-        };
-        for &ordering in orderings {
-            let duplicate = tries
-                .iter()
-                .any(|(u, o)| *u == url && std::ptr::eq(*o, ordering));
-            if !duplicate {
-                tries.push((url.clone(), ordering));
+) -> Option<Cow<'a, str>> {
+    // The URLs hashed so far, with the field bytes each was followed by:
+    // [byte order, UTF-16 order where it differs].
+    let mut hashed: Vec<(Cow<'a, str>, [bool; 2])> = Vec::new();
+    let found = candidates.find(|Candidate { url, rules }| {
+        let earlier = hashed.iter().position(|(u, _)| *u == url);
+        let mut done = earlier.map_or([false; 2], |i| hashed[i].1);
+        for order in field_orders(rules, algorithm) {
+            let (slot, fields) = match order {
+                FieldOrder::Utf16 if params.utf16_differs() => (1, params.utf16_order()),
+                _ => (0, params.byte_order()),
+            };
+            if std::mem::replace(&mut done[slot], true) {
+                continue;
             }
-        }
-    }
-    for (url, ordering) in tries {
-        for (id, mac) in keyed {
             let mut mac = mac.clone();
             mac.update(url.as_bytes());
-            mac.update(ordering);
+            mac.update(fields);
             if mac.verify(signature) {
-                return Some(Validated {
-                    key: id.clone(),
-                    url: url.into_owned(),
-                });
+                return ControlFlow::Break(url);
             }
         }
+        match earlier {
+            Some(i) => hashed[i].1 = done,
+            None => hashed.push((url, done)),
+        }
+        ControlFlow::Continue(())
+    });
+    match found {
+        ControlFlow::Break(url) => Some(url),
+        ControlFlow::Continue(()) => None,
     }
-    None
+}
+
+/// A decoded `X-Twilio-Signature`: the MAC bytes, on the stack.
+struct Signature {
+    bytes: [u8; 48],
+    len: usize,
+}
+
+impl Signature {
+    fn as_slice(&self) -> &[u8] {
+        &self.bytes[..self.len]
+    }
 }
 
 /// Strict base64 (padding required, no stray bits) of the right length.
-fn decode_signature(signature: &str, algorithm: Algorithm) -> Result<Vec<u8>, Rejection> {
+fn decode_signature(signature: &str, algorithm: Algorithm) -> Result<Signature, Rejection> {
     let expected_len = match algorithm {
         Algorithm::HmacSha1 => 20,
         Algorithm::HmacSha256 => 32,
     };
-    // Longer input can't be a MAC; refuse it before decoding.
+    // Longer input can't be a MAC; refuse it before decoding. 64 base64
+    // characters decode to at most 48 bytes.
     if signature.is_empty() || signature.len() > 64 {
         return Err(Rejection::MalformedSignature);
     }
-    match STANDARD.decode(signature) {
-        Ok(bytes) if bytes.len() == expected_len => Ok(bytes),
+    let mut bytes = [0; 48];
+    match STANDARD.decode_slice(signature, &mut bytes) {
+        Ok(len) if len == expected_len => Ok(Signature { bytes, len }),
         _ => Err(Rejection::MalformedSignature),
     }
 }
@@ -304,6 +344,12 @@ impl<'a> SignedRequest<'a> {
     #[must_use]
     pub fn params<K: AsRef<str>, V: AsRef<str>>(mut self, params: &[(K, V)]) -> Self {
         self.params = SignedParams::new(params);
+        self
+    }
+
+    /// The fields the layer decoded.
+    pub(crate) fn fields(mut self, fields: &FormFields) -> Self {
+        self.params = SignedParams::from_pairs(fields.iter());
         self
     }
 

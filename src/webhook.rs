@@ -1,6 +1,8 @@
 //! What a validated request carries to the handler.
 
-use std::borrow::Cow;
+use std::sync::OnceLock;
+
+use crate::fields::FormFields;
 
 use crate::validator::{MatchedKey, Validated};
 
@@ -8,43 +10,60 @@ use crate::validator::{MatchedKey, Validated};
 /// valid: the decoded form fields in the order received, the key that matched
 /// and the URL the signature was made over.
 ///
+/// The fields stay in the one buffer the layer decoded them into;
+/// [`get`](Self::get), [`get_all`](Self::get_all) and
+/// [`deserialize`](Self::deserialize) read it in place, and
+/// [`params`](Self::params) makes owned copies the first time it is called.
+///
 /// With the `axum` feature it is also an extractor; used on a route without
 /// the layer in front it fails with a 500 that says so.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct ValidatedWebhook {
-    params: Vec<(String, String)>,
+    fields: FormFields,
+    /// `fields` as owned pairs, made on the first call to `params`.
+    owned: OnceLock<Vec<(String, String)>>,
     validated: Validated,
 }
 
+impl PartialEq for ValidatedWebhook {
+    fn eq(&self, other: &Self) -> bool {
+        self.fields == other.fields && self.validated == other.validated
+    }
+}
+
+impl Eq for ValidatedWebhook {}
+
 impl ValidatedWebhook {
-    pub(crate) fn new(params: Vec<(Cow<'_, str>, Cow<'_, str>)>, validated: Validated) -> Self {
-        let params = params
-            .into_iter()
-            .map(|(k, v)| (k.into_owned(), v.into_owned()))
-            .collect();
-        Self { params, validated }
+    pub(crate) fn new(fields: FormFields, validated: Validated) -> Self {
+        Self {
+            fields,
+            owned: OnceLock::new(),
+            validated,
+        }
     }
 
     /// The decoded form fields, in the order received (empty unless the
     /// request was a form POST).
     pub fn params(&self) -> &[(String, String)] {
-        &self.params
+        self.owned.get_or_init(|| {
+            self.fields
+                .iter()
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect()
+        })
     }
 
     /// The first value of a form field.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.params
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
+        self.fields.iter().find(|(k, _)| *k == name).map(|(_, v)| v)
     }
 
     /// Every value of a form field, in the order received.
     pub fn get_all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
-        self.params
+        self.fields
             .iter()
-            .filter(move |(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
+            .filter(move |(k, _)| *k == name)
+            .map(|(_, v)| v)
     }
 
     /// The key that signed the request.
@@ -76,7 +95,7 @@ impl ValidatedWebhook {
     pub fn deserialize<T: serde::de::DeserializeOwned>(
         &self,
     ) -> Result<T, serde::de::value::Error> {
-        crate::form::from_pairs(&self.params)
+        crate::form::from_pairs(self.fields.iter())
     }
 }
 

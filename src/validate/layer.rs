@@ -123,7 +123,8 @@ impl TwilioValidateLayer {
         if let Some(token) = present("TWILIO_SECONDARY_AUTH_TOKEN") {
             layer = layer.secondary_token(token);
         }
-        if let Some(keys) = present("TWILIO_SHARED_KEYS") {
+        // Holds the shared secrets: wiped when dropped, like a `Secret`.
+        if let Some(keys) = present("TWILIO_SHARED_KEYS").map(zeroize::Zeroizing::new) {
             for pair in keys.split(',').filter(|p| !p.trim().is_empty()) {
                 let (id, secret) = pair
                     .split_once('=')

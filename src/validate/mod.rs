@@ -19,7 +19,8 @@
 //! 4. The signature is checked (see [`RequestValidator`](crate::RequestValidator)):
 //!    form fields of a POST `application/x-www-form-urlencoded` body are
 //!    signed; a URL with `bodySHA256` signs the URL alone and the body must hash
-//!    to it; the Auth Token and secondary tokens are tried with HMAC-SHA1, or
+//!    to it; any other body is covered by no signature and is refused
+//!    (`unsigned_body`); the Auth Token and secondary tokens are tried with HMAC-SHA1, or
 //!    only the shared key named by `X-Twilio-Webhooks-Signature-Settings`.
 //!    Candidate URLs with and without port, and normalized as Twilio's own
 //!    libraries do, are accepted ([`UrlCandidates`](crate::UrlCandidates)).

@@ -1,6 +1,7 @@
 //! Rebuilding the public URL Twilio requested from configuration and the
 //! request's parts.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
 
@@ -110,12 +111,13 @@ impl PublicOrigin {
             (false, s) => s,
         };
 
-        let host = match &self.host {
-            Some(host) => host.clone(),
+        let host: Cow<'_, str> = match &self.host {
+            Some(host) => Cow::Borrowed(host),
             None => forwarded
                 .and_then(Forwarded::host)
-                .or_else(|| parts.uri.authority().map(|a| a.as_str().to_owned()))
-                .or_else(|| header_str(headers, HOST.as_str()).map(str::to_owned))
+                .map(Cow::Owned)
+                .or_else(|| parts.uri.authority().map(|a| Cow::Borrowed(a.as_str())))
+                .or_else(|| header_str(headers, HOST.as_str()).map(Cow::Borrowed))
                 .filter(|h| parse_host(h).is_ok())
                 .ok_or(Rejection::MissingHost)?,
         };

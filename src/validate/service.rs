@@ -1,4 +1,3 @@
-use std::borrow::Cow;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -17,8 +16,9 @@ use super::layer::Config;
 use super::public_url::{is_websocket, original_uri};
 use crate::auth::{AuthChallenge, AuthFailure, Authenticated, HttpAuth};
 use crate::candidates::UrlCandidates;
+use crate::fields::FormFields;
 use crate::rejection::Rejection;
-use crate::validator::{RequestValidator, SignedRequest};
+use crate::validator::{body_sha256_param, RequestValidator, SignedRequest};
 use crate::webhook::ValidatedWebhook;
 
 /// The `X-Twilio-Signature` header.
@@ -184,18 +184,27 @@ pub(crate) fn check(
         .ok_or(Rejection::MalformedSignature)?;
     let settings = header(&parts.headers, X_TWILIO_WEBHOOKS_SIGNATURE_SETTINGS)
         .map_err(|_| Rejection::UnsupportedAlgorithm)?;
-    let params: Vec<(Cow<'_, str>, Cow<'_, str>)> = if is_form_post(parts) {
-        form_urlencoded::parse(body).collect()
+    let form = is_form_post(parts);
+    let fields = if form {
+        FormFields::parse(body)
     } else {
-        Vec::new()
+        FormFields::default()
     };
     let websocket = is_websocket(parts);
     let request = SignedRequest::new(&url, signature)
-        .params(&params)
+        .fields(&fields)
         .body(body)
         .settings(settings)
         .websocket(websocket);
-    match validator.validate(&request) {
+    // Twilio signs a form POST's fields, or any other body's hash as
+    // `bodySHA256`; a body covered by neither must not pass as validated.
+    let verdict = validator.validate(&request).and_then(|validated| {
+        if !form && !body.is_empty() && body_sha256_param(&url).is_none() {
+            return Err(Rejection::UnsignedBody);
+        }
+        Ok(validated)
+    });
+    match verdict {
         Ok(validated) => {
             tracing::debug!(
                 target: "tower_twilio",
@@ -203,7 +212,7 @@ pub(crate) fn check(
                 url = %validated.url,
                 "validated Twilio webhook"
             );
-            Ok(ValidatedWebhook::new(params, validated))
+            Ok(ValidatedWebhook::new(fields, validated))
         }
         Err(rejection) => {
             log_rejection(&rejection.into(), Some(&url), websocket);

@@ -1,0 +1,360 @@
+//! Cost of checking one signature, next to the cost of the HMAC it cannot
+//! avoid. Run with `cargo bench --bench validate`; BENCHMARKS.md explains
+//! every figure. The ratios are printed at the end of the run, from the
+//! medians criterion recorded in this same run.
+//!
+//! For each request in `fixtures` (group = request):
+//! - `floor`: one bare HMAC over the exact signed string, keyed in the loop
+//!   (plus the SHA-256 of the body for `bodySHA256`): what any validator pays.
+//! - `compute_signature`: what Twilio's side computes (the public function).
+//! - `validate_accept` / `validate_reject`: `RequestValidator::validate` on a
+//!   prepared `SignedRequest` (URL, signature, params already sorted).
+//!   Reject uses a well-formed wrong signature, so every candidate is tried.
+//! - `parse_and_validate_*`: from the raw body bytes through the public API:
+//!   form parsing, sorting, then `validate`.
+//! - `layer_*`: the Tower service on an in-memory request: precheck, URL
+//!   rebuilt from config, body collected, form parsed, validated, extension
+//!   inserted, inner service called (or the 403 built).
+
+use std::borrow::Cow;
+use std::convert::Infallible;
+use std::future::Future;
+use std::hint::black_box;
+use std::path::PathBuf;
+use std::pin::pin;
+use std::sync::Arc;
+use std::task::{Context, Poll, Wake, Waker};
+use std::time::{Duration, Instant, SystemTime};
+
+use bytes::Bytes;
+use criterion::{BatchSize, Criterion};
+use hmac::{Hmac, Mac};
+use http::{Request, Response};
+use http_body_util::Full;
+use sha1::Sha1;
+use sha2::{Digest, Sha256};
+use tower::{Service, ServiceExt};
+use tower_twilio::{
+    compute_signature, Algorithm, RequestValidator, SignedRequest, TwilioValidateLayer,
+};
+
+#[path = "fixtures/mod.rs"]
+mod fixtures;
+use fixtures::{Case, AUTH_TOKEN, BASE_URL, SHARED_KEY, SHARED_KEY_ID};
+
+const BENCHES: [&str; 8] = [
+    "floor",
+    "compute_signature",
+    "validate_accept",
+    "validate_reject",
+    "parse_and_validate_accept",
+    "parse_and_validate_reject",
+    "layer_accept",
+    "layer_reject",
+];
+
+fn validator() -> RequestValidator {
+    RequestValidator::new(AUTH_TOKEN).shared_key(SHARED_KEY_ID, SHARED_KEY)
+}
+
+/// One bare HMAC over `signed`, keyed here, as the floor: nothing else, not
+/// even an allocation for the result.
+fn bare_hmac(algorithm: Algorithm, secret: &[u8], signed: &[u8]) -> [u8; 32] {
+    let mut out = [0; 32];
+    match algorithm {
+        Algorithm::HmacSha1 => {
+            let mut mac = Hmac::<Sha1>::new_from_slice(secret).unwrap();
+            mac.update(signed);
+            out[..20].copy_from_slice(&mac.finalize().into_bytes());
+        }
+        Algorithm::HmacSha256 => {
+            let mut mac = Hmac::<Sha256>::new_from_slice(secret).unwrap();
+            mac.update(signed);
+            out.copy_from_slice(&mac.finalize().into_bytes());
+        }
+    }
+    out
+}
+
+fn bench_case(c: &mut Criterion, case: &Case) {
+    let validator = validator();
+    let url = case.url();
+    let signature = case.signature();
+    let wrong = case.wrong_signature();
+    let params = case.params();
+    let signed = case.signed_string();
+    let body_sha256 = !case.is_form();
+
+    let accept = signed_request(case, &url, &signature, &params);
+    let reject = signed_request(case, &url, &wrong, &params);
+    assert!(validator.validate(&accept).is_ok(), "{}", case.name);
+    assert!(validator.validate(&reject).is_err(), "{}", case.name);
+
+    let mut g = c.benchmark_group(case.name);
+    g.bench_function("floor", |b| {
+        b.iter(|| {
+            let mac = bare_hmac(case.algorithm, case.secret.as_bytes(), black_box(&signed));
+            if body_sha256 {
+                black_box(Sha256::digest(black_box(&case.body)));
+            }
+            mac
+        })
+    });
+    g.bench_function("compute_signature", |b| {
+        b.iter(|| compute_signature(case.secret, case.algorithm, black_box(&url), &params))
+    });
+    g.bench_function("validate_accept", |b| {
+        b.iter(|| validator.validate(black_box(&accept)))
+    });
+    g.bench_function("validate_reject", |b| {
+        b.iter(|| validator.validate(black_box(&reject)))
+    });
+    for (name, sig) in [
+        ("parse_and_validate_accept", &signature),
+        ("parse_and_validate_reject", &wrong),
+    ] {
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                let body = black_box(case.body.as_slice());
+                let fields: Vec<(Cow<'_, str>, Cow<'_, str>)> = if case.is_form() {
+                    form_urlencoded::parse(body).collect()
+                } else {
+                    Vec::new()
+                };
+                let request = SignedRequest::new(&url, sig)
+                    .params(&fields)
+                    .body(body)
+                    .settings(case.settings);
+                validator.validate(&request).is_ok()
+            })
+        });
+    }
+
+    let layer = TwilioValidateLayer::with_validator(validator.clone()).base_url(BASE_URL);
+    let inner = tower::service_fn(|_: Request<Full<Bytes>>| async {
+        Ok::<_, Infallible>(Response::new(Full::new(Bytes::from_static(b"<Response/>"))))
+    });
+    let mut service = tower::ServiceBuilder::new().layer(layer).service(inner);
+    for (name, sig, status) in [
+        ("layer_accept", &signature, 200),
+        ("layer_reject", &wrong, 403),
+    ] {
+        assert_eq!(
+            call(&mut service, case.request(sig)),
+            status,
+            "{}",
+            case.name
+        );
+        g.bench_function(name, |b| {
+            b.iter_batched(
+                || case.request(sig),
+                |req| call(&mut service, req),
+                BatchSize::SmallInput,
+            )
+        });
+    }
+    g.finish();
+}
+
+/// A prepared request: the params are sorted once, here.
+fn signed_request<'a>(
+    case: &'a Case,
+    url: &'a str,
+    signature: &'a str,
+    params: &[(String, String)],
+) -> SignedRequest<'a> {
+    SignedRequest::new(url, signature)
+        .params(params)
+        .body(&case.body)
+        .settings(case.settings)
+}
+
+/// Calls the service and drives the response future, which never waits: the
+/// body is in memory and the inner service answers at once.
+fn call<S>(service: &mut S, req: Request<Full<Bytes>>) -> u16
+where
+    S: Service<
+        Request<Full<Bytes>>,
+        Response = Response<tower_twilio::validate::ResponseBody<Full<Bytes>>>,
+    >,
+    S::Error: std::fmt::Debug,
+{
+    let ready = poll_now(service.ready()).unwrap();
+    let res = poll_now(ready.call(req)).unwrap();
+    res.status().as_u16()
+}
+
+struct NoopWake;
+
+impl Wake for NoopWake {
+    fn wake(self: Arc<Self>) {}
+}
+
+fn poll_now<F: Future>(future: F) -> F::Output {
+    thread_local! {
+        static WAKER: Waker = Waker::from(Arc::new(NoopWake));
+    }
+    let future = pin!(future);
+    WAKER.with(|waker| match future.poll(&mut Context::from_waker(waker)) {
+        Poll::Ready(out) => out,
+        Poll::Pending => panic!("an in-memory request never waits"),
+    })
+}
+
+/// Times `floor` and `other` in alternating batches and returns the median
+/// of the per-round ratios `other / floor`: a change in the machine's load
+/// during the run hits both sides of each ratio alike.
+fn paired_ratio(mut floor: impl FnMut(), mut other: impl FnMut()) -> f64 {
+    let time = |f: &mut dyn FnMut(), n: u32| {
+        let start = Instant::now();
+        for _ in 0..n {
+            f();
+        }
+        start.elapsed().as_secs_f64()
+    };
+    // Batches of about 200 µs of floor.
+    let per_call = time(&mut floor, 100) / 100.0;
+    let n = ((200e-6 / per_call) as u32).clamp(1, 100_000);
+    time(&mut other, n); // warm up
+    let mut ratios: Vec<f64> = (0..101)
+        .map(|_| {
+            let f = time(&mut floor, n);
+            let o = time(&mut other, n);
+            o / f
+        })
+        .collect();
+    ratios.sort_by(f64::total_cmp);
+    ratios[ratios.len() / 2]
+}
+
+/// The paired ratios of `validate` accept and reject to the floor.
+fn paired_ratios(case: &Case) -> (f64, f64) {
+    let validator = validator();
+    let url = case.url();
+    let (signature, wrong) = (case.signature(), case.wrong_signature());
+    let params = case.params();
+    let signed = case.signed_string();
+    let accept = signed_request(case, &url, &signature, &params);
+    let reject = signed_request(case, &url, &wrong, &params);
+    let floor = || {
+        black_box(bare_hmac(
+            case.algorithm,
+            case.secret.as_bytes(),
+            black_box(&signed),
+        ));
+        if !case.is_form() {
+            black_box(Sha256::digest(black_box(&case.body)));
+        }
+    };
+    let accept_ratio = paired_ratio(floor, || {
+        black_box(validator.validate(black_box(&accept)).is_ok());
+    });
+    let reject_ratio = paired_ratio(floor, || {
+        black_box(validator.validate(black_box(&reject)).is_err());
+    });
+    (accept_ratio, reject_ratio)
+}
+
+fn main() {
+    let started = SystemTime::now();
+    let mut c = Criterion::default()
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3))
+        .sample_size(50)
+        .configure_from_args();
+    let cases = Case::all();
+    for case in &cases {
+        bench_case(&mut c, case);
+    }
+    c.final_summary();
+    let args: Vec<String> = std::env::args().collect();
+    if !args.iter().any(|a| a == "--test" || a == "--list") {
+        print_ratios(&cases, started);
+    }
+}
+
+/// Where criterion wrote its estimates (it follows the same rule).
+fn criterion_dir() -> PathBuf {
+    if let Some(home) = std::env::var_os("CRITERION_HOME") {
+        return home.into();
+    }
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target"));
+    target.join("criterion")
+}
+
+/// The median of one benchmark of this run (not an earlier one), in
+/// nanoseconds.
+fn median_ns(group: &str, bench: &str, started: SystemTime) -> Option<f64> {
+    let path = criterion_dir()
+        .join(group)
+        .join(bench)
+        .join("new")
+        .join("estimates.json");
+    let modified = std::fs::metadata(&path).ok()?.modified().ok()?;
+    if modified < started {
+        return None;
+    }
+    let text = std::fs::read_to_string(path).ok()?;
+    let json: serde_json::Value = serde_json::from_str(&text).ok()?;
+    json["median"]["point_estimate"].as_f64()
+}
+
+fn print_ratios(cases: &[Case], started: SystemTime) {
+    println!();
+    println!("Medians of this run, and each as a multiple of `floor` (one bare HMAC");
+    println!("over the signed string, plus SHA-256 of the body for json_64k):");
+    println!();
+    print!("{:<20}", "request");
+    for bench in BENCHES {
+        print!(" {:>27}", bench);
+    }
+    println!();
+    for case in cases {
+        let Some(floor) = median_ns(case.name, "floor", started) else {
+            continue;
+        };
+        print!("{:<20}", case.name);
+        for bench in BENCHES {
+            match median_ns(case.name, bench, started) {
+                Some(ns) => print!(" {:>27}", format!("{} ({:.2}x)", human(ns), ns / floor)),
+                None => print!(" {:>27}", "-"),
+            }
+        }
+        println!();
+    }
+    println!();
+    println!("Targets: validate_accept <= 1.5x floor; validate_reject <= 4x floor.");
+    println!("`medians`: criterion's medians above; `paired`: floor and validate timed in");
+    println!("alternating batches right now, median of 101 per-batch ratios (robust to load).");
+    let verdict = |ratio: f64, target: f64| if ratio <= target { "met" } else { "NOT MET" };
+    for case in cases {
+        let (Some(floor), Some(accept), Some(reject)) = (
+            median_ns(case.name, "floor", started),
+            median_ns(case.name, "validate_accept", started),
+            median_ns(case.name, "validate_reject", started),
+        ) else {
+            continue;
+        };
+        let (paired_accept, paired_reject) = paired_ratios(case);
+        println!(
+            "{:<20} accept: medians {:.2}x, paired {:.2}x ({});  reject: medians {:.2}x, paired {:.2}x ({})",
+            case.name,
+            accept / floor,
+            paired_accept,
+            verdict(paired_accept, 1.5),
+            reject / floor,
+            paired_reject,
+            verdict(paired_reject, 4.0),
+        );
+    }
+}
+
+fn human(ns: f64) -> String {
+    if ns >= 1000.0 {
+        format!("{:.2} µs", ns / 1000.0)
+    } else {
+        format!("{ns:.0} ns")
+    }
+}

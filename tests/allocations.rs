@@ -1,0 +1,176 @@
+//! Heap allocations per validated request, counted by a wrapping global
+//! allocator. The counts are fixed (they do not grow with the number of form
+//! fields) and documented in BENCHMARKS.md; these tests keep them from
+//! growing silently. If a change adds one on purpose, update both.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::pin;
+use std::sync::Arc;
+use std::task::{Context, Poll, Wake, Waker};
+
+use bytes::Bytes;
+use http::{Request, Response};
+use http_body_util::Full;
+use tower::{Service, ServiceExt};
+use tower_twilio::{RequestValidator, SignedRequest, TwilioValidateLayer};
+
+#[path = "../benches/fixtures/mod.rs"]
+mod fixtures;
+use fixtures::{Case, AUTH_TOKEN, BASE_URL, SHARED_KEY, SHARED_KEY_ID};
+
+/// `System`, counting the allocations (and reallocations) of the thread
+/// that is measuring.
+struct Counting;
+
+thread_local! {
+    static MEASURING: Cell<bool> = const { Cell::new(false) };
+    static COUNT: Cell<usize> = const { Cell::new(0) };
+}
+
+fn note_allocation() {
+    // `try_with`: the allocator may run while thread-locals are torn down.
+    let _ = MEASURING.try_with(|on| {
+        if on.get() {
+            COUNT.with(|c| c.set(c.get() + 1));
+        }
+    });
+}
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        note_allocation();
+        System.alloc(layout)
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        note_allocation();
+        System.alloc_zeroed(layout)
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        note_allocation();
+        System.realloc(ptr, layout, new_size)
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        System.dealloc(ptr, layout)
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+/// Allocations made by `f` on this thread (what it returns is dropped
+/// outside the count).
+fn allocations<T>(f: impl FnOnce() -> T) -> (usize, T) {
+    COUNT.with(|c| c.set(0));
+    MEASURING.with(|on| on.set(true));
+    let out = f();
+    MEASURING.with(|on| on.set(false));
+    (COUNT.with(Cell::get), out)
+}
+
+fn validator() -> RequestValidator {
+    RequestValidator::new(AUTH_TOKEN).shared_key(SHARED_KEY_ID, SHARED_KEY)
+}
+
+/// Allocations of one `validate` call on a prepared request.
+fn validate_allocations(case: &Case, signature: &str) -> (usize, bool) {
+    let validator = validator();
+    let url = case.url();
+    let params = case.params();
+    let request = SignedRequest::new(&url, signature)
+        .params(&params)
+        .body(&case.body)
+        .settings(case.settings);
+    let (n, verdict) = allocations(|| validator.validate(&request));
+    (n, verdict.is_ok())
+}
+
+#[test]
+fn validate_accepts_with_one_allocation_the_url_it_reports() {
+    for case in [Case::tiny(), Case::inbound_call()] {
+        let (n, ok) = validate_allocations(&case, &case.signature());
+        assert!(ok, "{}", case.name);
+        assert_eq!(n, 1, "{}: allocations in validate (accept)", case.name);
+    }
+}
+
+#[test]
+fn validate_with_a_shared_key_also_allocates_the_key_id_it_reports() {
+    let case = Case::shared_key_sha256();
+    let (n, ok) = validate_allocations(&case, &case.signature());
+    assert!(ok);
+    assert_eq!(n, 2, "allocations in validate (shared key, accept)");
+}
+
+#[test]
+fn validate_of_a_json_body_also_allocates_its_body_sha256() {
+    let case = Case::json_64k();
+    let (n, ok) = validate_allocations(&case, &case.signature());
+    assert!(ok);
+    assert_eq!(n, 3, "allocations in validate (bodySHA256, accept)");
+}
+
+#[test]
+fn validate_rejects_a_forged_signature_with_a_fixed_number_of_allocations() {
+    for case in [Case::tiny(), Case::inbound_call()] {
+        let (n, ok) = validate_allocations(&case, &case.wrong_signature());
+        assert!(!ok, "{}", case.name);
+        assert_eq!(n, 4, "{}: allocations in validate (reject)", case.name);
+    }
+}
+
+struct NoopWake;
+
+impl Wake for NoopWake {
+    fn wake(self: Arc<Self>) {}
+}
+
+/// Drives a future that never waits (everything is in memory).
+fn now<F: Future>(future: F, waker: &Waker) -> F::Output {
+    match pin!(future).poll(&mut Context::from_waker(waker)) {
+        Poll::Ready(out) => out,
+        Poll::Pending => panic!("an in-memory request never waits"),
+    }
+}
+
+/// Allocations of the layer for one request, from `call` to the response:
+/// the URL rebuilt, the body collected, the fields decoded and sorted, the
+/// validation, the `ValidatedWebhook` put into the extensions. The request
+/// is built and the response dropped outside the count; the inner service
+/// allocates nothing.
+fn layer_allocations(case: &Case, signature: &str) -> (usize, u16) {
+    let layer = TwilioValidateLayer::with_validator(validator()).base_url(BASE_URL);
+    let inner = tower::service_fn(|_: Request<Full<Bytes>>| async {
+        Ok::<_, Infallible>(Response::new(Full::new(Bytes::from_static(b"<Response/>"))))
+    });
+    let mut service = tower::ServiceBuilder::new().layer(layer).service(inner);
+    let request: Request<Full<Bytes>> = case.request(signature);
+    let waker = Waker::from(Arc::new(NoopWake));
+    now(service.ready(), &waker).unwrap();
+    let (n, response) = allocations(|| now(service.call(request), &waker).unwrap());
+    (n, response.status().as_u16())
+}
+
+#[test]
+fn the_layer_accepts_a_form_webhook_with_a_fixed_number_of_allocations() {
+    // The same count for 5 fields and for 28: nothing is allocated per field.
+    for case in [Case::tiny(), Case::inbound_call()] {
+        let (n, status) = layer_allocations(&case, &case.signature());
+        assert_eq!(status, 200, "{}", case.name);
+        assert_eq!(n, 11, "{}: allocations in the layer (accept)", case.name);
+    }
+}
+
+#[test]
+fn the_layer_rejects_a_forged_form_webhook_with_a_fixed_number_of_allocations() {
+    for case in [Case::tiny(), Case::inbound_call()] {
+        let (n, status) = layer_allocations(&case, &case.wrong_signature());
+        assert_eq!(status, 403, "{}", case.name);
+        assert_eq!(n, 19, "{}: allocations in the layer (reject)", case.name);
+    }
+}
