@@ -24,64 +24,60 @@ pub(crate) struct FormFields {
 impl FormFields {
     /// Decodes a form body.
     pub(crate) fn parse(body: &[u8]) -> Self {
-        // Decoding never makes the text longer, except for U+FFFD standing in
-        // for bytes that are not UTF-8; a field never needs more than one `&`.
-        let pairs = body.iter().filter(|&&b| b == b'&').count() + 1;
-        let mut out = Self {
-            text: String::with_capacity(body.len()),
-            fields: Vec::with_capacity(pairs),
-        };
-        // Where an escaped name or value is decoded before it is checked as
-        // UTF-8; sized for the whole body the first time it is needed.
-        let mut scratch = Vec::new();
-        for pair in body.split(|&b| b == b'&').filter(|p| !p.is_empty()) {
-            let (name, value) = match pair.iter().position(|&b| b == b'=') {
+        // Decoding never makes the text longer (U+FFFD for bytes that are
+        // not UTF-8 aside), and a field never needs more than one `&`.
+        let pairs = memchr::memchr_iter(b'&', body).count() + 1;
+        let mut bytes = Vec::with_capacity(body.len());
+        let mut fields = Vec::with_capacity(pairs);
+        let ends = memchr::memchr_iter(b'&', body).chain([body.len()]);
+        let mut start = 0;
+        for end in ends {
+            let pair = &body[start..end];
+            start = end + 1;
+            if pair.is_empty() {
+                continue;
+            }
+            let (name, value) = match memchr::memchr(b'=', pair) {
                 Some(i) => (&pair[..i], &pair[i + 1..]),
                 None => (pair, &[][..]),
             };
-            if scratch.capacity() == 0 && pair.iter().any(|&b| b == b'+' || b == b'%') {
-                scratch.reserve_exact(body.len());
-            }
-            let name = out.push_decoded(name, &mut scratch);
-            let value = out.push_decoded(value, &mut scratch);
-            out.fields.push((name, value));
+            let name = decode_into(&mut bytes, name);
+            let value = decode_into(&mut bytes, value);
+            fields.push((name, value));
         }
-        out
+        // ASCII text is UTF-8 field by field; other text is checked field by
+        // field, since two halves of a character in two fields are each
+        // replaced, not joined.
+        let each_utf8 = bytes.is_ascii()
+            || fields.iter().all(|(name, value)| {
+                std::str::from_utf8(&bytes[name.clone()]).is_ok()
+                    && std::str::from_utf8(&bytes[value.clone()]).is_ok()
+            });
+        match String::from_utf8(bytes) {
+            Ok(text) if each_utf8 => Self { text, fields },
+            Ok(text) => Self::replacing_invalid(text.as_bytes(), &fields),
+            Err(not_utf8) => Self::replacing_invalid(not_utf8.as_bytes(), &fields),
+        }
     }
 
-    /// Appends `raw` decoded; returns where it went.
-    fn push_decoded(&mut self, raw: &[u8], scratch: &mut Vec<u8>) -> Range<usize> {
-        let start = self.text.len();
-        let escaped = raw.iter().any(|&b| b == b'+' || b == b'%');
-        let bytes = if escaped {
-            scratch.clear();
-            let mut i = 0;
-            while i < raw.len() {
-                let byte = match raw[i] {
-                    b'+' => b' ',
-                    b'%' => match (raw.get(i + 1), raw.get(i + 2)) {
-                        (Some(&hi), Some(&lo))
-                            if hi.is_ascii_hexdigit() && lo.is_ascii_hexdigit() =>
-                        {
-                            i += 2;
-                            hex(hi) << 4 | hex(lo)
-                        }
-                        _ => b'%',
-                    },
-                    other => other,
-                };
-                scratch.push(byte);
-                i += 1;
-            }
-            &scratch[..]
-        } else {
-            raw
+    /// The slow path, for bytes that are not UTF-8: each field with its
+    /// invalid sequences replaced by U+FFFD, as `form_urlencoded` does.
+    fn replacing_invalid(bytes: &[u8], fields: &[(Range<usize>, Range<usize>)]) -> Self {
+        let mut out = Self {
+            text: String::with_capacity(bytes.len()),
+            fields: Vec::with_capacity(fields.len()),
         };
-        match std::str::from_utf8(bytes) {
-            Ok(text) => self.text.push_str(text),
-            Err(_) => self.text.push_str(&String::from_utf8_lossy(bytes)),
+        for (name, value) in fields {
+            let mut push = |range: &Range<usize>| {
+                let start = out.text.len();
+                out.text
+                    .push_str(&String::from_utf8_lossy(&bytes[range.clone()]));
+                start..out.text.len()
+            };
+            let field = (push(name), push(value));
+            out.fields.push(field);
         }
-        start..self.text.len()
+        out
     }
 
     /// The fields as `(name, value)`, in the order received.
@@ -90,6 +86,33 @@ impl FormFields {
             .iter()
             .map(|(name, value)| (&self.text[name.clone()], &self.text[value.clone()]))
     }
+}
+
+/// Appends `raw` to `out` with `+` as a space and `%XX` decoded (a `%`
+/// that does not start two hex digits is kept); returns where it went.
+fn decode_into(out: &mut Vec<u8>, raw: &[u8]) -> Range<usize> {
+    let start = out.len();
+    let mut rest = raw;
+    while !rest.is_empty() {
+        let run = memchr::memchr2(b'+', b'%', rest).unwrap_or(rest.len());
+        out.extend_from_slice(&rest[..run]);
+        rest = match &rest[run..] {
+            [b'+', tail @ ..] => {
+                out.push(b' ');
+                tail
+            }
+            [b'%', hi, lo, tail @ ..] if hi.is_ascii_hexdigit() && lo.is_ascii_hexdigit() => {
+                out.push(hex(*hi) << 4 | hex(*lo));
+                tail
+            }
+            [b'%', tail @ ..] => {
+                out.push(b'%');
+                tail
+            }
+            _ => &[],
+        };
+    }
+    start..out.len()
 }
 
 fn hex(digit: u8) -> u8 {
@@ -123,7 +146,7 @@ mod tests {
 
     #[test]
     fn decodes_exactly_as_form_urlencoded_does() {
-        let bodies: [&[u8]; 16] = [
+        let bodies: [&[u8]; 18] = [
             b"",
             b"&&&",
             b"a",
@@ -137,6 +160,8 @@ mod tests {
             b"k=100%&k=%",
             b"emoji=%F0%9F%98%80&split=%F0%9F&lone=%80",
             b"raw=\xff\xfe&ok=1",
+            b"halves=%C3&of=%A9&one=%C3%A9",
+            b"raw_halves=\xc3&b=\xa9",
             b"name%3Dwith%26=v%3D1%262",
             b"plus%2B=%2B+%20",
             "caf\u{e9}=na\u{ef}ve&%C3%A9=%c3%A9".as_bytes(),

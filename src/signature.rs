@@ -185,8 +185,10 @@ impl SignedParams {
     }
 }
 
+/// Whether `s` has a character above U+FFFF: in UTF-8, exactly the ones
+/// whose first byte is 0xF0 or more.
 fn has_astral(s: &str) -> bool {
-    s.chars().any(|c| u32::from(c) > 0xFFFF)
+    s.bytes().any(|b| b >= 0xF0)
 }
 
 fn concat(pairs: &[(&str, &str)]) -> Vec<u8> {

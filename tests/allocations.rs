@@ -162,7 +162,7 @@ fn the_layer_accepts_a_form_webhook_with_a_fixed_number_of_allocations() {
     for case in [Case::tiny(), Case::inbound_call()] {
         let (n, status) = layer_allocations(&case, &case.signature());
         assert_eq!(status, 200, "{}", case.name);
-        assert_eq!(n, 11, "{}: allocations in the layer (accept)", case.name);
+        assert_eq!(n, 10, "{}: allocations in the layer (accept)", case.name);
     }
 }
 
@@ -171,6 +171,6 @@ fn the_layer_rejects_a_forged_form_webhook_with_a_fixed_number_of_allocations() 
     for case in [Case::tiny(), Case::inbound_call()] {
         let (n, status) = layer_allocations(&case, &case.wrong_signature());
         assert_eq!(status, 403, "{}", case.name);
-        assert_eq!(n, 19, "{}: allocations in the layer (reject)", case.name);
+        assert_eq!(n, 18, "{}: allocations in the layer (reject)", case.name);
     }
 }
