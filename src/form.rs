@@ -4,6 +4,8 @@
 //! sequence (`Vec<T>`) takes every value in order, numbers and booleans are
 //! parsed from the text, and an absent `Option` is `None`.
 
+use std::collections::HashMap;
+
 use serde::de::value::{Error, MapDeserializer, SeqDeserializer};
 use serde::de::{self, DeserializeOwned, IntoDeserializer, Visitor};
 use serde::forward_to_deserialize_any;
@@ -12,11 +14,16 @@ use serde::forward_to_deserialize_any;
 pub(crate) fn from_pairs<'a, T: DeserializeOwned>(
     pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
 ) -> Result<T, Error> {
+    // Grouped in first-seen order; the index keeps this linear in the fields.
     let mut groups: Vec<(&str, Vec<&str>)> = Vec::new();
+    let mut index: HashMap<&str, usize> = HashMap::new();
     for (k, v) in pairs {
-        match groups.iter_mut().find(|(name, _)| *name == k) {
-            Some((_, values)) => values.push(v),
-            None => groups.push((k, vec![v])),
+        match index.get(k) {
+            Some(&i) => groups[i].1.push(v),
+            None => {
+                index.insert(k, groups.len());
+                groups.push((k, vec![v]));
+            }
         }
     }
     let map = MapDeserializer::new(groups.into_iter().map(|(k, v)| (k, Values(v))));

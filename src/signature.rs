@@ -248,11 +248,12 @@ impl KeyedMac {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    const U: &str = "https://mycompany.com/myapp.php?foo=1&bar=2";
-    const P: [(&str, &str); 5] = [
+    /// The seed document's URL and fields (`../shared/twilio-vectors.md`).
+    pub(crate) const U: &str = "https://mycompany.com/myapp.php?foo=1&bar=2";
+    pub(crate) const P: [(&str, &str); 5] = [
         ("CallSid", "CA1234567890ABCDE"),
         ("Caller", "+14158675309"),
         ("Digits", "1234"),

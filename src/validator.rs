@@ -379,15 +379,8 @@ impl<'a> SignedRequest<'a> {
 mod tests {
     use super::*;
     use crate::signature::compute_signature;
+    use crate::signature::tests::{P, U};
 
-    const U: &str = "https://mycompany.com/myapp.php?foo=1&bar=2";
-    const P: [(&str, &str); 5] = [
-        ("CallSid", "CA1234567890ABCDE"),
-        ("Caller", "+14158675309"),
-        ("Digits", "1234"),
-        ("From", "+14158675309"),
-        ("To", "+18005551212"),
-    ];
     const B: &[u8] = br#"{"property": "value", "boolean": true}"#;
     const HASH: &str = "0a1ff7634d9ab3b95db5c9a2dfe9416e41502b283a80c7cf19632632f96e6620";
 
