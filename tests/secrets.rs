@@ -257,8 +257,32 @@ fn debug_and_display_never_show_a_secret() {
     assert_eq!(format!("{:?}", Secret::from(TOKEN)), "Secret([redacted])");
 }
 
-#[tokio::test(start_paused = true)]
-async fn tracing_events_never_show_a_secret_or_the_expected_signature() {
+/// Runs `test` on a paused current-thread runtime, one such test at a time.
+///
+/// `tracing` caches, per call site, whether any subscriber wants its events.
+/// A test on another thread that reaches a call site for the first time
+/// while this one installs its subscriber can cache "nobody", and the
+/// events of this test are then lost. Running the tests that drive the
+/// layer one after the other leaves no such window.
+fn alone(test: impl std::future::Future<Output = ()>) {
+    static SERIAL: Mutex<()> = Mutex::new(());
+    let _serial = SERIAL
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .start_paused(true)
+        .build()
+        .unwrap()
+        .block_on(test);
+}
+
+#[test]
+fn tracing_events_never_show_a_secret_or_the_expected_signature() {
+    alone(tracing_events());
+}
+
+async fn tracing_events() {
     let logs = Arc::new(Mutex::new(Vec::new()));
     let writer = {
         let logs = logs.clone();
@@ -303,8 +327,12 @@ impl std::io::Write for LogWriter {
     }
 }
 
-#[tokio::test(start_paused = true)]
-async fn every_heap_copy_of_a_secret_is_wiped_before_it_is_freed() {
+#[test]
+fn every_heap_copy_of_a_secret_is_wiped_before_it_is_freed() {
+    alone(heap_copies());
+}
+
+async fn heap_copies() {
     arm();
     {
         let statuses = drive(app(layer())).await;
