@@ -8,6 +8,7 @@ use hmac::{Hmac, Mac as _};
 use sha1::Sha1;
 use sha2::{Digest as _, Sha256};
 
+use std::cmp::Ordering;
 use std::fmt;
 use std::str::FromStr;
 
@@ -141,24 +142,20 @@ impl SignedParams {
         if pairs.len() == 0 {
             return Self::default();
         }
-        let mut pairs: Vec<(&str, &str)> = pairs.collect();
-        // Byte order is `str`'s own order; comparing byte by byte inline is
-        // faster than a `memcmp` call for names and values this short.
-        pairs.sort_unstable_by(|a, b| {
-            a.0.bytes()
-                .cmp(b.0.bytes())
-                .then_with(|| a.1.bytes().cmp(b.1.bytes()))
-        });
-        pairs.dedup_by(|a, b| a.0.bytes().eq(b.0.bytes()) && a.1.bytes().eq(b.1.bytes()));
-        let byte_order = concat(&pairs);
+        let mut fields: Vec<Field<'p>> = pairs.map(Field::new).collect();
+        fields.sort_unstable_by(Field::byte_order);
+        fields.dedup_by(|a, b| a.name == b.name && a.value == b.value);
+        let byte_order = concat(&fields);
 
-        let utf16_order = if pairs.iter().any(|(k, v)| has_astral(k) || has_astral(v)) {
-            pairs.sort_by(|a, b| {
-                a.0.encode_utf16()
-                    .cmp(b.0.encode_utf16())
-                    .then_with(|| a.1.encode_utf16().cmp(b.1.encode_utf16()))
+        // Astral characters are four-byte UTF-8 sequences, led by 0xF0..0xF4.
+        let utf16_order = if !byte_order.is_ascii() && byte_order.iter().any(|&b| b >= 0xF0) {
+            fields.sort_by(|a, b| {
+                a.name
+                    .encode_utf16()
+                    .cmp(b.name.encode_utf16())
+                    .then_with(|| a.value.encode_utf16().cmp(b.value.encode_utf16()))
             });
-            Some(concat(&pairs)).filter(|other| *other != byte_order)
+            Some(concat(&fields)).filter(|other| *other != byte_order)
         } else {
             None
         };
@@ -185,18 +182,47 @@ impl SignedParams {
     }
 }
 
-/// Whether `s` has a character above U+FFFF: in UTF-8, exactly the ones
-/// whose first byte is 0xF0 or more.
-fn has_astral(s: &str) -> bool {
-    s.bytes().any(|b| b >= 0xF0)
+/// A field to sort, with the first eight bytes of its name as a number
+/// (zero-padded): names differ there often enough that most comparisons
+/// are one integer compare.
+struct Field<'p> {
+    prefix: u64,
+    name: &'p str,
+    value: &'p str,
 }
 
-fn concat(pairs: &[(&str, &str)]) -> Vec<u8> {
-    let len = pairs.iter().map(|(k, v)| k.len() + v.len()).sum();
+impl<'p> Field<'p> {
+    fn new((name, value): (&'p str, &'p str)) -> Self {
+        let mut prefix = [0; 8];
+        for (to, from) in prefix.iter_mut().zip(name.bytes()) {
+            *to = from;
+        }
+        Self {
+            prefix: u64::from_be_bytes(prefix),
+            name,
+            value,
+        }
+    }
+
+    /// Byte order of the names, then of the values. The prefixes agree with
+    /// it: a zero pad sorts where a shorter name sorts, and equal prefixes
+    /// fall through to the whole names.
+    fn byte_order(a: &Self, b: &Self) -> Ordering {
+        // Comparing byte by byte inline is faster than a `memcmp` call for
+        // names and values this short.
+        a.prefix
+            .cmp(&b.prefix)
+            .then_with(|| a.name.bytes().cmp(b.name.bytes()))
+            .then_with(|| a.value.bytes().cmp(b.value.bytes()))
+    }
+}
+
+fn concat(fields: &[Field<'_>]) -> Vec<u8> {
+    let len = fields.iter().map(|f| f.name.len() + f.value.len()).sum();
     let mut out = Vec::with_capacity(len);
-    for (k, v) in pairs {
-        out.extend_from_slice(k.as_bytes());
-        out.extend_from_slice(v.as_bytes());
+    for field in fields {
+        out.extend_from_slice(field.name.as_bytes());
+        out.extend_from_slice(field.value.as_bytes());
     }
     out
 }
@@ -449,5 +475,33 @@ pub(crate) mod tests {
         let mixed = SignedParams::new(&[("\u{FF01}", "1"), ("😀", "2")]);
         assert_eq!(mixed.byte_order(), "\u{FF01}1😀2".as_bytes());
         assert_eq!(mixed.utf16_order(), "😀2\u{FF01}1".as_bytes());
+    }
+
+    proptest::proptest! {
+        /// Names that share their first eight bytes, are prefixes of each
+        /// other, hold NUL bytes (the padding of the sort key) or non-ASCII
+        /// text, in any order and repeated: the parameter string is the
+        /// fields sorted by bytes, without repeats, concatenated.
+        #[test]
+        fn the_parameter_string_is_the_fields_sorted_by_bytes(
+            fields in proptest::collection::vec(
+                (
+                    proptest::sample::select(&[
+                        "", "a", "a\0", "a\0\0", "Called", "CalledCity", "CalledCountry",
+                        "Caller", "CallerCity", "abcdefgh", "abcdefgh\0", "abcdefghi",
+                        "abcdefgg\u{e9}", "\u{e9}", "\u{FF01}", "\u{1F600}",
+                    ][..]),
+                    proptest::sample::select(&["", "1", "10", "2", "\0", "\u{e9}", "\u{1F600}"][..]),
+                ),
+                0..16,
+            ),
+        ) {
+            let mut expected = fields.clone();
+            expected.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()).then(a.1.as_bytes().cmp(b.1.as_bytes())));
+            expected.dedup();
+            let expected: Vec<u8> = expected.iter().flat_map(|(k, v)| [k.as_bytes(), v.as_bytes()].concat()).collect();
+            let signed = SignedParams::new(&fields);
+            proptest::prop_assert_eq!(signed.byte_order(), &expected[..]);
+        }
     }
 }
