@@ -13,9 +13,15 @@
 #   bash bench/load.sh                 # 10 s per server, as in BENCHMARKS.md
 #   LOAD_SECS=5 bash bench/load.sh     # shorter
 #
+# For context it also measures three more axum servers (bench/load_server.rs):
+# a middleware that reads the body and computes one HMAC and nothing else
+# (the most throughput any validator can keep), and the route with a handler
+# that decodes the fields (axum's Form without validation; TwilioForm behind
+# the layer).
+#
 # Knobs: LOAD_SECS (10), LOAD_WARMUP_SECS (2), LOAD_CONNECTIONS (50),
 # LOAD_WRK_THREADS (1), LOAD_WORKERS (tokio worker threads for axum, 1 like
-# Node's one thread), LOAD_PORT (first of four ports, 39180). Needs wrk and
+# Node's one thread), LOAD_PORT (first of seven ports, 39180). Needs wrk and
 # node/npm (bench/package.json is installed with `npm ci` when missing).
 # Loopback only; bounded in time; every server it starts is stopped on exit.
 set -euo pipefail
@@ -90,6 +96,9 @@ measure() {
 echo "measuring: ${secs} s per server after ${warmup} s of warm-up, wrk -t${wrk_threads} -c${connections}, axum on ${workers} worker thread(s)" >&2
 measure axum_bare $((port0)) env TOKIO_WORKER_THREADS="$workers" "$server" serve bare $((port0))
 measure axum_layer $((port0 + 1)) env TOKIO_WORKER_THREADS="$workers" "$server" serve layer $((port0 + 1))
+measure axum_hmac_floor $((port0 + 4)) env TOKIO_WORKER_THREADS="$workers" "$server" serve floor $((port0 + 4))
+measure axum_form $((port0 + 5)) env TOKIO_WORKER_THREADS="$workers" "$server" serve form $((port0 + 5))
+measure axum_layer_form $((port0 + 6)) env TOKIO_WORKER_THREADS="$workers" "$server" serve layer_form $((port0 + 6))
 measure express_webhook $((port0 + 2)) node bench/express_peer.js webhook $((port0 + 2))
 measure express_bare $((port0 + 3)) node bench/express_peer.js bare $((port0 + 3))
 
@@ -116,6 +125,12 @@ print(f"axum+layer / axum bare:            {keep:.3f} of the throughput (target 
 print(f"axum+layer / Express+webhook():    {over_peer:.1f}x the throughput (target >= 5x)"
       f", p99 {layer['p99_us'] / 1000:.2f} ms vs {peer['p99_us'] / 1000:.2f} ms")
 print(f"Express+webhook() / Express bare:  {peer['rps'] / peer_bare['rps']:.3f} of the throughput (for reference)")
+floor, form, layer_form = rows["axum_hmac_floor"], rows["axum_form"], rows["axum_layer_form"]
+print(f"axum+HMAC floor / axum bare:       {floor['rps'] / bare['rps']:.3f} of the throughput"
+      " (read the body, one HMAC, nothing else: the most any validator can keep)")
+print(f"axum+layer / axum+HMAC floor:      {layer['rps'] / floor['rps']:.3f} of the throughput")
+print(f"handlers reading the fields, layer+TwilioForm / bare axum Form: "
+      f"{layer_form['rps'] / form['rps']:.3f} of the throughput")
 
 failed = [n for n, r in rows.items() if r["non2xx"] or r["socket_errors"]]
 if failed:

@@ -1,10 +1,22 @@
 //! The server `bench/load.sh` and `bench/memory.sh` start: one axum route,
-//! `POST /twilio/voice`, answering a fixed TwiML document, with or without
-//! `TwilioValidateLayer` in front. Listens on 127.0.0.1 only.
+//! `POST /twilio/voice`, answering a fixed TwiML document. Variants:
+//!
+//! - `bare`: no validation; the handler never reads the body.
+//! - `layer`: `TwilioValidateLayer` in front of the same handler.
+//! - `floor`: a middleware that reads the body and computes one HMAC-SHA1
+//!   over the URL and the raw body, and nothing else: less than any
+//!   validator must do (no decoding, no sorting), so an upper bound on the
+//!   throughput a validating server can keep.
+//! - `form`: no validation; the handler decodes the fields with axum's
+//!   `Form`, as a handler that uses the webhook does.
+//! - `layer_form`: the layer, and a handler that reads the same fields
+//!   through `TwilioForm` (decoded once, by the layer).
+//!
+//! Listens on 127.0.0.1 only.
 //!
 //! ```text
 //! cargo run --release --example load_server -- serve layer 8081 [max_body_bytes]
-//! cargo run --release --example load_server -- serve bare 8080
+//! cargo run --release --example load_server -- serve bare|floor|form|layer_form 8080
 //! cargo run --release --example load_server -- wrk-script [base_url]
 //! cargo run --release --example load_server -- auth-token
 //! ```
@@ -14,11 +26,16 @@
 
 use std::net::{Ipv4Addr, SocketAddr};
 
-use axum::http::header;
-use axum::response::IntoResponse;
+use axum::body::Body;
+use axum::extract::{Form, Request};
+use axum::http::{header, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::Router;
-use tower_twilio::TwilioValidateLayer;
+use hmac::{Hmac, Mac};
+use sha1::Sha1;
+use tower_twilio::{TwilioForm, TwilioValidateLayer};
 
 #[path = "../benches/fixtures/mod.rs"]
 mod fixtures;
@@ -30,9 +47,47 @@ async fn voice() -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "text/xml")], TWIML)
 }
 
+/// The fields a voice handler typically reads.
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct Call {
+    call_sid: String,
+    from: String,
+    to: String,
+}
+
+fn answer(call: &Call) -> impl IntoResponse {
+    std::hint::black_box((&call.call_sid, &call.from, &call.to));
+    ([(header::CONTENT_TYPE, "text/xml")], TWIML)
+}
+
+async fn voice_form(Form(call): Form<Call>) -> impl IntoResponse {
+    answer(&call)
+}
+
+async fn voice_twilio_form(TwilioForm(call): TwilioForm<Call>) -> impl IntoResponse {
+    answer(&call)
+}
+
+/// Reads the body and computes one HMAC-SHA1 over the URL and the raw
+/// body: the work no validator can skip, and less than a correct one does.
+async fn hmac_floor(request: Request, next: Next) -> Response {
+    let (parts, body) = request.into_parts();
+    let Ok(body) = axum::body::to_bytes(body, 1024 * 1024).await else {
+        return StatusCode::BAD_REQUEST.into_response();
+    };
+    let mut mac = Hmac::<Sha1>::new_from_slice(AUTH_TOKEN.as_bytes()).expect("any key length");
+    mac.update(BASE_URL.as_bytes());
+    mac.update(parts.uri.path().as_bytes());
+    mac.update(&body);
+    let signature = parts.headers.get("x-twilio-signature");
+    std::hint::black_box((mac.finalize(), signature));
+    next.run(Request::from_parts(parts, Body::from(body))).await
+}
+
 fn usage() -> ! {
     eprintln!(
-        "usage: load_server serve (bare|layer) PORT [MAX_BODY_BYTES] | wrk-script [BASE_URL] | auth-token"
+        "usage: load_server serve (bare|layer|floor|form|layer_form) PORT [MAX_BODY_BYTES] | wrk-script [BASE_URL] | auth-token"
     );
     std::process::exit(2)
 }
@@ -41,9 +96,8 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("serve") => {
-            let layered = match args.get(1).map(String::as_str) {
-                Some("layer") => true,
-                Some("bare") => false,
+            let variant = match args.get(1).map(String::as_str) {
+                Some(v @ ("bare" | "layer" | "floor" | "form" | "layer_form")) => v.to_owned(),
                 _ => usage(),
             };
             let port: u16 = args
@@ -51,7 +105,7 @@ fn main() {
                 .and_then(|p| p.parse().ok())
                 .unwrap_or_else(|| usage());
             let limit: Option<usize> = args.get(3).map(|l| l.parse().unwrap_or_else(|_| usage()));
-            serve(layered, port, limit);
+            serve(&variant, port, limit);
         }
         Some("auth-token") => println!("{AUTH_TOKEN}"),
         Some("wrk-script") => {
@@ -62,27 +116,35 @@ fn main() {
     }
 }
 
-fn serve(layered: bool, port: u16, limit: Option<usize>) {
+fn serve(variant: &str, port: u16, limit: Option<usize>) {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .expect("a tokio runtime");
+    let mut layer = TwilioValidateLayer::new(AUTH_TOKEN).base_url(BASE_URL);
+    if let Some(limit) = limit {
+        layer = layer.max_body_bytes(limit);
+    }
+    let app = match variant {
+        "bare" => Router::new().route("/twilio/voice", post(voice)),
+        "layer" => Router::new()
+            .route("/twilio/voice", post(voice))
+            .layer(layer),
+        "floor" => Router::new()
+            .route("/twilio/voice", post(voice))
+            .layer(middleware::from_fn(hmac_floor)),
+        "form" => Router::new().route("/twilio/voice", post(voice_form)),
+        _ => Router::new()
+            .route("/twilio/voice", post(voice_twilio_form))
+            .layer(layer),
+    };
     runtime.block_on(async move {
-        let mut app = Router::new().route("/twilio/voice", post(voice));
-        if layered {
-            let mut layer = TwilioValidateLayer::new(AUTH_TOKEN).base_url(BASE_URL);
-            if let Some(limit) = limit {
-                layer = layer.max_body_bytes(limit);
-            }
-            app = app.layer(layer);
-        }
         let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .expect("bind 127.0.0.1");
         eprintln!(
-            "load_server: {} on http://{addr}/twilio/voice (pid {})",
-            if layered { "layer" } else { "bare" },
+            "load_server: {variant} on http://{addr}/twilio/voice (pid {})",
             std::process::id()
         );
         axum::serve(listener, app).await.expect("serve");

@@ -12,6 +12,8 @@ use std::cmp::Ordering;
 use std::fmt;
 use std::str::FromStr;
 
+use crate::secret::Secret;
+
 /// The HMAC Twilio signed a request with.
 ///
 /// `HmacSha1` with the account Auth Token is what every webhook uses unless
@@ -270,6 +272,45 @@ impl KeyedMac {
             KeyedMac::Sha1(m) => m.verify_slice(expected).is_ok(),
             KeyedMac::Sha256(m) => m.verify_slice(expected).is_ok(),
         }
+    }
+}
+
+/// An HMAC key with its states computed once, for both algorithms: a
+/// request clones them instead of keying the HMAC again, which saves two
+/// block compressions (a third of the work for a short request).
+///
+/// The states are as good as the key, so they are overwritten before their
+/// memory is freed; the `Secret` they came from is not kept.
+#[derive(Clone)]
+pub(crate) struct MacKey {
+    sha1: KeyedMac,
+    sha256: KeyedMac,
+}
+
+impl MacKey {
+    pub(crate) fn new(secret: &Secret) -> Self {
+        Self {
+            sha1: KeyedMac::new(secret.expose(), Algorithm::HmacSha1),
+            sha256: KeyedMac::new(secret.expose(), Algorithm::HmacSha256),
+        }
+    }
+
+    /// The keyed HMAC for `algorithm`, to clone for each message.
+    pub(crate) fn mac(&self, algorithm: Algorithm) -> &KeyedMac {
+        match algorithm {
+            Algorithm::HmacSha1 => &self.sha1,
+            Algorithm::HmacSha256 => &self.sha256,
+        }
+    }
+}
+
+impl Drop for MacKey {
+    fn drop(&mut self) {
+        // The states of an empty key written over the keyed ones, in place;
+        // `black_box` keeps the compiler from dropping the writes as dead.
+        self.sha1 = KeyedMac::new(&[], Algorithm::HmacSha1);
+        self.sha256 = KeyedMac::new(&[], Algorithm::HmacSha256);
+        std::hint::black_box(&mut *self);
     }
 }
 
