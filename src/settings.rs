@@ -26,12 +26,18 @@ impl<'a> SignatureSettings<'a> {
     pub fn parse(header: &'a str) -> Result<Self, UnknownAlgorithm> {
         let mut key = None;
         let mut algorithm = None;
-        for part in header.split(',') {
-            let Some((name, value)) = part.split_once('=') else {
+        // Cut at ASCII bytes by hand: the header is short and read for every
+        // request, too short for the set-up of `str::split` to pay off.
+        let mut rest = header;
+        while !rest.is_empty() {
+            let end = rest.bytes().position(|b| b == b',').unwrap_or(rest.len());
+            let part = &rest[..end];
+            rest = rest.get(end + 1..).unwrap_or_default();
+            let Some(eq) = part.bytes().position(|b| b == b'=') else {
                 continue;
             };
-            let value = value.trim();
-            match name.trim() {
+            let value = part[eq + 1..].trim();
+            match part[..eq].trim() {
                 "key" if key.is_none() && !value.is_empty() => key = Some(value),
                 "algorithm" if algorithm.is_none() && !value.is_empty() => {
                     algorithm = Some(value.parse()?)
