@@ -3,7 +3,7 @@
 //!
 //! - `bare`: no validation; the handler never reads the body.
 //! - `layer`: `TwilioValidateLayer` in front of the same handler.
-//! - `floor`: a middleware that reads the body and computes one HMAC-SHA1
+//! - `floor`: a Tower service that reads the body and computes one HMAC-SHA1
 //!   over the URL and the raw body, and nothing else: less than any
 //!   validator must do (no decoding, no sorting), so an upper bound on the
 //!   throughput a validating server can keep.
@@ -24,17 +24,21 @@
 //! `TOKIO_WORKER_THREADS` sets the runtime's threads (load.sh uses 1, like
 //! Node's single thread).
 
+use std::convert::Infallible;
+use std::future::Future;
 use std::net::{Ipv4Addr, SocketAddr};
+use std::pin::Pin;
+use std::task::{Context, Poll};
 
 use axum::body::Body;
 use axum::extract::{Form, Request};
 use axum::http::{header, StatusCode};
-use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::Router;
 use hmac::{Hmac, Mac};
 use sha1::Sha1;
+use tower::Service;
 use tower_twilio::{TwilioForm, TwilioValidateLayer};
 
 #[path = "../benches/fixtures/mod.rs"]
@@ -71,18 +75,43 @@ async fn voice_twilio_form(TwilioForm(call): TwilioForm<Call>) -> impl IntoRespo
 
 /// Reads the body and computes one HMAC-SHA1 over the URL and the raw
 /// body: the work no validator can skip, and less than a correct one does.
-async fn hmac_floor(request: Request, next: Next) -> Response {
-    let (parts, body) = request.into_parts();
-    let Ok(body) = axum::body::to_bytes(body, 1024 * 1024).await else {
-        return StatusCode::BAD_REQUEST.into_response();
-    };
-    let mut mac = Hmac::<Sha1>::new_from_slice(AUTH_TOKEN.as_bytes()).expect("any key length");
-    mac.update(BASE_URL.as_bytes());
-    mac.update(parts.uri.path().as_bytes());
-    mac.update(&body);
-    let signature = parts.headers.get("x-twilio-signature");
-    std::hint::black_box((mac.finalize(), signature));
-    next.run(Request::from_parts(parts, Body::from(body))).await
+/// A plain Tower service, like the layer (no `from_fn` machinery).
+#[derive(Clone)]
+struct HmacFloor<S>(S);
+
+impl<S> Service<Request> for HmacFloor<S>
+where
+    S: Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
+    S::Future: Send,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.0.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        let mut inner = self.0.clone();
+        std::mem::swap(&mut inner, &mut self.0);
+        Box::pin(async move {
+            let (parts, body) = request.into_parts();
+            let Ok(body) = axum::body::to_bytes(body, 1024 * 1024).await else {
+                return Ok(StatusCode::BAD_REQUEST.into_response());
+            };
+            let mut mac =
+                Hmac::<Sha1>::new_from_slice(AUTH_TOKEN.as_bytes()).expect("any key length");
+            mac.update(BASE_URL.as_bytes());
+            mac.update(parts.uri.path().as_bytes());
+            mac.update(&body);
+            let signature = parts.headers.get("x-twilio-signature");
+            std::hint::black_box((mac.finalize(), signature));
+            inner
+                .call(Request::from_parts(parts, Body::from(body)))
+                .await
+        })
+    }
 }
 
 fn usage() -> ! {
@@ -132,7 +161,7 @@ fn serve(variant: &str, port: u16, limit: Option<usize>) {
             .layer(layer),
         "floor" => Router::new()
             .route("/twilio/voice", post(voice))
-            .layer(middleware::from_fn(hmac_floor)),
+            .layer(tower::layer::layer_fn(HmacFloor)),
         "form" => Router::new().route("/twilio/voice", post(voice_form)),
         _ => Router::new()
             .route("/twilio/voice", post(voice_twilio_form))
