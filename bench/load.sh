@@ -10,8 +10,8 @@
 # got a status other than 2xx (a 403 would make a server look fast) or a
 # socket error, or if a target is missed.
 #
-#   bash bench/load.sh                 # 10 s per server, as in BENCHMARKS.md
-#   LOAD_SECS=5 bash bench/load.sh     # shorter
+#   bash bench/load.sh                 # as in BENCHMARKS.md: 3 rounds of 10 s per axum server
+#   LOAD_SECS=5 LOAD_ROUNDS=1 bash bench/load.sh     # shorter
 #
 # For context it also measures three more axum servers (bench/load_server.rs):
 # a middleware that reads the body and computes one HMAC and nothing else
@@ -19,7 +19,7 @@
 # that decodes the fields (axum's Form without validation; TwilioForm behind
 # the layer).
 #
-# Knobs: LOAD_SECS (10), LOAD_WARMUP_SECS (2), LOAD_CONNECTIONS (50),
+# Knobs: LOAD_SECS (10), LOAD_ROUNDS (3, for the axum servers), LOAD_WARMUP_SECS (2), LOAD_CONNECTIONS (50),
 # LOAD_WRK_THREADS (1), LOAD_WORKERS (tokio worker threads for axum, 1 like
 # Node's one thread), LOAD_PORT (first of seven ports, 39180). Needs wrk and
 # node/npm (bench/package.json is installed with `npm ci` when missing).
@@ -28,6 +28,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 secs=${LOAD_SECS:-10}
+rounds=${LOAD_ROUNDS:-3}
 warmup=${LOAD_WARMUP_SECS:-2}
 connections=${LOAD_CONNECTIONS:-50}
 wrk_threads=${LOAD_WRK_THREADS:-1}
@@ -94,26 +95,36 @@ measure() {
 }
 
 echo "measuring: ${secs} s per server after ${warmup} s of warm-up, wrk -t${wrk_threads} -c${connections}, axum on ${workers} worker thread(s)" >&2
-measure axum_bare $((port0)) env TOKIO_WORKER_THREADS="$workers" "$server" serve bare $((port0))
-measure axum_layer $((port0 + 1)) env TOKIO_WORKER_THREADS="$workers" "$server" serve layer $((port0 + 1))
-measure axum_hmac_floor $((port0 + 4)) env TOKIO_WORKER_THREADS="$workers" "$server" serve floor $((port0 + 4))
-measure axum_form $((port0 + 5)) env TOKIO_WORKER_THREADS="$workers" "$server" serve form $((port0 + 5))
-measure axum_layer_form $((port0 + 6)) env TOKIO_WORKER_THREADS="$workers" "$server" serve layer_form $((port0 + 6))
+# The axum servers in turn, round after round, so that a change in the
+# machine's load falls on all of them; each ratio is taken from the median
+# round of each server.
+for round in $(seq 1 "$rounds"); do
+  echo "round $round of $rounds" >&2
+  measure axum_bare $((port0)) env TOKIO_WORKER_THREADS="$workers" "$server" serve bare $((port0))
+  measure axum_layer $((port0 + 1)) env TOKIO_WORKER_THREADS="$workers" "$server" serve layer $((port0 + 1))
+  measure axum_hmac_floor $((port0 + 4)) env TOKIO_WORKER_THREADS="$workers" "$server" serve floor $((port0 + 4))
+  measure axum_form $((port0 + 5)) env TOKIO_WORKER_THREADS="$workers" "$server" serve form $((port0 + 5))
+  measure axum_layer_form $((port0 + 6)) env TOKIO_WORKER_THREADS="$workers" "$server" serve layer_form $((port0 + 6))
+done
 measure express_webhook $((port0 + 2)) node bench/express_peer.js webhook $((port0 + 2))
 measure express_bare $((port0 + 3)) node bench/express_peer.js bare $((port0 + 3))
 
 python3 - "$work/results" <<'EOF'
 import sys
 
-rows = {}
+runs = {}
 for line in open(sys.argv[1]):
     name, *fields = line.split()
-    rows[name] = {k: float(v) for k, v in (f.split("=") for f in fields)}
+    runs.setdefault(name, []).append({k: float(v) for k, v in (f.split("=") for f in fields)})
+# Each server's median round by throughput (its only round for Express).
+rows = {name: sorted(rs, key=lambda r: r["rps"])[len(rs) // 2] for name, rs in runs.items()}
 
-print(f"{'server':<18} {'req/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'requests':>10} {'non-2xx':>8} {'socket errors':>13}")
+print(f"each server's median of {max(len(rs) for rs in runs.values())} rounds (req/s of every round in the last column)")
+print(f"{'server':<18} {'req/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'requests':>10} {'non-2xx':>8} {'socket errors':>13}  rounds")
 for name, r in rows.items():
     print(f"{name:<18} {r['rps']:>10.0f} {r['p50_us'] / 1000:>8.2f} {r['p99_us'] / 1000:>8.2f} "
-          f"{r['requests']:>10.0f} {r['non2xx']:>8.0f} {r['socket_errors']:>13.0f}")
+          f"{r['requests']:>10.0f} {r['non2xx']:>8.0f} {r['socket_errors']:>13.0f}  "
+          + " ".join(f"{x['rps']:.0f}" for x in runs[name]))
 
 layer, bare = rows["axum_layer"], rows["axum_bare"]
 peer, peer_bare = rows["express_webhook"], rows["express_bare"]
@@ -132,7 +143,7 @@ print(f"axum+layer / axum+HMAC floor:      {layer['rps'] / floor['rps']:.3f} of 
 print(f"handlers reading the fields, layer+TwilioForm / bare axum Form: "
       f"{layer_form['rps'] / form['rps']:.3f} of the throughput")
 
-failed = [n for n, r in rows.items() if r["non2xx"] or r["socket_errors"]]
+failed = [n for n, rs in runs.items() if any(r["non2xx"] or r["socket_errors"] for r in rs)]
 if failed:
     print(f"INVALID RUN: non-2xx answers or socket errors from {', '.join(failed)}")
     sys.exit(1)

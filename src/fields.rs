@@ -133,9 +133,15 @@ fn separators(body: &[u8]) -> impl Iterator<Item = usize> + '_ {
 }
 
 fn separator_mask(block: &[u8; 32]) -> u32 {
+    // A 1 for each separator byte (compares the compiler vectorizes), then
+    // each group of eight gathered into eight bits by one multiplication:
+    // byte j of the word, times byte 7 - j of the constant, lands in bit
+    // 56 + j, and no two products share a bit, so nothing carries.
+    let hits = block.map(|b| u8::from((b == b'&') | (b == b'=') | (b == b'%')));
     let mut mask = 0;
-    for (i, &byte) in block.iter().enumerate() {
-        mask |= u32::from((byte == b'&') | (byte == b'=') | (byte == b'%')) << i;
+    for (i, word) in hits.chunks_exact(8).enumerate() {
+        let word = u64::from_le_bytes(word.try_into().expect("8 bytes"));
+        mask |= ((word.wrapping_mul(0x0102_0408_1020_4080) >> 56) as u32) << (8 * i);
     }
     mask
 }
@@ -219,6 +225,20 @@ mod tests {
             "AccountSid=AC1&From=+14158675309&CallerCity=SAN FRANCISCO"
         );
         assert!(fields.text.capacity() <= body.len());
+    }
+
+    #[test]
+    fn the_separator_mask_has_a_bit_for_each_separator() {
+        for seed in 0..2000u32 {
+            let block: [u8; 32] = std::array::from_fn(|i| {
+                let x = seed.wrapping_mul(2_654_435_761).rotate_left(i as u32 * 5) >> 24;
+                [b'&', b'=', b'%', b'a', b'+', 0, 0xff, b'%' ^ 1][x as usize % 8]
+            });
+            let expected = (0..32).fold(0u32, |m, i| {
+                m | u32::from(matches!(block[i], b'&' | b'=' | b'%')) << i
+            });
+            assert_eq!(separator_mask(&block), expected, "{block:?}");
+        }
     }
 
     proptest::proptest! {
