@@ -46,9 +46,11 @@ pub struct Validated {
 
 /// Validates Twilio signatures without any web framework.
 ///
-/// Holds the Auth Token, any secondary tokens (for rotation) and shared keys;
-/// cheap to clone (the keys are behind an `Arc`). Its `Debug` shows key ids and
-/// counts, never a secret.
+/// Holds the Auth Token, any secondary tokens (for rotation) and shared keys,
+/// each as an HMAC keyed once when it is added (so a request skips that
+/// work; the secret itself is not kept, and the keyed states are overwritten
+/// on drop). Cheap to clone (the keys are behind an `Arc`). Its `Debug` shows
+/// key ids and counts, never a secret.
 ///
 /// ```
 /// use tower_twilio::{RequestValidator, SignedRequest};
