@@ -81,6 +81,11 @@ fn h(algorithm: &str, data: &str) -> String {
 }
 
 impl Client {
+    /// The answer to the first challenge `auth` sends at `T0`, with nc 1.
+    fn first_answer(self, auth: &HttpAuth) -> Creds {
+        self.answer(&challenges(auth, T0)[0], 1)
+    }
+
     fn answer(self, challenge: &str, nc: u32) -> Creds {
         let (realm, nonce, opaque) = (
             param(challenge, "realm"),
@@ -223,7 +228,7 @@ fn realm_is_configurable() {
 #[test]
 fn digest_answer_like_curl_passes() {
     let auth = digest_auth();
-    let header = CLIENT.answer(&challenges(&auth, T0)[0], 1).curl();
+    let header = CLIENT.first_answer(&auth).curl();
     let user = check(&auth, &header, T0 + 1).unwrap();
     assert_eq!(
         user,
@@ -251,14 +256,14 @@ fn unquoted_parameters_pass() {
         .digest_auth("twilio", "s3cret")
         .realm("webhooks")
         .build();
-    let header = CLIENT.answer(&challenges(&auth, T0)[0], 1).unquoted();
+    let header = CLIENT.first_answer(&auth).unquoted();
     assert!(check(&auth, &header, T0).is_ok());
 }
 
 #[test]
 fn scheme_and_parameter_names_are_case_insensitive() {
     let auth = digest_auth();
-    let header = String::from_utf8(CLIENT.answer(&challenges(&auth, T0)[0], 1).curl()).unwrap();
+    let header = String::from_utf8(CLIENT.first_answer(&auth).curl()).unwrap();
     let header = header
         .replacen("Digest", "dIGEST", 1)
         .replace("username=", "UserName=")
@@ -279,7 +284,7 @@ fn rising_nc_passes_for_the_rest_of_the_call() {
 #[test]
 fn repeated_nc_is_refused_as_a_replay_with_stale() {
     let auth = digest_auth();
-    let header = CLIENT.answer(&challenges(&auth, T0)[0], 1).curl();
+    let header = CLIENT.first_answer(&auth).curl();
     assert!(check(&auth, &header, T0).is_ok());
     let refused = check(&auth, &header, T0 + 1).unwrap_err();
     assert_eq!(refused.reason(), AuthFailure::ReplayedNonceCount);
@@ -316,12 +321,7 @@ fn wrong_password_fails_without_stale() {
         password: "s3creT",
         ..CLIENT
     };
-    let refused = check(
-        &auth,
-        &client.answer(&challenges(&auth, T0)[0], 1).curl(),
-        T0,
-    )
-    .unwrap_err();
+    let refused = check(&auth, &client.first_answer(&auth).curl(), T0).unwrap_err();
     assert_eq!(refused.reason(), AuthFailure::WrongCredentials);
     assert!(!refused.www_authenticate()[0].contains("stale"));
 }
@@ -334,11 +334,7 @@ fn wrong_user_fails() {
         ..CLIENT
     };
     assert_eq!(
-        reason(check(
-            &auth,
-            &client.answer(&challenges(&auth, T0)[0], 1).curl(),
-            T0
-        )),
+        reason(check(&auth, &client.first_answer(&auth).curl(), T0)),
         AuthFailure::WrongCredentials
     );
 }
@@ -351,11 +347,7 @@ fn wrong_method_fails() {
         ..CLIENT
     };
     assert_eq!(
-        reason(check(
-            &auth,
-            &client.answer(&challenges(&auth, T0)[0], 1).curl(),
-            T0
-        )),
+        reason(check(&auth, &client.first_answer(&auth).curl(), T0)),
         AuthFailure::WrongCredentials
     );
 }
@@ -363,7 +355,7 @@ fn wrong_method_fails() {
 #[test]
 fn expired_nonce_with_the_right_response_is_stale_and_a_fresh_one_passes() {
     let auth = digest_auth();
-    let header = CLIENT.answer(&challenges(&auth, T0)[0], 1).curl();
+    let header = CLIENT.first_answer(&auth).curl();
     let later = T0 + DEFAULT_NONCE_LIFETIME.as_secs();
     let refused = check(&auth, &header, later).unwrap_err();
     assert_eq!(refused.reason(), AuthFailure::StaleNonce);
@@ -382,7 +374,7 @@ fn expired_nonce_with_a_wrong_response_is_not_stale() {
         password: "guess",
         ..CLIENT
     };
-    let header = client.answer(&challenges(&auth, T0)[0], 1).curl();
+    let header = client.first_answer(&auth).curl();
     let refused = check(&auth, &header, T0 + DEFAULT_NONCE_LIFETIME.as_secs()).unwrap_err();
     assert_eq!(refused.reason(), AuthFailure::WrongCredentials);
     assert!(!refused.www_authenticate()[0].contains("stale"));
@@ -394,7 +386,7 @@ fn nonce_lifetime_is_configurable() {
         .digest_auth("twilio", "s3cret")
         .nonce_lifetime(Duration::from_secs(60))
         .build();
-    let header = CLIENT.answer(&challenges(&auth, T0)[0], 1).curl();
+    let header = CLIENT.first_answer(&auth).curl();
     assert_eq!(
         reason(check(&auth, &header, T0 + 60)),
         AuthFailure::StaleNonce
@@ -468,10 +460,7 @@ fn uri_other_than_the_request_target_fails() {
 #[test]
 fn wrong_realm_fails() {
     let auth = digest_auth();
-    let header = CLIENT
-        .answer(&challenges(&auth, T0)[0], 1)
-        .set("realm", "elsewhere")
-        .curl();
+    let header = CLIENT.first_answer(&auth).set("realm", "elsewhere").curl();
     assert_eq!(
         reason(check(&auth, &header, T0)),
         AuthFailure::RealmMismatch
@@ -482,7 +471,7 @@ fn wrong_realm_fails() {
 fn wrong_opaque_fails() {
     let auth = digest_auth();
     let header = CLIENT
-        .answer(&challenges(&auth, T0)[0], 1)
+        .first_answer(&auth)
         .set("opaque", "bm90LW91cnM")
         .curl();
     assert_eq!(
@@ -575,7 +564,7 @@ fn userhash_username_passes() {
     let auth = digest_auth();
     let hashed = h("SHA-256", "twilio:Twilio webhook");
     let header = CLIENT
-        .answer(&challenges(&auth, T0)[0], 1)
+        .first_answer(&auth)
         .set("username", &hashed)
         .set("userhash", "true")
         .curl();
@@ -621,7 +610,7 @@ fn username_star_passes() {
         ..CLIENT
     };
     let header = client
-        .answer(&challenges(&auth, T0)[0], 1)
+        .first_answer(&auth)
         .without("username")
         .set("username*", "UTF-8''J%C3%A4s%C3%B8n%20Doe")
         .curl();
@@ -631,9 +620,7 @@ fn username_star_passes() {
 #[test]
 fn username_with_username_star_or_userhash_with_username_star_is_malformed() {
     let auth = digest_auth();
-    let creds = CLIENT
-        .answer(&challenges(&auth, T0)[0], 1)
-        .set("username*", "UTF-8''twilio");
+    let creds = CLIENT.first_answer(&auth).set("username*", "UTF-8''twilio");
     assert_eq!(
         reason(check(&auth, &creds.curl(), T0)),
         AuthFailure::MalformedAuthorization
@@ -655,7 +642,7 @@ fn quoted_pair_escapes_in_the_username_pass() {
         user: r#"tw"il\io"#,
         ..CLIENT
     };
-    let header = client.answer(&challenges(&auth, T0)[0], 1).curl();
+    let header = client.first_answer(&auth).curl();
     assert!(String::from_utf8_lossy(&header).contains(r#"username="tw\"il\\io""#));
     assert!(check(&auth, &header, T0).is_ok());
 }
@@ -663,7 +650,7 @@ fn quoted_pair_escapes_in_the_username_pass() {
 #[test]
 fn duplicated_parameters_are_malformed() {
     let auth = digest_auth();
-    let header = String::from_utf8(CLIENT.answer(&challenges(&auth, T0)[0], 1).curl()).unwrap();
+    let header = String::from_utf8(CLIENT.first_answer(&auth).curl()).unwrap();
     for extra in [
         ", nc=00000001",
         ", NONCE=\"x\"",
@@ -682,7 +669,7 @@ fn duplicated_parameters_are_malformed() {
 #[test]
 fn each_missing_required_parameter_is_reported() {
     let auth = digest_auth();
-    let creds = CLIENT.answer(&challenges(&auth, T0)[0], 1);
+    let creds = CLIENT.first_answer(&auth);
     for name in [
         "username", "realm", "nonce", "uri", "response", "qop", "nc", "cnonce", "opaque",
     ] {
@@ -719,10 +706,7 @@ fn rfc2069_credentials_without_qop_are_refused() {
 #[test]
 fn auth_int_is_refused() {
     let auth = digest_auth();
-    let header = CLIENT
-        .answer(&challenges(&auth, T0)[0], 1)
-        .set("qop", "auth-int")
-        .curl();
+    let header = CLIENT.first_answer(&auth).set("qop", "auth-int").curl();
     assert_eq!(
         reason(check(&auth, &header, T0)),
         AuthFailure::UnsupportedQop
@@ -732,7 +716,7 @@ fn auth_int_is_refused() {
 #[test]
 fn malformed_nc_userhash_or_response_is_malformed() {
     let auth = digest_auth();
-    let creds = CLIENT.answer(&challenges(&auth, T0)[0], 1);
+    let creds = CLIENT.first_answer(&auth);
     for (name, value) in [
         ("nc", "1"),
         ("nc", "00000000"),
@@ -751,7 +735,7 @@ fn malformed_nc_userhash_or_response_is_malformed() {
 #[test]
 fn huge_authorization_header_is_refused_unread() {
     let auth = digest_auth();
-    let mut header = CLIENT.answer(&challenges(&auth, T0)[0], 1).curl();
+    let mut header = CLIENT.first_answer(&auth).curl();
     header.extend(", x=\"y\"".repeat(200_000).bytes());
     assert_eq!(
         reason(check(&auth, &header, T0)),
@@ -762,7 +746,7 @@ fn huge_authorization_header_is_refused_unread() {
 #[test]
 fn long_header_within_the_limit_is_read() {
     let auth = digest_auth();
-    let mut header = CLIENT.answer(&challenges(&auth, T0)[0], 1).curl();
+    let mut header = CLIENT.first_answer(&auth).curl();
     while header.len() < MAX_AUTHORIZATION_LEN - 10 {
         header.extend(b", x=y");
     }
@@ -915,7 +899,7 @@ fn either_credential_passes_when_both_are_configured() {
             .scheme,
         AuthScheme::Basic
     );
-    let header = CLIENT.answer(&challenges(&auth, T0)[0], 1).curl();
+    let header = CLIENT.first_answer(&auth).curl();
     assert_eq!(
         check(&auth, &header, T0).unwrap().scheme,
         AuthScheme::Digest
