@@ -70,7 +70,9 @@ pub use settings::SignatureSettings;
 pub use sign::Signer;
 pub use signature::{body_sha256_hex, compute_signature, Algorithm, UnknownAlgorithm};
 pub use validate::{TwilioValidate, TwilioValidateLayer};
-pub use validator::{MatchedKey, RequestValidator, SignedRequest, Validated};
+pub use validator::{
+    InvalidKey, MatchedKey, RequestValidator, SignedRequest, Validated, MAX_MACS_PER_KEY,
+};
 pub use webhook::ValidatedWebhook;
 #[cfg(feature = "axum")]
 pub use webhook::{MissingTwilioValidateLayer, TwilioForm, TwilioFormRejection};

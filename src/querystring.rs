@@ -8,6 +8,7 @@
 //! come first in ascending order, as JavaScript orders an object's keys.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 
 use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
@@ -41,13 +42,19 @@ type Groups = Vec<(String, Vec<String>)>;
 
 fn parse(query: &str) -> Groups {
     let mut groups: Groups = Vec::new();
+    // Where each key's group is: one lookup per pair, so a query of many
+    // distinct keys costs linear time, not quadratic.
+    let mut index: HashMap<String, usize> = HashMap::new();
     let segments = query.split('&').take(MAX_PAIRS);
     for segment in segments.filter(|s| !s.is_empty()) {
         let (key, value) = segment.split_once('=').unwrap_or((segment, ""));
         let (key, value) = (decode(key), decode(value));
-        match groups.iter_mut().find(|(k, _)| *k == key) {
-            Some((_, values)) => values.push(value),
-            None => groups.push((key, vec![value])),
+        match index.get(&key) {
+            Some(&at) => groups[at].1.push(value),
+            None => {
+                index.insert(key.clone(), groups.len());
+                groups.push((key, vec![value]));
+            }
         }
     }
     // Array-index keys first, ascending; the others keep their order.

@@ -40,6 +40,11 @@ pub enum Rejection {
     BodyTooLarge,
     /// The body could not be read.
     BodyError,
+    /// A form POST's body is not a form Twilio sends: an empty pair (`&&`, or
+    /// a `&` at either end), an empty name, or bytes that are not UTF-8 once
+    /// decoded. Refused rather than repaired, so that the handler never
+    /// reads other fields than were signed.
+    MalformedBody,
     /// The client stopped sending the body for longer than the read timeout.
     BodyTimeout,
     /// HTTP Basic or Digest authentication failed.
@@ -54,7 +59,9 @@ impl Rejection {
     pub fn status(&self) -> StatusCode {
         match self {
             Rejection::BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            Rejection::BodyError | Rejection::MissingHost => StatusCode::BAD_REQUEST,
+            Rejection::BodyError | Rejection::MalformedBody | Rejection::MissingHost => {
+                StatusCode::BAD_REQUEST
+            }
             Rejection::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
             Rejection::Unauthenticated => StatusCode::UNAUTHORIZED,
             _ => StatusCode::FORBIDDEN,
@@ -76,6 +83,7 @@ impl Rejection {
             Rejection::MissingHost => "missing_host",
             Rejection::BodyTooLarge => "body_too_large",
             Rejection::BodyError => "body_error",
+            Rejection::MalformedBody => "malformed_body",
             Rejection::BodyTimeout => "body_timeout",
             Rejection::Unauthenticated => "unauthenticated",
         }
@@ -103,6 +111,9 @@ impl fmt::Display for Rejection {
             Rejection::MissingHost => "no usable host to rebuild the public URL",
             Rejection::BodyTooLarge => "the body is larger than the limit",
             Rejection::BodyError => "the body could not be read",
+            Rejection::MalformedBody => {
+                "the form body is not UTF-8 name=value pairs joined by single '&'"
+            }
             Rejection::BodyTimeout => "the body did not arrive in time",
             Rejection::Unauthenticated => "HTTP authentication failed",
         };

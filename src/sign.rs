@@ -3,11 +3,12 @@
 use std::fmt;
 
 use http::header::{HeaderValue, CONTENT_TYPE};
-use http::{Method, Request, Uri};
+use http::{Request, Uri};
 
 use crate::secret::Secret;
 use crate::signature::{body_sha256_hex, compute_signature, Algorithm};
 use crate::validate::{X_TWILIO_SIGNATURE, X_TWILIO_WEBHOOKS_SIGNATURE_SETTINGS};
+use crate::validator::{body_sha256_param, is_form};
 
 /// Signs `http::Request`s as Twilio would, so tests can drive a route that
 /// sits behind [`TwilioValidateLayer`](crate::TwilioValidateLayer).
@@ -75,21 +76,16 @@ impl Signer {
     /// Adds `X-Twilio-Signature` (and the settings header for a shared key).
     pub fn sign<B: AsRef<[u8]>>(&self, req: &mut Request<B>) {
         let body = req.body().as_ref();
-        let form = req.method() == Method::POST
-            && req
-                .headers()
-                .get(CONTENT_TYPE)
-                .and_then(|v| v.to_str().ok())
-                .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+        let form = is_form(
+            req.method(),
+            req.headers().get(CONTENT_TYPE).map(|v| v.as_bytes()),
+        );
         let params: Vec<(String, String)> = if form {
             form_urlencoded::parse(body).into_owned().collect()
         } else {
             Vec::new()
         };
-        if !form
-            && !body.is_empty()
-            && !req.uri().query().is_some_and(|q| q.contains("bodySHA256="))
-        {
+        if !form && !body.is_empty() && body_sha256_param(&self.url_for(req.uri())).is_none() {
             let hash = body_sha256_hex(body);
             let pq = path_and_query(req.uri());
             let sep = if pq.contains('?') { '&' } else { '?' };

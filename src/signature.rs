@@ -167,6 +167,11 @@ impl SignedParams {
         }
     }
 
+    /// Whether there are no fields.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.byte_order.is_empty()
+    }
+
     /// The signed parameter string in byte order.
     pub(crate) fn byte_order(&self) -> &[u8] {
         &self.byte_order

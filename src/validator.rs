@@ -5,6 +5,8 @@ use std::fmt;
 use std::ops::ControlFlow;
 use std::sync::Arc;
 
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
 use subtle::ConstantTimeEq as _;
 
 use crate::candidates::{Candidate, Rules, UrlCandidates};
@@ -12,7 +14,7 @@ use crate::fields::FormFields;
 use crate::rejection::Rejection;
 use crate::secret::Secret;
 use crate::settings::SignatureSettings;
-use crate::signature::{body_sha256_hex, Algorithm, KeyedMac, MacKey, SignedParams};
+use crate::signature::{body_sha256_hex, Algorithm, MacKey, SignedParams};
 
 /// Which configured key produced a valid signature.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -92,77 +94,123 @@ impl fmt::Debug for RequestValidator {
     }
 }
 
+/// A key that cannot sign anything: empty, or only whitespace.
+///
+/// Its `Display` names the setting, never the value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct InvalidKey {
+    setting: &'static str,
+}
+
+impl InvalidKey {
+    /// The setting that was empty, such as `"Auth Token"`.
+    pub fn setting(&self) -> &'static str {
+        self.setting
+    }
+}
+
+impl fmt::Display for InvalidKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid Twilio key: the {} is empty", self.setting)
+    }
+}
+
+impl std::error::Error for InvalidKey {}
+
+/// The keyed HMAC of `secret`, unless it is blank: an empty key would accept
+/// signatures anyone can compute.
+fn mac_key(secret: Secret, setting: &'static str) -> Result<MacKey, InvalidKey> {
+    if secret.expose().iter().all(u8::is_ascii_whitespace) {
+        return Err(InvalidKey { setting });
+    }
+    Ok(MacKey::new(&secret))
+}
+
 impl RequestValidator {
     /// A validator for the account's Auth Token.
+    ///
+    /// # Panics
+    ///
+    /// If the token is empty or only whitespace; see [`try_new`](Self::try_new).
     pub fn new(auth_token: impl Into<Secret>) -> Self {
-        Self {
+        Self::try_new(auth_token).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Like [`new`](Self::new), with an error for an empty token.
+    pub fn try_new(auth_token: impl Into<Secret>) -> Result<Self, InvalidKey> {
+        Ok(Self {
             keys: Arc::new(Keys {
-                tokens: vec![MacKey::new(&auth_token.into())],
+                tokens: vec![mac_key(auth_token.into(), "Auth Token")?],
                 shared: Vec::new(),
             }),
-        }
+        })
     }
 
     /// Also accepts signatures made with `token`, for rotating the Auth Token.
     /// May be called several times; tokens are tried in the order added.
+    ///
+    /// # Panics
+    ///
+    /// If the token is empty or only whitespace.
     #[must_use]
-    pub fn secondary_token(mut self, token: impl Into<Secret>) -> Self {
-        Arc::make_mut(&mut self.keys)
-            .tokens
-            .push(MacKey::new(&token.into()));
-        self
+    pub fn secondary_token(self, token: impl Into<Secret>) -> Self {
+        self.try_secondary_token(token)
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Like [`secondary_token`](Self::secondary_token), with an error for an
+    /// empty token.
+    pub fn try_secondary_token(mut self, token: impl Into<Secret>) -> Result<Self, InvalidKey> {
+        let key = mac_key(token.into(), "secondary Auth Token")?;
+        Arc::make_mut(&mut self.keys).tokens.push(key);
+        Ok(self)
     }
 
     /// Accepts requests whose `X-Twilio-Webhooks-Signature-Settings` names
     /// `key_id`, signed with `secret`. Adding an id again replaces its secret.
+    ///
+    /// # Panics
+    ///
+    /// If the secret is empty or only whitespace.
     #[must_use]
-    pub fn shared_key(mut self, key_id: impl Into<String>, secret: impl Into<Secret>) -> Self {
+    pub fn shared_key(self, key_id: impl Into<String>, secret: impl Into<Secret>) -> Self {
+        self.try_shared_key(key_id, secret)
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Like [`shared_key`](Self::shared_key), with an error for an empty
+    /// secret.
+    pub fn try_shared_key(
+        mut self,
+        key_id: impl Into<String>,
+        secret: impl Into<Secret>,
+    ) -> Result<Self, InvalidKey> {
         let key_id = key_id.into();
+        let key = mac_key(secret.into(), "shared key secret")?;
         let keys = Arc::make_mut(&mut self.keys);
         keys.shared.retain(|(id, _)| *id != key_id);
-        keys.shared.push((key_id, MacKey::new(&secret.into())));
-        self
+        keys.shared.push((key_id, key));
+        Ok(self)
     }
 
     /// Checks one request; see the crate docs for every rule applied.
+    ///
+    /// Before any MAC: the keys and the algorithm, the shape of the
+    /// signature, and what signs the body ([`SignedRequest`]). Then each
+    /// candidate URL that denotes the same request as the one received is
+    /// tried with each key; each distinct signed string is hashed once per
+    /// key, so a request costs at most [`MAX_MACS_PER_KEY`] MACs per key
+    /// (and is refused before any MAC over a body nothing signs).
     pub fn validate(&self, request: &SignedRequest<'_>) -> Result<Validated, Rejection> {
         let keys = self.select_keys(request.settings)?;
         let algorithm = keys.algorithm();
         let signature = decode_signature(request.signature, algorithm)?;
-
         let body_sha256 = body_sha256_param(request.url);
-        let no_params = SignedParams::default();
-        let params = if body_sha256.is_some() {
-            &no_params
-        } else {
-            &request.params
-        };
+        let params = request.signed_params(body_sha256.is_some())?;
 
         let candidates = UrlCandidates::new(request.url, request.websocket);
-        let matches = |key: &MacKey| {
-            find_match(
-                key.mac(algorithm),
-                algorithm,
-                &candidates,
-                params,
-                signature.as_slice(),
-            )
-            .map(Cow::into_owned)
-        };
-        let matched = match keys {
-            SigningKeys::Tokens(tokens) => tokens.iter().enumerate().find_map(|(i, secret)| {
-                let key = match i {
-                    0 => MatchedKey::AuthToken,
-                    n => MatchedKey::SecondaryToken(n - 1),
-                };
-                matches(secret).map(|url| Validated { key, url })
-            }),
-            SigningKeys::Shared { id, secret, .. } => matches(secret).map(|url| Validated {
-                key: MatchedKey::SharedKey(id.to_owned()),
-                url,
-            }),
-        }
-        .ok_or(Rejection::BadSignature)?;
+        let (key, url) = find_match(&keys, algorithm, &candidates, &params, signature.as_slice())
+            .ok_or(Rejection::BadSignature)?;
 
         if let Some(expected) = body_sha256 {
             let actual = body_sha256_hex(request.body);
@@ -170,7 +218,10 @@ impl RequestValidator {
                 return Err(Rejection::BodyHashMismatch);
             }
         }
-        Ok(matched)
+        Ok(Validated {
+            key,
+            url: url.into_owned(),
+        })
     }
 
     fn select_keys(&self, settings: Option<&str>) -> Result<SigningKeys<'_>, Rejection> {
@@ -196,6 +247,17 @@ impl RequestValidator {
     }
 }
 
+/// The most MACs [`RequestValidator::validate`] computes per key it tries:
+/// each distinct (candidate URL, field order) pair once. At most two URLs
+/// as twilio-python reads them (without and with port), six as twilio-node
+/// does (as received, WHATWG-normalized, and that with its query re-encoded,
+/// each without and with port), in one field order each; fewer when they
+/// coincide, which is the usual case (two). A WebSocket handshake tries
+/// eight URLs in both orders but has no body, so each MAC is over the URL
+/// alone. The keys tried are the Auth Token and the secondary tokens, or the
+/// one shared key the settings header names.
+pub const MAX_MACS_PER_KEY: usize = 8;
+
 /// The keys a request may be signed with.
 enum SigningKeys<'k> {
     /// Without a settings header: the Auth Token, then the secondary tokens,
@@ -216,6 +278,23 @@ impl SigningKeys<'_> {
             SigningKeys::Shared { algorithm, .. } => *algorithm,
         }
     }
+
+    /// Each key with what [`Validated::key`] calls it.
+    fn each(&self) -> impl Iterator<Item = (MatchedKey, &MacKey)> + '_ {
+        let (tokens, shared) = match self {
+            SigningKeys::Tokens(tokens) => (*tokens, None),
+            SigningKeys::Shared { id, secret, .. } => (&[][..], Some((*id, *secret))),
+        };
+        let tokens = tokens.iter().enumerate().map(|(i, key)| {
+            let name = match i {
+                0 => MatchedKey::AuthToken,
+                n => MatchedKey::SecondaryToken(n - 1),
+            };
+            (name, key)
+        });
+        let shared = shared.map(|(id, key)| (MatchedKey::SharedKey(id.to_owned()), key));
+        tokens.chain(shared)
+    }
 }
 
 /// Which sorting of the fields follows a candidate URL.
@@ -235,17 +314,24 @@ fn field_orders(rules: Rules, algorithm: Algorithm) -> &'static [FieldOrder] {
     }
 }
 
-/// The first candidate URL whose signed string, under its rules, `mac`
-/// turns into `signature`. Candidates are built one at a time, and each
-/// distinct (URL, field bytes) pair is hashed once: the parameter part is
-/// built once per request and fed after each URL.
+#[cfg(test)]
+thread_local! {
+    /// MACs computed by `find_match` on this thread, for the tests of the bound.
+    pub(crate) static MACS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// The first key and candidate URL whose signed string, under its rules,
+/// gives `signature`. Candidates are built once, one at a time (the
+/// normalized ones only when every key refused those as received), and
+/// each distinct (URL, field bytes) pair is hashed once per key: the
+/// parameter part is built once per request and fed after each URL.
 fn find_match<'a>(
-    mac: &KeyedMac,
+    keys: &SigningKeys<'_>,
     algorithm: Algorithm,
     candidates: &UrlCandidates<'a>,
     params: &SignedParams,
     signature: &[u8],
-) -> Option<Cow<'a, str>> {
+) -> Option<(MatchedKey, Cow<'a, str>)> {
     // The URLs hashed so far, with the field bytes each was followed by:
     // [byte order, UTF-16 order where it differs].
     let mut hashed: Vec<(Cow<'a, str>, [bool; 2])> = Vec::new();
@@ -260,11 +346,15 @@ fn find_match<'a>(
             if std::mem::replace(&mut done[slot], true) {
                 continue;
             }
-            let mut mac = mac.clone();
-            mac.update(url.as_bytes());
-            mac.update(fields);
-            if mac.verify(signature) {
-                return ControlFlow::Break(url);
+            for (name, key) in keys.each() {
+                #[cfg(test)]
+                MACS.with(|n| n.set(n.get() + 1));
+                let mut mac = key.mac(algorithm).clone();
+                mac.update(url.as_bytes());
+                mac.update(fields);
+                if mac.verify(signature) {
+                    return ControlFlow::Break((name, url));
+                }
             }
         }
         match earlier {
@@ -274,14 +364,14 @@ fn find_match<'a>(
         ControlFlow::Continue(())
     });
     match found {
-        ControlFlow::Break(url) => Some(url),
+        ControlFlow::Break(found) => Some(found),
         ControlFlow::Continue(()) => None,
     }
 }
 
 /// A decoded `X-Twilio-Signature`: the MAC bytes, on the stack.
 struct Signature {
-    bytes: [u8; 32],
+    bytes: [u8; 33],
     len: usize,
 }
 
@@ -291,50 +381,25 @@ impl Signature {
     }
 }
 
-/// Strict base64 (padding required, no stray bits) of the right length.
-///
-/// Both MACs are 2 bytes past a multiple of 3 long (20 and 32), so the text
-/// is whole groups of four characters and a last group `xyz=` whose `z`
-/// carries two zero bits. Decoded here rather than by the `base64` crate:
-/// for one short, fixed shape this is a third of the work.
+/// Strict standard base64 (padding required, no stray bits) of a MAC of
+/// `algorithm`'s length.
 fn decode_signature(signature: &str, algorithm: Algorithm) -> Result<Signature, Rejection> {
     let len = match algorithm {
         Algorithm::HmacSha1 => 20,
         Algorithm::HmacSha256 => 32,
     };
-    let text = signature.as_bytes();
-    if text.len() != len / 3 * 4 + 4 {
-        return Err(Rejection::MalformedSignature);
-    }
-    let (groups, last) = text.split_at(text.len() - 4);
-    let mut bytes = [0; 32];
-    for (out, group) in bytes.chunks_exact_mut(3).zip(groups.chunks_exact(4)) {
-        let n = sextets(group).ok_or(Rejection::MalformedSignature)?;
-        out.copy_from_slice(&n.to_be_bytes()[1..]);
-    }
-    match sextets(&[last[0], last[1], last[2], b'A']) {
-        Some(n) if last[3] == b'=' && n & 0xff == 0 => {
-            bytes[len - 2..len].copy_from_slice(&n.to_be_bytes()[1..3]);
-            Ok(Signature { bytes, len })
-        }
+    let mut bytes = [0; 33];
+    match STANDARD.decode_slice(signature.as_bytes(), &mut bytes) {
+        Ok(n) if n == len => Ok(Signature { bytes, len }),
         _ => Err(Rejection::MalformedSignature),
     }
 }
 
-/// Four base64 characters as a 24-bit number, or `None` if one is not in
-/// the standard alphabet.
-fn sextets(group: &[u8]) -> Option<u32> {
-    group.iter().try_fold(0, |n, &c| {
-        let value = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            _ => return None,
-        };
-        Some(n << 6 | u32::from(value))
-    })
+/// Whether `signature` can be the base64 of a MAC of either algorithm: the
+/// check the layer makes before it reads the body.
+pub(crate) fn plausible_signature(signature: &[u8]) -> bool {
+    let mut bytes = [0; 33];
+    signature.len() <= 44 && matches!(STANDARD.decode_slice(signature, &mut bytes), Ok(20 | 32))
 }
 
 /// The first `bodySHA256` value of the URL's query, decoded.
@@ -345,17 +410,51 @@ pub(crate) fn body_sha256_param(url: &str) -> Option<String> {
         .map(|(_, v)| v.into_owned())
 }
 
+/// Whether a request's body is form fields: a POST whose `Content-Type` is
+/// `application/x-www-form-urlencoded` (any case, any parameters). Only
+/// those have their fields signed; the layer and [`Signer`](crate::Signer)
+/// both ask here.
+pub(crate) fn is_form(method: &http::Method, content_type: Option<&[u8]>) -> bool {
+    method == http::Method::POST
+        && content_type
+            .and_then(|v| std::str::from_utf8(v).ok())
+            .and_then(|v| v.split(';').next())
+            .is_some_and(|essence| {
+                essence
+                    .trim()
+                    .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+            })
+}
+
+/// What a request's body is, as far as the signature goes.
+#[derive(Clone, Debug)]
+enum Form<'a> {
+    /// Not a form POST: the body is signed only through `bodySHA256`.
+    No,
+    /// A form POST whose raw body is to be decoded here.
+    Body,
+    /// A form POST's fields, decoded by the caller.
+    Params(Result<SignedParams, Rejection>),
+    /// A form POST's fields, decoded by the layer.
+    Fields(&'a FormFields),
+}
+
 /// One request to validate: the public URL, the `X-Twilio-Signature`, and what
 /// else was signed.
 ///
-/// `params` are the decoded fields of an `application/x-www-form-urlencoded`
-/// POST body (none for other requests); `body` is the raw body, needed when the
-/// URL carries `bodySHA256`.
+/// Say what the body is: [`form_body`](Self::form_body) for the raw body of
+/// an `application/x-www-form-urlencoded` POST, [`params`](Self::params) for
+/// its fields already decoded, or [`body`](Self::body) for any other body.
+/// The validator then applies Twilio's rules itself: a form POST's fields
+/// are signed (its body must be a well-formed form: UTF-8, no empty pair or
+/// name); any other body must be covered by `bodySHA256` in the URL, and
+/// must hash to it; a WebSocket handshake has no body. A request that breaks
+/// one is refused before any MAC is computed.
 #[derive(Clone, Debug)]
 pub struct SignedRequest<'a> {
     url: &'a str,
     signature: &'a str,
-    params: SignedParams,
+    form: Form<'a>,
     body: &'a [u8],
     settings: Option<&'a str>,
     websocket: bool,
@@ -363,32 +462,49 @@ pub struct SignedRequest<'a> {
 
 impl<'a> SignedRequest<'a> {
     /// A request to `url` (the full public URL, with query) carrying
-    /// `signature` (the `X-Twilio-Signature` value).
+    /// `signature` (the `X-Twilio-Signature` value), without a body.
     pub fn new(url: &'a str, signature: &'a str) -> Self {
         Self {
             url,
             signature,
-            params: SignedParams::default(),
+            form: Form::No,
             body: &[],
             settings: None,
             websocket: false,
         }
     }
 
-    /// The decoded form fields, in any order; repeated keys are allowed.
+    /// A form POST's decoded fields, in any order; repeated names are
+    /// allowed, an empty name is refused.
     #[must_use]
     pub fn params<K: AsRef<str>, V: AsRef<str>>(mut self, params: &[(K, V)]) -> Self {
-        self.params = SignedParams::new(params);
+        let empty_name = params.iter().any(|(k, _)| k.as_ref().is_empty());
+        self.form = Form::Params(if empty_name {
+            Err(Rejection::MalformedBody)
+        } else {
+            Ok(SignedParams::new(params))
+        });
         self
     }
 
-    /// The fields the layer decoded.
-    pub(crate) fn fields(mut self, fields: &FormFields) -> Self {
-        self.params = SignedParams::from_pairs(fields.iter());
+    /// A form POST's raw body, which the validator decodes.
+    #[must_use]
+    pub fn form_body(mut self, body: &'a [u8]) -> Self {
+        self.form = Form::Body;
+        self.body = body;
         self
     }
 
-    /// The raw body, checked against `bodySHA256` when the URL has one.
+    /// The fields the layer decoded, and the raw body they came from.
+    pub(crate) fn fields(mut self, fields: &'a FormFields, body: &'a [u8]) -> Self {
+        self.form = Form::Fields(fields);
+        self.body = body;
+        self
+    }
+
+    /// The raw body of a request that is not a form POST (JSON, say), or
+    /// of a form POST whose fields are given with [`params`](Self::params):
+    /// checked against `bodySHA256`.
     #[must_use]
     pub fn body(mut self, body: &'a [u8]) -> Self {
         self.body = body;
@@ -407,6 +523,38 @@ impl<'a> SignedRequest<'a> {
     pub fn websocket(mut self, websocket: bool) -> Self {
         self.websocket = websocket;
         self
+    }
+
+    /// The parameter part of the signed string, under the body rules: none
+    /// when the URL carries `bodySHA256` (the hash covers the body), a form
+    /// POST's fields, and otherwise none, for a request without a body.
+    fn signed_params(&self, body_sha256: bool) -> Result<Cow<'_, SignedParams>, Rejection> {
+        let has_fields = match &self.form {
+            Form::No => false,
+            Form::Body => !self.body.is_empty(),
+            Form::Params(params) => params.as_ref().map_or(true, |p| !p.is_empty()),
+            Form::Fields(fields) => fields.iter().len() > 0,
+        };
+        if self.websocket && (has_fields || !self.body.is_empty()) {
+            return Err(Rejection::UnsignedBody);
+        }
+        let none = Cow::Owned(SignedParams::default());
+        match &self.form {
+            Form::No if body_sha256 || self.body.is_empty() => Ok(none),
+            Form::No => Err(Rejection::UnsignedBody),
+            Form::Params(Err(rejection)) => Err(*rejection),
+            Form::Body => {
+                let fields = FormFields::parse(self.body).map_err(|_| Rejection::MalformedBody)?;
+                Ok(if body_sha256 {
+                    none
+                } else {
+                    Cow::Owned(SignedParams::from_pairs(fields.iter()))
+                })
+            }
+            _ if body_sha256 => Ok(none),
+            Form::Params(Ok(params)) => Ok(Cow::Borrowed(params)),
+            Form::Fields(fields) => Ok(Cow::Owned(SignedParams::from_pairs(fields.iter()))),
+        }
     }
 }
 
@@ -605,50 +753,6 @@ mod tests {
         }
     }
 
-    proptest::proptest! {
-        /// The decoder accepts exactly what strict standard base64 (the
-        /// `base64` crate's `STANDARD`) decodes to a MAC of the right
-        /// length, and to the same bytes.
-        #[test]
-        fn signatures_decode_as_strict_base64_does(
-            len in proptest::sample::select(&[19usize, 20, 21, 31, 32, 33][..]),
-            seed in proptest::num::u8::ANY,
-            stray in 0usize..4,
-            edits in proptest::collection::vec(
-                (0usize..48, proptest::sample::select(&[b'=', b'A', b'B', b'/', b'+', b'-', b'_', b' ', 0xc3][..])),
-                0..2,
-            ),
-            cut in proptest::sample::select(&[0usize, 0, 1, 2][..]),
-        ) {
-            use base64::Engine as _;
-            const ALPHABET: &[u8; 64] =
-                b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-            let mac: Vec<u8> = (0..len).map(|i| seed.wrapping_mul(31).wrapping_add(i as u8 * 7)).collect();
-            let mut text = base64::engine::general_purpose::STANDARD.encode(&mac).into_bytes();
-            // Stray bits: the low bits of the character before the padding.
-            if let Some(at) = text.iter().position(|&c| c == b'=').and_then(|i| i.checked_sub(1)) {
-                let value = ALPHABET.iter().position(|&c| c == text[at]).unwrap();
-                text[at] = ALPHABET[value & !3 | stray];
-            }
-            for (at, byte) in edits {
-                if let Some(c) = text.get_mut(at) {
-                    *c = byte;
-                }
-            }
-            text.truncate(text.len() - cut);
-            let text = String::from_utf8_lossy(&text);
-            for (algorithm, len) in [(Algorithm::HmacSha1, 20), (Algorithm::HmacSha256, 32)] {
-                let ours = decode_signature(&text, algorithm).map(|s| s.as_slice().to_vec());
-                let strict = base64::engine::general_purpose::STANDARD
-                    .decode(text.as_bytes())
-                    .ok()
-                    .filter(|bytes| bytes.len() == len)
-                    .ok_or(Rejection::MalformedSignature);
-                proptest::prop_assert_eq!(ours, strict, "{}", text);
-            }
-        }
-    }
-
     #[test]
     fn websocket_handshakes_try_a_trailing_slash() {
         let v = RequestValidator::new("12345");
@@ -672,5 +776,144 @@ mod tests {
             .shared_key("k1", "shared-secret");
         let debug = format!("{v:?}");
         assert!(!debug.contains("tok-secret") && !debug.contains("shared-secret"));
+    }
+    #[test]
+    fn empty_keys_are_refused_when_configured() {
+        for blank in ["", " ", "\t\n"] {
+            assert_eq!(
+                RequestValidator::try_new(blank).unwrap_err().setting(),
+                "Auth Token"
+            );
+            let v = RequestValidator::new("12345");
+            assert!(v.clone().try_secondary_token(blank).is_err());
+            assert!(v.try_shared_key("id", blank).is_err());
+        }
+        let err = RequestValidator::try_new(" ").unwrap_err().to_string();
+        assert_eq!(err, "invalid Twilio key: the Auth Token is empty");
+    }
+
+    #[test]
+    #[should_panic(expected = "the Auth Token is empty")]
+    fn new_panics_on_an_empty_token() {
+        let _ = RequestValidator::new("");
+    }
+
+    #[test]
+    fn a_body_nothing_signs_is_refused_before_any_mac() {
+        let v = RequestValidator::new("12345");
+        let url_only = compute_signature("12345", Algorithm::HmacSha1, U, &[] as &[(&str, &str)]);
+        let before = MACS.with(|n| n.get());
+        // A JSON body under a URL-only signature.
+        let json = SignedRequest::new(U, &url_only).body(b"{}");
+        assert_eq!(v.validate(&json), Err(Rejection::UnsignedBody));
+        // A WebSocket handshake with a body.
+        let ws = SignedRequest::new(U, &url_only).body(b"x").websocket(true);
+        assert_eq!(v.validate(&ws), Err(Rejection::UnsignedBody));
+        let ws = SignedRequest::new(U, &url_only)
+            .form_body(b"a=1")
+            .websocket(true);
+        assert_eq!(v.validate(&ws), Err(Rejection::UnsignedBody));
+        assert_eq!(MACS.with(|n| n.get()), before);
+        // Without a body, the URL alone is signed.
+        assert!(v.validate(&SignedRequest::new(U, &url_only)).is_ok());
+        assert!(v
+            .validate(&SignedRequest::new(U, &url_only).form_body(b""))
+            .is_ok());
+    }
+
+    #[test]
+    fn a_form_body_must_be_a_form_twilio_sends() {
+        let v = RequestValidator::new("12345");
+        let url_only = compute_signature("12345", Algorithm::HmacSha1, U, &[] as &[(&str, &str)]);
+        let lossy = compute_signature("12345", Algorithm::HmacSha1, U, &[("Body", "\u{FFFD}")]);
+        for (body, sig) in [
+            (&b"="[..], &url_only),
+            (b"&&&&", &url_only),
+            (b"Body=%FF", &lossy),
+            (b"Body=\xff", &lossy),
+        ] {
+            let req = SignedRequest::new(U, sig).form_body(body);
+            assert_eq!(v.validate(&req), Err(Rejection::MalformedBody));
+        }
+        let req = SignedRequest::new(U, &url_only).params(&[("", "x")]);
+        assert_eq!(v.validate(&req), Err(Rejection::MalformedBody));
+        let body = b"CallSid=CA1234567890ABCDE&Caller=%2B14158675309&Digits=1234&From=%2B14158675309&To=%2B18005551212";
+        let req = SignedRequest::new(U, "RSOYDt4T1cUTdK1PDd93/VVr8B8=").form_body(body);
+        assert!(v.validate(&req).is_ok());
+    }
+
+    #[test]
+    fn refuses_candidates_that_route_elsewhere() {
+        let v = RequestValidator::new("12345");
+        let sign = |url: &str| compute_signature("12345", Algorithm::HmacSha1, url, &P);
+        for (signed, received) in [
+            ("https://h.com/voice", "https://h.com/admin/%2e%2e/voice"),
+            ("https://h.com/voice", "https://h.com/admin/../voice"),
+            ("https://h.com/voice", "https://h.com/a\\..\\voice"),
+            ("https://h.com/voice", "https://h.com/voice;"),
+            ("https://h.com/voice/", "https://h.com/voice/."),
+            ("https://h.com/s?a=1", "https://h.com/s?a=1&b=2"),
+            ("https://h.com/s?a=%EF%BF%BD", "https://h.com/s?a=%FF"),
+        ] {
+            let sig = sign(signed);
+            let req = SignedRequest::new(received, &sig).params(&P);
+            assert_eq!(v.validate(&req), Err(Rejection::BadSignature), "{received}");
+        }
+        // 1000 pairs, then one Node's re-encoding would drop.
+        let mut query: Vec<String> = (0..1000).map(|i| format!("k{i}=v")).collect();
+        let signed = format!("https://h.com/s?{}", query.join("&"));
+        query.push("admin=1".into());
+        let received = format!("https://h.com/s?{}", query.join("&"));
+        let sig = sign(&signed);
+        let req = SignedRequest::new(&received, &sig).params(&P);
+        assert_eq!(v.validate(&req), Err(Rejection::BadSignature));
+        // What denotes the same request is still accepted.
+        for (signed, received) in [
+            ("https://h.com:443/voice", "https://h.com/voice"),
+            ("https://h.com/voice", "https://H.com/voice"),
+            ("https://h.com/voice", "https://h.com:8443/voice"),
+            ("https://h.com/s?q=a%20b&x='", "https://h.com/s?q=a+b&x='"),
+            ("https://h.com/caf%C3%A9", "https://h.com/caf\u{e9}"),
+        ] {
+            let sig = sign(signed);
+            let req = SignedRequest::new(received, &sig).params(&P);
+            assert!(v.validate(&req).is_ok(), "{signed} for {received}");
+        }
+    }
+
+    /// The most MACs a forged request can cost: fields that sort
+    /// differently in UTF-16, a URL that every normalization changes, and
+    /// the worst of each key configuration.
+    #[test]
+    fn a_forged_request_costs_at_most_the_documented_macs_per_key() {
+        let fields = [("k\u{1F600}", "1"), ("k\u{FF01}", "2"), ("Body", "x")];
+        let urls = [
+            "https://h.com/a\"b?q='x+y&q=%41",
+            "https://H.COM:443/a b?x='",
+            "https://h.com/a?",
+            "https://h.com/p/%7e?a=1&a=2&1=x",
+        ];
+        let forged = "AAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+        for tokens in 1..=3usize {
+            let mut v = RequestValidator::new("t0");
+            for n in 1..tokens {
+                v = v.secondary_token(format!("t{n}"));
+            }
+            for url in urls {
+                let before = MACS.with(|n| n.get());
+                let req = SignedRequest::new(url, forged).params(&fields);
+                assert_eq!(v.validate(&req), Err(Rejection::BadSignature));
+                let macs = MACS.with(|n| n.get()) - before;
+                assert!(macs <= MAX_MACS_PER_KEY * tokens, "{url}: {macs} MACs");
+            }
+        }
+        // The usual request: two MACs per key (without and with port).
+        let before = MACS.with(|n| n.get());
+        let req = SignedRequest::new(U, forged).params(&P);
+        assert_eq!(
+            RequestValidator::new("t").validate(&req),
+            Err(Rejection::BadSignature)
+        );
+        assert_eq!(MACS.with(|n| n.get()) - before, 2);
     }
 }

@@ -16,7 +16,7 @@ use super::resolver::KeyResolver;
 use crate::auth::{AuthConfigError, HttpAuth, HttpAuthBuilder};
 use crate::rejection::Rejection;
 use crate::secret::Secret;
-use crate::validator::RequestValidator;
+use crate::validator::{InvalidKey, RequestValidator};
 
 /// The default body limit: 1 MiB.
 ///
@@ -92,8 +92,17 @@ impl fmt::Debug for TwilioValidateLayer {
 
 impl TwilioValidateLayer {
     /// Validates requests signed with the account's Auth Token.
+    ///
+    /// # Panics
+    /// If the token is empty or only whitespace (a signature made with an
+    /// empty key proves nothing); [`try_new`](Self::try_new) returns the error.
     pub fn new(auth_token: impl Into<Secret>) -> Self {
         Self::with_validator(RequestValidator::new(auth_token))
+    }
+
+    /// Like [`new`](Self::new), with an error for an empty token.
+    pub fn try_new(auth_token: impl Into<Secret>) -> Result<Self, InvalidKey> {
+        RequestValidator::try_new(auth_token).map(Self::with_validator)
     }
 
     /// Configures the layer from the environment:
@@ -112,29 +121,40 @@ impl TwilioValidateLayer {
 
     fn from_vars(var: impl Fn(&'static str) -> Option<String>) -> Result<Self, FromEnvError> {
         let present = |name| var(name).filter(|v| !v.trim().is_empty());
+        let empty = |variable| move |_| FromEnvError::invalid(variable, "is empty");
         let token =
             present("TWILIO_AUTH_TOKEN").ok_or(FromEnvError::missing("TWILIO_AUTH_TOKEN"))?;
-        let mut layer = Self::new(token);
-        if let Some(url) = present("TWILIO_BASE_URL") {
-            layer = layer
-                .try_base_url(url.trim())
-                .map_err(|e| FromEnvError::invalid("TWILIO_BASE_URL", e.reason))?;
-        }
+        let mut validator = RequestValidator::try_new(token).map_err(empty("TWILIO_AUTH_TOKEN"))?;
         if let Some(token) = present("TWILIO_SECONDARY_AUTH_TOKEN") {
-            layer = layer.secondary_token(token);
+            validator = validator
+                .try_secondary_token(token)
+                .map_err(empty("TWILIO_SECONDARY_AUTH_TOKEN"))?;
         }
         // Holds the shared secrets: wiped when dropped, like a `Secret`.
         if let Some(keys) = present("TWILIO_SHARED_KEYS").map(zeroize::Zeroizing::new) {
             for pair in keys.split(',').filter(|p| !p.trim().is_empty()) {
                 let (id, secret) = pair
                     .split_once('=')
-                    .filter(|(id, secret)| !id.trim().is_empty() && !secret.is_empty())
+                    .filter(|(id, _)| !id.trim().is_empty())
                     .ok_or(FromEnvError::invalid(
                         "TWILIO_SHARED_KEYS",
                         "expected id=secret pairs separated by commas",
                     ))?;
-                layer = layer.shared_key(id.trim(), secret.trim());
+                validator = validator
+                    .try_shared_key(id.trim(), secret.trim())
+                    .map_err(|_| {
+                        FromEnvError::invalid(
+                            "TWILIO_SHARED_KEYS",
+                            "has a key with an empty secret",
+                        )
+                    })?;
             }
+        }
+        let mut layer = Self::with_validator(validator);
+        if let Some(url) = present("TWILIO_BASE_URL") {
+            layer = layer
+                .try_base_url(url.trim())
+                .map_err(|e| FromEnvError::invalid("TWILIO_BASE_URL", e.reason))?;
         }
         Ok(layer)
     }
@@ -234,8 +254,9 @@ impl TwilioValidateLayer {
     /// be called several times.
     ///
     /// # Panics
-    /// On a layer built [`with_resolver`](Self::with_resolver): the resolver
-    /// returns each account's tokens.
+    /// If the token is empty or only whitespace, or on a layer built
+    /// [`with_resolver`](Self::with_resolver): the resolver returns each
+    /// account's tokens.
     pub fn secondary_token(self, token: impl Into<Secret>) -> Self {
         self.map_validator("secondary_token", |v| v.secondary_token(token))
     }
@@ -244,7 +265,8 @@ impl TwilioValidateLayer {
     /// `X-Twilio-Webhooks-Signature-Settings` names `key_id`. Several allowed.
     ///
     /// # Panics
-    /// On a layer built [`with_resolver`](Self::with_resolver).
+    /// If the secret is empty or only whitespace, or on a layer built
+    /// [`with_resolver`](Self::with_resolver).
     pub fn shared_key(self, key_id: impl Into<String>, secret: impl Into<Secret>) -> Self {
         self.map_validator("shared_key", |v| v.shared_key(key_id, secret))
     }

@@ -6,7 +6,7 @@ use std::time::SystemTime;
 use bytes::Bytes;
 use http::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE};
 use http::request::Parts;
-use http::{HeaderMap, Method, Request, Response};
+use http::{HeaderMap, Request, Response};
 use http_body::Body;
 use tower_service::Service;
 
@@ -18,7 +18,7 @@ use crate::auth::{AuthChallenge, AuthFailure, Authenticated, HttpAuth};
 use crate::candidates::UrlCandidates;
 use crate::fields::FormFields;
 use crate::rejection::Rejection;
-use crate::validator::{body_sha256_param, RequestValidator, SignedRequest};
+use crate::validator::{is_form, RequestValidator, SignedRequest};
 use crate::webhook::ValidatedWebhook;
 
 /// The `X-Twilio-Signature` header.
@@ -184,28 +184,26 @@ pub(crate) fn check(
         .ok_or(Rejection::MalformedSignature)?;
     let settings = header(&parts.headers, X_TWILIO_WEBHOOKS_SIGNATURE_SETTINGS)
         .map_err(|_| Rejection::UnsupportedAlgorithm)?;
-    let form = is_form_post(parts);
-    let fields = if form {
-        FormFields::parse(body)
-    } else {
-        FormFields::default()
-    };
     let websocket = is_websocket(parts);
-    let request = SignedRequest::new(&url, signature)
-        .fields(&fields)
-        .body(body)
-        .settings(settings)
-        .websocket(websocket);
-    // Twilio signs a form POST's fields, or any other body's hash as
-    // `bodySHA256`; a body covered by neither must not pass as validated.
-    let verdict = validator.validate(&request).and_then(|validated| {
-        if !form && !body.is_empty() && body_sha256_param(&url).is_none() {
-            return Err(Rejection::UnsignedBody);
-        }
-        Ok(validated)
-    });
+    let verdict = (|| -> Result<_, Rejection> {
+        let fields = if is_form_post(parts) {
+            FormFields::parse(body).map_err(|_| Rejection::MalformedBody)?
+        } else {
+            FormFields::default()
+        };
+        let request = SignedRequest::new(&url, signature)
+            .settings(settings)
+            .websocket(websocket);
+        let request = if is_form_post(parts) {
+            request.fields(&fields, body)
+        } else {
+            request.body(body)
+        };
+        let validated = validator.validate(&request)?;
+        Ok((fields, validated))
+    })();
     match verdict {
-        Ok(validated) => {
+        Ok((fields, validated)) => {
             tracing::debug!(
                 target: "tower_twilio",
                 key = %validated.key,
@@ -269,18 +267,10 @@ fn header<'a>(headers: &'a HeaderMap, name: &str) -> Result<Option<&'a str>, ()>
     first.map(|v| v.to_str().map_err(|_| ())).transpose()
 }
 
-/// A POST with `Content-Type: application/x-www-form-urlencoded` (any
-/// parameters): the only requests whose body fields are signed.
+/// Whether the request's body is form fields (the core's rule).
 fn is_form_post(parts: &Parts) -> bool {
-    parts.method == Method::POST
-        && parts
-            .headers
-            .get(CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(';').next())
-            .is_some_and(|essence| {
-                essence
-                    .trim()
-                    .eq_ignore_ascii_case("application/x-www-form-urlencoded")
-            })
+    is_form(
+        &parts.method,
+        parts.headers.get(CONTENT_TYPE).map(|v| v.as_bytes()),
+    )
 }
