@@ -299,18 +299,30 @@ async fn an_enormous_signature_settings_header_is_403() {
 }
 
 #[tokio::test]
-async fn a_body_that_is_not_utf8_is_403() {
+async fn a_form_body_that_is_not_utf8_is_400() {
     let mut req = form_post("/voice", "").map(|_| Body::from(&b"CallSid=\xff\xfe&From=%ff%C3"[..]));
     req.headers_mut()
         .insert("x-twilio-signature", HeaderValue::from_static(FORGED));
     App::new(layer())
-        .refuses(req, StatusCode::FORBIDDEN, Rejection::BadSignature)
+        .refuses(req, StatusCode::BAD_REQUEST, Rejection::MalformedBody)
         .await;
 }
 
 #[tokio::test]
-async fn invalid_percent_encoding_in_the_body_is_403() {
+async fn invalid_percent_escapes_in_the_body_are_kept_and_bad_utf8_is_400() {
     let mut req = form_post("/voice", "CallSid=%zz&From=%4&To=%&%%%=%C3%28").map(Body::from);
+    req.headers_mut()
+        .insert("x-twilio-signature", HeaderValue::from_static(FORGED));
+    App::new(layer())
+        .refuses(req, StatusCode::BAD_REQUEST, Rejection::MalformedBody)
+        .await;
+    let mut req = form_post("/voice", "CallSid=%zz&From=%4&To=%&%%%=%C3").map(Body::from);
+    req.headers_mut()
+        .insert("x-twilio-signature", HeaderValue::from_static(FORGED));
+    App::new(layer())
+        .refuses(req, StatusCode::BAD_REQUEST, Rejection::MalformedBody)
+        .await;
+    let mut req = form_post("/voice", "CallSid=%zz&From=%4&To=%&%%%=x").map(Body::from);
     req.headers_mut()
         .insert("x-twilio-signature", HeaderValue::from_static(FORGED));
     App::new(layer())
