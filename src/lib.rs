@@ -71,7 +71,8 @@ pub use sign::Signer;
 pub use signature::{body_sha256_hex, compute_signature, Algorithm, UnknownAlgorithm};
 pub use validate::{TwilioValidate, TwilioValidateLayer};
 pub use validator::{
-    InvalidKey, MatchedKey, RequestValidator, SignedRequest, Validated, MAX_MACS_PER_KEY,
+    InvalidKey, MatchedKey, RequestValidator, SignedRequest, Validated, MAX_FORM_BYTES,
+    MAX_MACS_PER_KEY,
 };
 pub use webhook::ValidatedWebhook;
 #[cfg(feature = "axum")]

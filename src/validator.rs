@@ -258,6 +258,16 @@ impl RequestValidator {
 /// one shared key the settings header names.
 pub const MAX_MACS_PER_KEY: usize = 8;
 
+/// The largest form body the validator decodes and signs: 64 KiB. Its
+/// fields are hashed once per MAC, so this bounds the bytes a forged form
+/// POST makes the validator hash to `MAX_MACS_PER_KEY` × keys × 64 KiB.
+/// Twilio's form webhooks are a few KiB (an SMS of 1600 characters, every
+/// one escaped as four UTF-8 bytes, is under 20 KiB). A larger one is
+/// refused with `413` ([`Rejection::BodyTooLarge`]). Other bodies are
+/// covered by `bodySHA256`, hashed once, and limited only by the layer's
+/// `max_body_bytes`.
+pub const MAX_FORM_BYTES: usize = 64 * 1024;
+
 /// The keys a request may be signed with.
 enum SigningKeys<'k> {
     /// Without a settings header: the Auth Token, then the secondary tokens,
@@ -537,6 +547,10 @@ impl<'a> SignedRequest<'a> {
         };
         if self.websocket && (has_fields || !self.body.is_empty()) {
             return Err(Rejection::UnsignedBody);
+        }
+        let form = !matches!(self.form, Form::No);
+        if form && !body_sha256 && self.body.len() > MAX_FORM_BYTES {
+            return Err(Rejection::BodyTooLarge);
         }
         let none = Cow::Owned(SignedParams::default());
         match &self.form {
@@ -899,14 +913,27 @@ mod tests {
             for n in 1..tokens {
                 v = v.secondary_token(format!("t{n}"));
             }
+            let mut worst = 0;
             for url in urls {
                 let before = MACS.with(|n| n.get());
                 let req = SignedRequest::new(url, forged).params(&fields);
                 assert_eq!(v.validate(&req), Err(Rejection::BadSignature));
                 let macs = MACS.with(|n| n.get()) - before;
                 assert!(macs <= MAX_MACS_PER_KEY * tokens, "{url}: {macs} MACs");
+                worst = worst.max(macs);
             }
+            // The bound is reached: it is the true worst case.
+            assert_eq!(worst, MAX_MACS_PER_KEY * tokens);
         }
+        // A form body over the limit is refused before any MAC.
+        let big = format!("Body={}", "x".repeat(MAX_FORM_BYTES));
+        let before = MACS.with(|n| n.get());
+        let req = SignedRequest::new(U, forged).form_body(big.as_bytes());
+        assert_eq!(
+            RequestValidator::new("t").validate(&req),
+            Err(Rejection::BodyTooLarge)
+        );
+        assert_eq!(MACS.with(|n| n.get()), before);
         // The usual request: two MACs per key (without and with port).
         let before = MACS.with(|n| n.get());
         let req = SignedRequest::new(U, forged).params(&P);
