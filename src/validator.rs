@@ -253,8 +253,8 @@ impl RequestValidator {
 /// does (as received, WHATWG-normalized, and that with its query re-encoded,
 /// each without and with port), in one field order each; fewer when they
 /// coincide, which is the usual case (two). A WebSocket handshake tries
-/// eight URLs in both orders but has no body, so each MAC is over the URL
-/// alone. The keys tried are the Auth Token and the secondary tokens, or the
+/// more URLs (each also with its trailing slash toggled) but has no body,
+/// so each of its MACs is over a URL alone. The keys tried are the Auth Token and the secondary tokens, or the
 /// one shared key the settings header names.
 pub const MAX_MACS_PER_KEY: usize = 8;
 
