@@ -3,6 +3,8 @@
 
 Usage: explain.py EXPECTED_JSONL [ID ...]
 With ids, explains those cases; without, every case where python and node disagree.
+Also shows the URL the signature was made over and, if any, why tower-twilio refuses
+the case on purpose (soundness.py).
 Re-derives each library's candidate URLs (twilio-python: urlparse + port removed /
 default port added; twilio-node 6.2.0: as received without/with port, then `new URL()`
 without/with port, then each with the legacy querystring) and sort order (python:
@@ -115,6 +117,10 @@ def explain(case):
     lines = ["%s python=%s node=%s expected=%s" % (case["id"], case.get("python"), case.get("node"),
                                                   case.get("expected")),
              "  note: " + case["note"], "  url: " + url]
+    if "signed_url" in case:
+        lines.append("  signed over: " + case["signed_url"])
+    if case.get("refusal"):
+        lines.append("  refusal (soundness.py): " + case["refusal"])
     if settings:
         lines.append("  settings: " + settings)
     if json_body:

@@ -2,11 +2,12 @@
 """Generate random Twilio webhook requests for the tower-twilio differential test.
 
 Each output line is one request *as the server sees it* (base URL, method, path and
-query, headers, body) plus the secrets the server is configured with. Signatures are
-computed here with plain hmac/hashlib over the URL Twilio was configured with, which is
-sometimes exactly the public URL and sometimes a variant (port added or removed, the
-WHATWG-normalized form, the legacy-querystring form) so that every lenient URL
-candidate of the helper libraries gets exercised. Many requests also get tampered
+query, headers, body) plus the secrets the server is configured with, and `signed_url`,
+the exact URL string its signature was computed over (tampered copies keep their base
+request's). Signatures are computed here with plain hmac/hashlib over the URL Twilio
+was configured with, which is sometimes exactly the public URL and sometimes a variant
+(port added or removed, the WHATWG-normalized form, the legacy-querystring form) so
+that every lenient URL candidate of the helper libraries gets exercised. Many requests also get tampered
 copies. Nothing here decides whether a request *should* validate: the verdicts come
 from twilio-python and twilio-node (verdict_python.py, verdict_node.js).
 
@@ -521,12 +522,15 @@ def settings_header(key_id, algorithm, style="plain"):
 # Base requests.
 # --------------------------------------------------------------------------------------
 
-def make_case(case_id, base_url, method, path_and_query, content_type, body, headers,
+def make_case(case_id, base_url, method, path_and_query, signed_url, content_type, body, headers,
               auth_token, secondary_tokens, shared_keys, note):
+    """A request as the server sees it; signed_url is the exact URL string the signature
+    was computed over (what Twilio was configured with), for diff/soundness.py."""
     check_path_and_query(path_and_query)
     return {
         "id": case_id, "base_url": base_url, "method": method,
-        "path_and_query": path_and_query, "content_type": content_type, "body": body,
+        "path_and_query": path_and_query, "signed_url": signed_url,
+        "content_type": content_type, "body": body,
         "headers": headers, "auth_token": auth_token, "secondary_tokens": secondary_tokens,
         "shared_keys": shared_keys, "note": note,
     }
@@ -642,7 +646,7 @@ def random_case(g, case_id):
     headers[SIG] = sign(secret, signed_string(sign_url, params, order), algorithm)
     if g.chance(0.1):
         headers["user-agent"] = "TwilioProxy/1.1"
-    case = make_case(case_id, base, method, path_and_query, content_type, body,
+    case = make_case(case_id, base, method, path_and_query, sign_url, content_type, body,
                      dict(sorted(headers.items())), auth_token, secondary, shared, "; ".join(notes))
     meta = {"kind": kind, "mode": mode, "secret": secret, "algorithm": algorithm}
     return case, meta
@@ -675,15 +679,16 @@ def plus_encode(pairs):
 def known_cases():
     def case(n, base, pq, pairs, signature, signed, note, token="12345", body=None,
              content_type=FORM, headers=None, shared=None):
-        if signed is not None:
-            assert signed == signature, (note, signed, signature)
+        signed_url, signed_signature = signed
+        assert signed_signature == signature, (note, signed_signature, signature)
         h = {SIG: signature}
         h.update(headers or {})
-        return make_case("k%02d" % n, base, "POST", pq, content_type,
+        return make_case("k%02d" % n, base, "POST", pq, signed_url, content_type,
                          plus_encode(pairs) if body is None else body, h, token, [], shared or {},
                          "known vector: " + note)
 
-    s = lambda url, pairs, secret="12345", alg="HMAC_SHA1": sign(secret, signed_string(url, pairs), alg)
+    # (the URL signed over, the signature): the URL goes into the case as signed_url.
+    s = lambda url, pairs, secret="12345", alg="HMAC_SHA1": (url, sign(secret, signed_string(url, pairs), alg))
     bh = sha256_hex(B)
     assert bh == "0a1ff7634d9ab3b95db5c9a2dfe9416e41502b283a80c7cf19632632f96e6620"
     sk = {"webhooks_sharedkey_1": "sk_test_shared_secret"}

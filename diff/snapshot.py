@@ -3,8 +3,9 @@
 
 Usage: snapshot.py EXPECTED_JSONL OUT [--size N]
 Keeps every known-vector case, then round-robins over note categories (kind, secret,
-URL variant, sort order, tamper, and whether python and node agree) so that every
-category seen in the full run is in the snapshot. Deterministic.
+URL variant, sort order, tamper, whether python and node agree, and the reason of a
+deliberate refusal) so that every category seen in the full run, and every kind of
+deliberate refusal, is in the snapshot. Deterministic.
 """
 
 import argparse
@@ -28,7 +29,8 @@ def main():
     for c in cases:
         if not c["id"].startswith("k"):
             agree = "agree" if c["python"] == c["node"] else "python" if c["python"] else "node"
-            groups.setdefault((category(c["note"]), agree, c["expected"]), []).append(c)
+            deliberate = c["refusal"] if c["python"] or c["node"] else None
+            groups.setdefault((category(c["note"]), agree, c["expected"], deliberate), []).append(c)
     # Rarest categories first, so that a small size still covers them.
     queues = sorted(groups.values(), key=len)
     while len(chosen) < args.size and any(queues):
@@ -40,8 +42,10 @@ def main():
     with open(args.out, "w", encoding="utf-8") as out:
         for c in chosen:
             out.write(json.dumps(c, ensure_ascii=False) + "\n")
-    print("snapshot: %d cases (%d accepted) -> %s" % (len(chosen), sum(c["expected"] for c in chosen),
-                                                      args.out))
+    refused = collections.Counter(c["refusal"] for c in chosen if c["refusal"] and (c["python"] or c["node"]))
+    print("snapshot: %d cases (%d accepted, %d deliberate refusals: %s) -> %s"
+          % (len(chosen), sum(c["expected"] for c in chosen), sum(refused.values()),
+             ", ".join("%d %s" % (n, why) for why, n in sorted(refused.items())), args.out))
 
 
 if __name__ == "__main__":

@@ -1,6 +1,13 @@
 //! Differential test: `TwilioValidateLayer` must accept exactly the webhook requests that
-//! Twilio's own helper libraries accept (twilio-python 9.13.0 or twilio-node 6.2.0;
-//! `expected` is `python || node`).
+//! Twilio's own helper libraries accept (twilio-python 9.13.0 or twilio-node 6.2.0), except
+//! those it refuses on purpose: `expected` is `(python || node) && refusal.is_none()`.
+//!
+//! `refusal` is decided by `diff/soundness.py`, an independent Python statement of the
+//! crate's soundness rules (the URL the signature was made over must denote the received
+//! request; a form body must be one Twilio would send), not a call into this crate. A case
+//! that a library accepts but that carries a refusal is a deliberate difference from the
+//! libraries; the test counts those by reason and checks that the URL and body rules are
+//! both exercised.
 //!
 //! The cases and the libraries' verdicts are produced by `diff/run.sh` (see
 //! `diff/README.md`), which runs this test with `TWILIO_DIFF_CASES` naming its fresh
@@ -22,6 +29,9 @@ struct Case {
     base_url: String,
     method: String,
     path_and_query: String,
+    /// The exact URL string the signature was computed over.
+    #[serde(default)]
+    signed_url: String,
     content_type: String,
     body: String,
     headers: BTreeMap<String, String>,
@@ -34,7 +44,18 @@ struct Case {
     note: String,
     python: bool,
     node: bool,
+    /// Why the crate refuses this case whatever the libraries say (`diff/soundness.py`):
+    /// `"url: ..."` or `"body: ..."`; `None` when its rules allow it.
+    #[serde(default)]
+    refusal: Option<String>,
     expected: bool,
+}
+
+impl Case {
+    /// A library accepts the case but the crate's rules refuse it.
+    fn deliberate_refusal(&self) -> Option<&str> {
+        self.refusal.as_deref().filter(|_| self.python || self.node)
+    }
 }
 
 const SNAPSHOT: &str = concat!(
@@ -119,6 +140,26 @@ async fn layer_agrees_with_twilio_helper_libraries() {
         cases.iter().any(|c| !c.expected),
         "{path}: no case is expected to be rejected"
     );
+    if let Some(c) = cases
+        .iter()
+        .find(|c| c.expected != ((c.python || c.node) && c.refusal.is_none()))
+    {
+        panic!(
+            "{path}: case {}: expected is not (python || node) && no refusal; run diff/run.sh",
+            c.id
+        );
+    }
+    let mut deliberate: BTreeMap<&str, usize> = BTreeMap::new();
+    for reason in cases.iter().filter_map(Case::deliberate_refusal) {
+        *deliberate.entry(reason).or_default() += 1;
+    }
+    for kind in ["url:", "body:"] {
+        assert!(
+            deliberate.keys().any(|reason| reason.starts_with(kind)),
+            "{path}: no case that a library accepts is refused by a `{kind}` rule \
+             (regenerate with diff/run.sh; see diff/soundness.py)"
+        );
+    }
 
     let mut mismatches = Vec::new();
     let mut accepted = 0;
@@ -141,15 +182,18 @@ async fn layer_agrees_with_twilio_helper_libraries() {
         accepted += usize::from(got);
         if got != case.expected {
             mismatches.push(format!(
-                "{id}: expected {exp} (python {py}, node {node}), layer answered {status}\n    \
-                 {method} {base}{pq}\n    note: {note}",
+                "{id}: expected {exp} (python {py}, node {node}, refusal {refusal}), layer \
+                 answered {status}\n    {method} {base}{pq}\n    signed over: {signed}\n    \
+                 note: {note}",
                 id = case.id,
                 exp = if case.expected { "accept" } else { "reject" },
                 py = case.python,
                 node = case.node,
+                refusal = case.refusal.as_deref().unwrap_or("none"),
                 method = case.method,
                 base = case.base_url,
                 pq = case.path_and_query,
+                signed = case.signed_url,
                 note = case.note,
             ));
         }
@@ -161,13 +205,20 @@ async fn layer_agrees_with_twilio_helper_libraries() {
         cases.iter().filter(|c| c.expected).count(),
         mismatches.len()
     );
+    println!(
+        "differential: {} deliberate refusals (a library accepts, the crate refuses on purpose)",
+        deliberate.values().sum::<usize>()
+    );
+    for (reason, n) in &deliberate {
+        println!("  {n:4}  {reason}");
+    }
     for m in &mismatches {
         println!("MISMATCH {m}");
     }
     assert!(
         mismatches.is_empty(),
-        "{} of {} cases disagree with the helper libraries (listed above; explain one with \
-         `python3 diff/explain.py {path} ID`)",
+        "{} of {} cases disagree with the expected verdicts (the helper libraries' minus the \
+         deliberate refusals; listed above; explain one with `python3 diff/explain.py {path} ID`)",
         mismatches.len(),
         cases.len()
     );
