@@ -19,6 +19,32 @@
 //! body that could not be read). See [`validate`] for the rules and the threat
 //! model, and [`auth`] for the optional HTTP Basic/Digest stage.
 //!
+//! # What a signature authorizes
+//!
+//! Exactly the request it was made for. Twilio's own libraries try several
+//! forms of the URL; the layer tries a form only if the application would
+//! route and read the same request from it: it may differ from the URL
+//! received in the scheme's and host's case, an added default port or a
+//! removed port, the percent-encoding of characters that decode to the same
+//! bytes, and the order of query parameters of different names (and, for a
+//! WebSocket handshake, a trailing slash, as Twilio's docs say). So these,
+//! which twilio-node or twilio-python accept, are refused:
+//!
+//! - dot segments resolved, `\` read as `/`, a trailing `;` dropped
+//!   (`/admin/%2e%2e/voice` is not `/voice` to a router);
+//! - a query re-encoded with pairs dropped (Node keeps the first 1000) or
+//!   bytes replaced by U+FFFD;
+//! - a host changed beyond its case, or `:80` added to a `wss` URL;
+//! - a form body with an empty pair or name, or bytes that are not UTF-8
+//!   once decoded (`400 malformed_body`, not repaired), a form body over
+//!   [`MAX_FORM_BYTES`], a body nothing signed, and an empty key.
+//!
+//! Every signature failure gets the same `403`; the typed [`Rejection`] is
+//! in the response's extensions and the `tracing` event. `SECURITY.md`
+//! gives the reason for each difference, the cost bound
+//! ([`MAX_MACS_PER_KEY`]), and what the scheme cannot stop (a captured
+//! request whose fields are re-split still validates).
+//!
 //! # Testing your handlers
 //!
 //! [`Signer`] signs a request the way Twilio does:
