@@ -20,7 +20,10 @@ use crate::validator::{InvalidKey, RequestValidator};
 
 /// The default body limit: 1 MiB.
 ///
-/// Twilio's form webhooks are a few KiB; JSON webhooks rarely exceed tens of
+/// Twilio's form webhooks are a few KiB, and a form body is refused beyond
+/// [`MAX_FORM_BYTES`](crate::MAX_FORM_BYTES) (64 KiB) whatever this limit,
+/// because its fields are hashed once per candidate URL and key. Other
+/// bodies are hashed once (`bodySHA256`); JSON webhooks rarely exceed tens of
 /// KiB. Raise it with [`TwilioValidateLayer::max_body_bytes`] if yours do.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
 
