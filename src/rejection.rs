@@ -34,6 +34,11 @@ pub enum Rejection {
     /// No `AccountSid`, or one the [`KeyResolver`](crate::validate::KeyResolver)
     /// does not know.
     UnknownAccount,
+    /// With a [`KeyResolver`](crate::validate::KeyResolver), the request
+    /// names more than one account: the `AccountSid` values of the form
+    /// fields and of the query are not all the same, so the handler could
+    /// read another account than the one whose keys were checked.
+    AccountMismatch,
     /// The public URL could not be built: no usable host.
     MissingHost,
     /// The body is larger than the configured limit.
@@ -68,6 +73,26 @@ impl Rejection {
         }
     }
 
+    /// Whether this is a reason the signature does not validate the request.
+    /// These all get one and the same default answer, so that a client
+    /// cannot learn from it which accounts or shared keys exist, or whether
+    /// a captured signature is valid for a URL; the reason itself stays in
+    /// the response's extensions and the `tracing` event.
+    pub(crate) fn is_signature_failure(&self) -> bool {
+        matches!(
+            self,
+            Rejection::MalformedSignature
+                | Rejection::DuplicateSignature
+                | Rejection::BadSignature
+                | Rejection::BodyHashMismatch
+                | Rejection::UnsignedBody
+                | Rejection::UnknownSharedKey
+                | Rejection::UnsupportedAlgorithm
+                | Rejection::UnknownAccount
+                | Rejection::AccountMismatch
+        )
+    }
+
     /// A stable, machine-readable code such as `bad_signature`.
     pub fn as_str(&self) -> &'static str {
         match self {
@@ -80,6 +105,7 @@ impl Rejection {
             Rejection::UnknownSharedKey => "unknown_shared_key",
             Rejection::UnsupportedAlgorithm => "unsupported_algorithm",
             Rejection::UnknownAccount => "unknown_account",
+            Rejection::AccountMismatch => "account_mismatch",
             Rejection::MissingHost => "missing_host",
             Rejection::BodyTooLarge => "body_too_large",
             Rejection::BodyError => "body_error",
@@ -108,6 +134,9 @@ impl fmt::Display for Rejection {
                 "X-Twilio-Webhooks-Signature-Settings names an unsupported algorithm"
             }
             Rejection::UnknownAccount => "the request's AccountSid is not served here",
+            Rejection::AccountMismatch => {
+                "the request's AccountSid values (form fields and query) differ"
+            }
             Rejection::MissingHost => "no usable host to rebuild the public URL",
             Rejection::BodyTooLarge => "the body is larger than the limit",
             Rejection::BodyError => "the body could not be read",

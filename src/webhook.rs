@@ -7,8 +7,10 @@ use crate::fields::FormFields;
 use crate::validator::{MatchedKey, Validated};
 
 /// Inserted into the request's extensions by the layer once the signature is
-/// valid: the decoded form fields in the order received, the key that matched
-/// and the URL the signature was made over.
+/// valid: the decoded form fields in the order received, the key that matched,
+/// the URL the signature was made over and, with a
+/// [`KeyResolver`](crate::validate::KeyResolver), the account whose keys
+/// validated it.
 ///
 /// The fields stay in the one buffer the layer decoded them into;
 /// [`get`](Self::get), [`get_all`](Self::get_all) and
@@ -23,11 +25,15 @@ pub struct ValidatedWebhook {
     /// `fields` as owned pairs, made on the first call to `params`.
     owned: OnceLock<Vec<(String, String)>>,
     validated: Validated,
+    /// The account the resolver gave the keys of.
+    account_sid: Option<String>,
 }
 
 impl PartialEq for ValidatedWebhook {
     fn eq(&self, other: &Self) -> bool {
-        self.fields == other.fields && self.validated == other.validated
+        self.fields == other.fields
+            && self.validated == other.validated
+            && self.account_sid == other.account_sid
     }
 }
 
@@ -39,7 +45,14 @@ impl ValidatedWebhook {
             fields,
             owned: OnceLock::new(),
             validated,
+            account_sid: None,
         }
+    }
+
+    /// Records the account whose keys, from the resolver, validated it.
+    pub(crate) fn with_account_sid(mut self, account_sid: Option<String>) -> Self {
+        self.account_sid = account_sid;
+        self
     }
 
     /// The decoded form fields, in the order received (empty unless the
@@ -74,6 +87,15 @@ impl ValidatedWebhook {
     /// The URL the signature was made over.
     pub fn url(&self) -> &str {
         &self.validated.url
+    }
+
+    /// The `AccountSid` whose keys validated the request, when the layer
+    /// was built [`with_resolver`](crate::TwilioValidateLayer::with_resolver);
+    /// `None` with keys configured once. Every `AccountSid` of the form
+    /// fields and the query is this one: the layer refuses a request whose
+    /// values differ (`account_mismatch`).
+    pub fn account_sid(&self) -> Option<&str> {
+        self.account_sid.as_deref()
     }
 
     /// The fields as a typed struct, without parsing the body again: a

@@ -171,6 +171,6 @@ fn the_layer_rejects_a_forged_form_webhook_with_a_fixed_number_of_allocations() 
     for case in [Case::tiny(), Case::inbound_call()] {
         let (n, status) = layer_allocations(&case, &case.wrong_signature());
         assert_eq!(status, 403, "{}", case.name);
-        assert_eq!(n, 17, "{}: allocations in the layer (reject)", case.name);
+        assert_eq!(n, 14, "{}: allocations in the layer (reject)", case.name);
     }
 }

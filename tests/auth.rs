@@ -349,3 +349,99 @@ async fn the_digest_uri_must_be_the_request_target() {
         (StatusCode::UNAUTHORIZED, Some(AuthFailure::UriMismatch))
     );
 }
+
+/// Digest over HTTP/2, through `axum::serve` on 127.0.0.1 and a client that
+/// speaks HTTP/2 from the start (h2c with prior knowledge). There the
+/// request URI is absolute (`http://host/voice`), built from `:scheme`,
+/// `:authority` and `:path`, while clients put `:path` in the Digest `uri`.
+mod http2 {
+    use std::net::SocketAddr;
+
+    use axum::body::Bytes;
+    use http::Version;
+    use http_body_util::Full;
+    use hyper_util::rt::{TokioExecutor, TokioIo};
+    use tokio::net::TcpStream;
+
+    use super::*;
+
+    async fn serve(layer: TwilioValidateLayer, calls: Arc<AtomicUsize>) -> SocketAddr {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let app = router(layer, calls);
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        addr
+    }
+
+    /// A signed form POST to `target` over a new HTTP/2 connection: the status
+    /// and the `WWW-Authenticate` challenges.
+    async fn post(
+        addr: SocketAddr,
+        target: &str,
+        authorization: Option<&str>,
+    ) -> (StatusCode, Vec<String>) {
+        let stream = TcpStream::connect(addr).await.unwrap();
+        let (mut sender, connection) =
+            hyper::client::conn::http2::handshake(TokioExecutor::new(), TokioIo::new(stream))
+                .await
+                .unwrap();
+        tokio::spawn(connection);
+        let mut req = Request::post(format!("http://{addr}{target}"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(BODY.to_owned())
+            .unwrap();
+        Signer::new(TOKEN, BASE).sign(&mut req);
+        if let Some(value) = authorization {
+            req.headers_mut()
+                .insert("authorization", value.parse().unwrap());
+        }
+        let res = sender
+            .send_request(req.map(|b| Full::new(Bytes::from(b))))
+            .await
+            .unwrap();
+        assert_eq!(res.version(), Version::HTTP_2);
+        let challenges = res
+            .headers()
+            .get_all("www-authenticate")
+            .iter()
+            .map(|v| v.to_str().unwrap().to_owned())
+            .collect();
+        (res.status(), challenges)
+    }
+
+    fn layer() -> TwilioValidateLayer {
+        TwilioValidateLayer::new(TOKEN)
+            .base_url(BASE)
+            .digest_auth("twilio", "pw")
+    }
+
+    #[tokio::test]
+    async fn digest_over_http2_compares_the_uri_with_the_path_and_query() {
+        let calls = counter();
+        let addr = serve(layer(), calls.clone()).await;
+        for target in ["/voice", "/voice?Digits=1234&x=%20"] {
+            let (status, challenges) = post(addr, target, None).await;
+            assert_eq!(status, StatusCode::UNAUTHORIZED);
+            for challenge in &challenges[..2] {
+                let auth = digest(challenge, "twilio", "pw", target, 1);
+                let (status, _) = post(addr, target, Some(&auth)).await;
+                assert_eq!(status, StatusCode::OK, "{target} {challenge}");
+            }
+        }
+        assert_eq!(calls.load(Ordering::SeqCst), 4);
+    }
+
+    #[tokio::test]
+    async fn digest_over_http2_still_refuses_another_uri() {
+        let calls = counter();
+        let addr = serve(layer(), calls.clone()).await;
+        let (_, challenges) = post(addr, "/voice", None).await;
+        let absolute = format!("http://{addr}/voice");
+        for uri in ["/other", "/voice?x=1", absolute.as_str()] {
+            let auth = digest(&challenges[0], "twilio", "pw", uri, 1);
+            let (status, _) = post(addr, "/voice", Some(&auth)).await;
+            assert_eq!(status, StatusCode::UNAUTHORIZED, "{uri}");
+        }
+        assert_eq!(calls.load(Ordering::SeqCst), 0);
+    }
+}

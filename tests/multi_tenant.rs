@@ -89,7 +89,7 @@ async fn an_unknown_or_missing_account_is_403() {
         (status, rejection),
         (StatusCode::FORBIDDEN, Some(Rejection::UnknownAccount))
     );
-    assert!(body.contains("unknown_account"));
+    assert_eq!(body, "invalid Twilio signature\n");
 
     let mut req = Request::post("/sms")
         .header("content-type", "application/x-www-form-urlencoded")
@@ -172,4 +172,67 @@ async fn matched_key_names_the_shared_key() {
         (status, body.as_str()),
         (StatusCode::OK, "AC1 shared key sk1")
     );
+}
+
+/// Every signature failure gets the same default answer, so that it does
+/// not tell a client which accounts or shared keys exist, or whether a
+/// captured signature is valid for this URL; the typed reason is still in
+/// the response's extensions for the operator.
+#[tokio::test]
+async fn every_signature_failure_gets_the_same_default_answer() {
+    let static_layer = || {
+        TwilioValidateLayer::new("token")
+            .base_url(BASE)
+            .shared_key("sk1", "secret")
+    };
+    let bad_signature = sms("AC0001", "wrong-token");
+    let mut unknown_shared_key = Request::post("/sms")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("AccountSid=AC0001&Body=hi".to_string())
+        .unwrap();
+    Signer::new("token", BASE)
+        .shared_key("sk2", "secret")
+        .sign(&mut unknown_shared_key);
+    let mut body_hash_mismatch = Request::post("/sms")
+        .header("content-type", "application/json")
+        .body(r#"{"AccountSid":"AC0001"}"#.to_string())
+        .unwrap();
+    Signer::new("token", BASE).sign(&mut body_hash_mismatch);
+    *body_hash_mismatch.body_mut() = r#"{"AccountSid":"AC0002"}"#.to_string();
+
+    let answers = [
+        send(app(static_layer()), bad_signature).await,
+        send(app(static_layer()), unknown_shared_key.map(Body::from)).await,
+        send(app(resolver_layer()), sms("AC9999", "token-one")).await,
+        send(app(static_layer()), body_hash_mismatch.map(Body::from)).await,
+    ];
+    let reasons: Vec<_> = answers.iter().map(|(_, r, _)| *r).collect();
+    assert_eq!(
+        reasons,
+        [
+            Some(Rejection::BadSignature),
+            Some(Rejection::UnknownSharedKey),
+            Some(Rejection::UnknownAccount),
+            Some(Rejection::BodyHashMismatch),
+        ]
+    );
+    for (status, rejection, body) in &answers {
+        assert_eq!(*status, StatusCode::FORBIDDEN, "{rejection:?}");
+        assert_eq!(body, "invalid Twilio signature\n", "{rejection:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_missing_signature_keeps_its_own_answer() {
+    let req = Request::post("/sms")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(Body::from("AccountSid=AC0001&Body=hi"))
+        .unwrap();
+    let (status, rejection, body) = send(app(resolver_layer()), req).await;
+    assert_eq!(
+        (status, rejection),
+        (StatusCode::FORBIDDEN, Some(Rejection::MissingSignature))
+    );
+    assert_ne!(body, "invalid Twilio signature\n");
+    assert!(body.contains("missing_signature"), "{body}");
 }

@@ -13,9 +13,10 @@ use tower_service::Service;
 
 use super::body::ResponseBody;
 use super::layer::{Config, Keys};
-use super::resolver::ResolveFuture;
-use super::response::rejection_response;
-use super::service::{account_sid, check, log_rejection, Refusal};
+use super::public_url::is_websocket;
+use super::resolver::{account_sid, ResolveFuture};
+use super::response::{log_rejection, rejection_response, Refusal};
+use super::service::check;
 use crate::rejection::Rejection;
 use crate::validator::RequestValidator;
 
@@ -51,6 +52,12 @@ pin_project! {
             future: ResolveFuture,
             pending: Option<(Pending<S>, Bytes)>,
         },
+        // Validated: driving the request's clone of the inner service to
+        // readiness, which it was not asked for before.
+        NotReady {
+            inner: S,
+            request: Option<Request<B>>,
+        },
         Calling {
             #[pin]
             future: S::Future,
@@ -67,6 +74,8 @@ struct Pending<S> {
     url: String,
     inner: S,
     config: Arc<Config>,
+    /// The account whose keys the resolver is asked for.
+    account_sid: Option<String>,
 }
 
 impl<S, B> ResponseFuture<S, B>
@@ -102,6 +111,7 @@ where
                     url,
                     inner,
                     config,
+                    account_sid: None,
                 }),
                 deadline: None,
             },
@@ -122,6 +132,13 @@ where
             let next = match state.as_mut().project() {
                 StateProj::Calling { future } => {
                     return future.poll(cx).map_ok(|res| res.map(ResponseBody::new));
+                }
+                StateProj::NotReady { inner, request } => {
+                    ready!(inner.poll_ready(cx))?;
+                    let request = request.take().expect("polled after completion");
+                    State::Calling {
+                        future: inner.call(request),
+                    }
                 }
                 StateProj::Rejected { response } => {
                     let response = response.take().expect("polled after completion");
@@ -149,11 +166,16 @@ where
                         }
                         (Ok(()), Keys::Resolver(resolver)) => {
                             match account_sid(&pending.parts, &bytes) {
-                                Some(sid) => State::Resolving {
-                                    future: resolver.resolve(&sid),
-                                    pending: Some((pending, bytes)),
-                                },
-                                None => unknown_account(&pending),
+                                Ok(sid) => {
+                                    let future = resolver.resolve(&sid);
+                                    let mut pending = pending;
+                                    pending.account_sid = Some(sid);
+                                    State::Resolving {
+                                        future,
+                                        pending: Some((pending, bytes)),
+                                    }
+                                }
+                                Err(rejection) => refuse(&pending, rejection),
                             }
                         }
                     }
@@ -163,7 +185,7 @@ where
                     let (pending, bytes) = pending.take().expect("polled after completion");
                     match resolved {
                         Some(validator) => finish(pending, bytes, &validator),
-                        None => unknown_account(&pending),
+                        None => refuse(&pending, Rejection::UnknownAccount),
                     }
                 }
             };
@@ -214,7 +236,7 @@ fn poll_body<B: Body>(
     }
 }
 
-/// Checks the signature; calls the inner service or refuses.
+/// Checks the signature; then waits for the inner service, or refuses.
 fn finish<S, B>(pending: Pending<S>, bytes: Bytes, validator: &RequestValidator) -> State<S, B>
 where
     S: Service<Request<B>>,
@@ -223,27 +245,32 @@ where
     let Pending {
         parts,
         url,
-        mut inner,
+        inner,
         config,
+        account_sid,
     } = pending;
     match check(validator, &parts, url, &bytes) {
         Ok(webhook) => {
             let mut req = Request::from_parts(parts, B::from(bytes));
-            req.extensions_mut().insert(webhook);
-            State::Calling {
-                future: inner.call(req),
+            req.extensions_mut()
+                .insert(webhook.with_account_sid(account_sid));
+            State::NotReady {
+                inner,
+                request: Some(req),
             }
         }
         Err(rejection) => reject(rejection.into(), &config),
     }
 }
 
-fn unknown_account<S, B>(pending: &Pending<S>) -> State<S, B>
+/// Refuses a request for which no keys were found.
+fn refuse<S, B>(pending: &Pending<S>, rejection: Rejection) -> State<S, B>
 where
     S: Service<Request<B>>,
 {
-    let refusal = Refusal::from(Rejection::UnknownAccount);
-    log_rejection(&refusal, Some(&pending.url), false);
+    let refusal = Refusal::from(rejection);
+    let websocket = is_websocket(&pending.parts);
+    log_rejection(&refusal, Some(&pending.url), websocket);
     reject(refusal, &pending.config)
 }
 

@@ -3,12 +3,14 @@
 //!
 //! # What happens to a request
 //!
-//! 1. No `X-Twilio-Signature`, more than one, or one that cannot be a MAC:
-//!    `403` at once, before the body is read.
+//! 1. No `X-Twilio-Signature`, more than one, or one that cannot be a MAC
+//!    (anything but strict standard base64 of 20 or 32 bytes: 28 or 44
+//!    characters with their `=`): `403` at once, before the body is read.
 //! 2. `Content-Length` (or the body's size hint) over
 //!    [`max_body_bytes`](TwilioValidateLayer::max_body_bytes): `413` before
 //!    reading. The body is then read up to that limit: more is `413`, a body
-//!    error is `400`.
+//!    error is `400`, a body that stalls past the
+//!    [read timeout](TwilioValidateLayer::body_read_timeout) is `408`.
 //! 3. The public URL is rebuilt: scheme, host and prefix from the
 //!    configuration ([`base_url`](TwilioValidateLayer::base_url)), else from
 //!    trusted forwarded headers (only with
@@ -16,21 +18,30 @@
 //!    else the request's authority or `Host` with scheme `https`; then the
 //!    path and query exactly as received (under axum's `Router::nest`, the
 //!    original ones). A WebSocket handshake is checked as `wss://` (`ws://`).
-//! 4. The signature is checked (see [`RequestValidator`](crate::RequestValidator)):
+//! 4. With a [`KeyResolver`], the account is read from the form fields (of a
+//!    form POST) and the query: every `AccountSid` there must be the same
+//!    (else `account_mismatch`), and the resolver must know it (else
+//!    `unknown_account`).
+//! 5. The signature is checked (see [`RequestValidator`](crate::RequestValidator)):
 //!    form fields of a POST `application/x-www-form-urlencoded` body are
 //!    signed; a URL with `bodySHA256` signs the URL alone and the body must hash
 //!    to it; any other body is covered by no signature and is refused
 //!    (`unsigned_body`); the Auth Token and secondary tokens are tried with HMAC-SHA1, or
 //!    only the shared key named by `X-Twilio-Webhooks-Signature-Settings`.
-//!    Candidate URLs with and without port, and normalized as Twilio's own
-//!    libraries do, are accepted ([`UrlCandidates`](crate::UrlCandidates)).
-//! 5. Valid: the inner service gets the same method, URI, headers, extensions
+//!    Candidate URLs are tried only where they denote the same request as
+//!    the URL received ([`UrlCandidates`](crate::UrlCandidates)).
+//! 6. Valid: the request's clone of the inner service is driven to
+//!    readiness, then called with the same method, URI, headers, extensions
 //!    and body bytes, plus a [`ValidatedWebhook`](crate::ValidatedWebhook)
-//!    extension. Invalid: `403 text/plain` with a short reason; the typed
+//!    extension. The inner service is not asked to be ready before: see
+//!    [`TwilioValidate`'s readiness](TwilioValidate#readiness).
+//!    Invalid: `403 text/plain`, `invalid Twilio signature` whatever the
+//!    signature's fault (a missing signature, a failed HTTP authentication
+//!    and the body's `413`, `408` and `400` say what they are). The typed
 //!    [`Rejection`](crate::Rejection) is in the response's extensions and in
 //!    a `tracing` event (target `tower_twilio`, level INFO) with the URL and
-//!    the candidates tried. Neither ever contains a secret or the expected
-//!    signature.
+//!    the candidates tried, cut to a bounded length. Neither ever contains a
+//!    secret or the expected signature.
 //!
 //! # Threat model
 //!

@@ -1,15 +1,54 @@
+use std::borrow::Cow;
+
 use bytes::Bytes;
 use http::header::{HeaderValue, CONTENT_TYPE, WWW_AUTHENTICATE};
 use http::{Response, StatusCode};
 
 use super::layer::Config;
-use super::service::Refusal;
+use crate::auth::AuthChallenge;
+use crate::candidates::UrlCandidates;
+use crate::rejection::Rejection;
+
+/// The default answer to every signature failure (see
+/// [`Rejection::is_signature_failure`]): one text for all of them, so that
+/// it tells a client nothing the typed reason would.
+const SIGNATURE_FAILURE: &str = "invalid Twilio signature\n";
+
+/// The longest URL a rejection's `tracing` event shows, in bytes.
+const LOGGED_URL_BYTES: usize = 512;
+
+/// How many candidate URLs a rejection's `tracing` event shows; the rest
+/// are only counted.
+const LOGGED_CANDIDATES: usize = 4;
+
+/// A refused request: why, and for a `401` the challenge to answer with.
+#[derive(Debug)]
+pub(crate) struct Refusal {
+    pub(crate) rejection: Rejection,
+    pub(crate) challenge: Option<AuthChallenge>,
+}
+
+impl From<Rejection> for Refusal {
+    fn from(rejection: Rejection) -> Self {
+        Self {
+            rejection,
+            challenge: None,
+        }
+    }
+}
 
 /// The answer to a refused request: the configured
 /// [`rejection_response`](super::TwilioValidateLayer::rejection_response), or a
 /// short `text/plain` one. Either way the typed [`Rejection`] (and for a 401
 /// the [`AuthFailure`](crate::auth::AuthFailure)) is in its extensions, and a
 /// 401 carries the `WWW-Authenticate` challenges.
+///
+/// The default text is `invalid Twilio signature` for every signature
+/// failure, whichever it was (a bad MAC, an unknown account or shared key, a
+/// body that does not match `bodySHA256`...): telling them apart would tell
+/// an attacker which accounts and keys exist, or that a captured signature is
+/// valid for the URL. A missing signature, a failed HTTP authentication and
+/// the body's problems (`413`, `408`, `400`) say what they are.
 pub(crate) fn rejection_response(refusal: Refusal, config: &Config) -> Response<Bytes> {
     let Refusal {
         rejection,
@@ -19,10 +58,13 @@ pub(crate) fn rejection_response(refusal: Refusal, config: &Config) -> Response<
         Some(custom) => custom(rejection),
         None => {
             let text = match &challenge {
-                Some(challenge) => format!("{rejection}: {}\n", challenge.reason()),
-                None => format!("{rejection}\n"),
+                _ if rejection.is_signature_failure() => {
+                    Bytes::from_static(SIGNATURE_FAILURE.as_bytes())
+                }
+                Some(challenge) => format!("{rejection}: {}\n", challenge.reason()).into(),
+                None => format!("{rejection}\n").into(),
             };
-            let mut res = Response::new(Bytes::from(text));
+            let mut res = Response::new(text);
             *res.status_mut() = rejection.status();
             res.headers_mut().insert(
                 CONTENT_TYPE,
@@ -43,4 +85,80 @@ pub(crate) fn rejection_response(refusal: Refusal, config: &Config) -> Response<
     }
     res.extensions_mut().insert(rejection);
     res
+}
+
+/// One `tracing` event per rejection (target `tower_twilio`, level INFO):
+/// the reason, the URL checked and the candidate URLs tried for it.
+///
+/// Its size is bounded whatever the request, so that a forged request
+/// cannot make the log cost more than reading the request did: the URL is
+/// cut to its first 512 bytes (at a character boundary, marked
+/// `...(cut, N bytes)`), and of the candidates only their number is given,
+/// with the first 4 distinct ones, each cut likewise. That is at most 5 ×
+/// 512 bytes of URLs per event, plus fixed text. It never contains a secret
+/// or the expected signature.
+pub(crate) fn log_rejection(refusal: &Refusal, url: Option<&str>, websocket: bool) {
+    if tracing::enabled!(target: "tower_twilio", tracing::Level::INFO) {
+        let rejection = refusal.rejection;
+        // Each distinct URL once, though it may be tried under several rules.
+        let mut candidates: Vec<Cow<'_, str>> = Vec::new();
+        for candidate in url
+            .map(|url| UrlCandidates::new(url, websocket).all())
+            .unwrap_or_default()
+        {
+            if !candidates.contains(&candidate.url) {
+                candidates.push(candidate.url);
+            }
+        }
+        let shown: Vec<Cow<'_, str>> = candidates
+            .iter()
+            .take(LOGGED_CANDIDATES)
+            .map(|c| cut(c))
+            .collect();
+        tracing::info!(
+            target: "tower_twilio",
+            reason = rejection.as_str(),
+            auth_failure = refusal.challenge.as_ref().map(|c| c.reason().as_str()),
+            url = %url.map_or(Cow::Borrowed("-"), cut),
+            candidates = candidates.len(),
+            tried = ?shown,
+            "rejected Twilio webhook: {rejection}"
+        );
+    }
+}
+
+/// `url` cut to at most [`LOGGED_URL_BYTES`] bytes, at a character
+/// boundary, with a mark that says how long it was.
+fn cut(url: &str) -> Cow<'_, str> {
+    if url.len() <= LOGGED_URL_BYTES {
+        return Cow::Borrowed(url);
+    }
+    let mut end = LOGGED_URL_BYTES;
+    while !url.is_char_boundary(end) {
+        end -= 1;
+    }
+    Cow::Owned(format!("{}...(cut, {} bytes)", &url[..end], url.len()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_short_url_is_not_cut() {
+        let url = format!("https://example.com/{}", "a".repeat(LOGGED_URL_BYTES - 20));
+        assert_eq!(url.len(), LOGGED_URL_BYTES);
+        assert!(matches!(cut(&url), Cow::Borrowed(u) if u == url));
+    }
+
+    #[test]
+    fn a_long_url_is_cut_at_a_character_boundary_and_marked() {
+        // `é` is two bytes: byte 512 is the second half of one.
+        let url = format!("https://example.com/x{}", "é".repeat(1000));
+        let cut = cut(&url);
+        let (kept, mark) = cut.split_once("...").unwrap();
+        assert_eq!(kept.len(), LOGGED_URL_BYTES - 1);
+        assert!(url.starts_with(kept));
+        assert_eq!(mark, format!("(cut, {} bytes)", url.len()));
+    }
 }

@@ -6,7 +6,7 @@ use std::time::SystemTime;
 use bytes::Bytes;
 use http::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE};
 use http::request::Parts;
-use http::{HeaderMap, Request, Response};
+use http::{HeaderMap, Request, Response, Version};
 use http_body::Body;
 use tower_service::Service;
 
@@ -14,11 +14,11 @@ use super::body::ResponseBody;
 use super::future::ResponseFuture;
 use super::layer::Config;
 use super::public_url::{is_websocket, original_uri};
+use super::response::{log_rejection, Refusal};
 use crate::auth::{AuthChallenge, AuthFailure, Authenticated, HttpAuth};
-use crate::candidates::UrlCandidates;
 use crate::fields::FormFields;
 use crate::rejection::Rejection;
-use crate::validator::{is_form, RequestValidator, SignedRequest};
+use crate::validator::{is_form, plausible_signature, RequestValidator, SignedRequest};
 use crate::webhook::ValidatedWebhook;
 
 /// The `X-Twilio-Signature` header.
@@ -27,6 +27,23 @@ pub const X_TWILIO_SIGNATURE: &str = "x-twilio-signature";
 pub const X_TWILIO_WEBHOOKS_SIGNATURE_SETTINGS: &str = "x-twilio-webhooks-signature-settings";
 
 /// Middleware that validates Twilio's signature; made by [`TwilioValidateLayer`].
+///
+/// # Readiness
+///
+/// [`poll_ready`](Service::poll_ready) is ready at once and never touches
+/// the inner service: it applies no back-pressure from the inner service
+/// before a request's body is read. Each call takes its own clone of the
+/// inner service; the request's body is read and its signature checked,
+/// and only then is that clone driven to readiness and called. So the inner
+/// service's back-pressure (a `ConcurrencyLimit`, a `Buffer`, a rate limit)
+/// applies to validated requests only, a client that trickles or stalls its
+/// body holds none of the inner service's capacity meanwhile (the layer's
+/// own bounds on it are the body limit and the read timeout), and a
+/// refused request never asks the inner service to be ready.
+///
+/// Layers outside this one see it as always ready: a `LoadShed` outside
+/// never sheds. Put such layers inside, where they see validated requests,
+/// and bound the number of connections at the server.
 ///
 /// [`TwilioValidateLayer`]: super::TwilioValidateLayer
 #[derive(Clone)]
@@ -68,8 +85,11 @@ where
     type Error = S::Error;
     type Future = ResponseFuture<S, B>;
 
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.inner.poll_ready(cx)
+    /// Always ready; the inner service's readiness is awaited per request,
+    /// once its body is read and its signature checked (see
+    /// [Readiness](TwilioValidate#readiness)).
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        Poll::Ready(Ok(()))
     }
 
     fn call(&mut self, req: Request<B>) -> Self::Future {
@@ -79,29 +99,11 @@ where
                 log_rejection(&refusal, None, false);
                 ResponseFuture::rejected(refusal, &self.config)
             }
+            // A clone of the inner service goes into the future, which
+            // drives it to readiness once the request is validated.
             Ok(url) => {
-                // The inner service that was driven to readiness goes into the
-                // future; a fresh clone stays here.
-                let clone = self.inner.clone();
-                let inner = std::mem::replace(&mut self.inner, clone);
-                ResponseFuture::buffering(parts, body, url, inner, self.config.clone())
+                ResponseFuture::buffering(parts, body, url, self.inner.clone(), self.config.clone())
             }
-        }
-    }
-}
-
-/// A refused request: why, and for a `401` the challenge to answer with.
-#[derive(Debug)]
-pub(crate) struct Refusal {
-    pub(crate) rejection: Rejection,
-    pub(crate) challenge: Option<AuthChallenge>,
-}
-
-impl From<Rejection> for Refusal {
-    fn from(rejection: Rejection) -> Self {
-        Self {
-            rejection,
-            challenge: None,
         }
     }
 }
@@ -129,7 +131,19 @@ fn authenticate(auth: &HttpAuth, parts: &Parts) -> Result<Authenticated, AuthCha
     if values.next().is_some() {
         return Err(auth.challenge(AuthFailure::MalformedAuthorization, now));
     }
-    let target = original_uri(parts).to_string();
+    // The Digest `uri` is the request-target as the client sent it. On
+    // HTTP/1.1 that is the request line's, which the URI is (origin-form
+    // `/path?query`, or absolute-form). On HTTP/2 and HTTP/3 the URI is
+    // absolute, built from `:scheme`, `:authority` and `:path`, and the
+    // target is `:path`: the origin-form.
+    let uri = original_uri(parts);
+    let target = match parts.version {
+        Version::HTTP_2 | Version::HTTP_3 => uri
+            .path_and_query()
+            .map_or("/", |pq| pq.as_str())
+            .to_owned(),
+        _ => uri.to_string(),
+    };
     auth.check(
         parts.method.as_str(),
         &target,
@@ -144,7 +158,9 @@ fn check_headers<B: Body>(config: &Config, parts: &Parts, body: &B) -> Result<St
     if signatures.next().is_some() {
         return Err(Rejection::DuplicateSignature);
     }
-    if signature.is_empty() || signature.len() > 64 {
+    // Refused before the body is read: what cannot be the base64 of a MAC
+    // (28 characters for HMAC-SHA1, 44 for HMAC-SHA256) cannot validate.
+    if !plausible_signature(signature.as_bytes()) {
         return Err(Rejection::MalformedSignature);
     }
     let limit = config.max_body_bytes as u64;
@@ -217,44 +233,6 @@ pub(crate) fn check(
             Err(rejection)
         }
     }
-}
-
-/// One `tracing` event per rejection, with the URLs that were tried when
-/// the signature was checked.
-pub(crate) fn log_rejection(refusal: &Refusal, url: Option<&str>, websocket: bool) {
-    if tracing::enabled!(target: "tower_twilio", tracing::Level::INFO) {
-        let rejection = refusal.rejection;
-        // Each distinct URL once, though it may be tried under several rules.
-        let mut candidates: Vec<String> = Vec::new();
-        for candidate in url
-            .map(|url| UrlCandidates::new(url, websocket).all())
-            .unwrap_or_default()
-        {
-            if !candidates.iter().any(|c| *c == candidate.url) {
-                candidates.push(candidate.url.into_owned());
-            }
-        }
-        tracing::info!(
-            target: "tower_twilio",
-            reason = rejection.as_str(),
-            auth_failure = refusal.challenge.as_ref().map(|c| c.reason().as_str()),
-            url = url.unwrap_or("-"),
-            candidates = ?candidates,
-            "rejected Twilio webhook: {rejection}"
-        );
-    }
-}
-
-/// The `AccountSid` a multi-tenant request is for: the form field of a form
-/// POST, else the query parameter.
-pub(crate) fn account_sid(parts: &Parts, body: &Bytes) -> Option<String> {
-    let find = |input: &[u8]| {
-        form_urlencoded::parse(input)
-            .find(|(k, _)| k == "AccountSid")
-            .map(|(_, v)| v.into_owned())
-    };
-    let from_body = is_form_post(parts).then(|| find(body)).flatten();
-    from_body.or_else(|| parts.uri.query().and_then(|q| find(q.as_bytes())))
 }
 
 /// A header that must appear at most once, as text.
