@@ -263,9 +263,9 @@ pub const MAX_MACS_PER_KEY: usize = 8;
 /// POST makes the validator hash to `MAX_MACS_PER_KEY` × keys × 64 KiB.
 /// Twilio's form webhooks are a few KiB (an SMS of 1600 characters, every
 /// one escaped as four UTF-8 bytes, is under 20 KiB). A larger one is
-/// refused with `413` ([`Rejection::BodyTooLarge`]). Other bodies are
-/// covered by `bodySHA256`, hashed once, and limited only by the layer's
-/// `max_body_bytes`.
+/// refused with `413` ([`Rejection::BodyTooLarge`]), before it is decoded.
+/// Other bodies are covered by `bodySHA256`, hashed once, and limited only
+/// by the layer's `max_body_bytes`.
 pub const MAX_FORM_BYTES: usize = 64 * 1024;
 
 /// The keys a request may be signed with.
@@ -436,6 +436,15 @@ pub(crate) fn is_form(method: &http::Method, content_type: Option<&[u8]>) -> boo
             })
 }
 
+/// A form POST's body decoded by the form rules: at most
+/// [`MAX_FORM_BYTES`], UTF-8 `name=value` pairs joined by single `&`.
+pub(crate) fn decode_form(body: &[u8]) -> Result<FormFields, Rejection> {
+    if body.len() > MAX_FORM_BYTES {
+        return Err(Rejection::BodyTooLarge);
+    }
+    FormFields::parse(body).map_err(|_| Rejection::MalformedBody)
+}
+
 /// What a request's body is, as far as the signature goes.
 #[derive(Clone, Debug)]
 enum Form<'a> {
@@ -548,8 +557,7 @@ impl<'a> SignedRequest<'a> {
         if self.websocket && (has_fields || !self.body.is_empty()) {
             return Err(Rejection::UnsignedBody);
         }
-        let form = !matches!(self.form, Form::No);
-        if form && !body_sha256 && self.body.len() > MAX_FORM_BYTES {
+        if !matches!(self.form, Form::No) && self.body.len() > MAX_FORM_BYTES {
             return Err(Rejection::BodyTooLarge);
         }
         let none = Cow::Owned(SignedParams::default());
@@ -558,7 +566,7 @@ impl<'a> SignedRequest<'a> {
             Form::No => Err(Rejection::UnsignedBody),
             Form::Params(Err(rejection)) => Err(*rejection),
             Form::Body => {
-                let fields = FormFields::parse(self.body).map_err(|_| Rejection::MalformedBody)?;
+                let fields = decode_form(self.body)?;
                 Ok(if body_sha256 {
                     none
                 } else {

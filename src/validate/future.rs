@@ -14,9 +14,10 @@ use tower_service::Service;
 use super::body::ResponseBody;
 use super::layer::{Config, Keys};
 use super::public_url::is_websocket;
-use super::resolver::{account_sid, ResolveFuture};
+use super::resolver::ResolveFuture;
 use super::response::{log_rejection, rejection_response, Refusal};
-use super::service::check;
+use super::verdict::{account_sid, check, form_fields};
+use crate::fields::FormFields;
 use crate::rejection::Rejection;
 use crate::validator::RequestValidator;
 
@@ -50,7 +51,7 @@ pin_project! {
         // Asking the `KeyResolver` for the account's keys.
         Resolving {
             future: ResolveFuture,
-            pending: Option<(Pending<S>, Bytes)>,
+            pending: Option<(Pending<S>, Read)>,
         },
         // Validated: driving the request's clone of the inner service to
         // readiness, which it was not asked for before.
@@ -66,6 +67,12 @@ pin_project! {
             response: Option<Response<Bytes>>,
         },
     }
+}
+
+/// A body read, and its form fields decoded once.
+struct Read {
+    bytes: Bytes,
+    fields: FormFields,
 }
 
 /// What a request carries from one state to the next.
@@ -155,24 +162,25 @@ where
                     let pending = pending.take().expect("polled after completion");
                     // The buffer is handed on or dropped here, never kept.
                     let bytes = std::mem::take(buf).freeze();
+                    let read = read.and_then(|()| {
+                        let fields = form_fields(&pending.parts, &bytes)?;
+                        Ok(Read { bytes, fields })
+                    });
                     match (read, &pending.config.keys) {
-                        (Err(rejection), _) => {
-                            log_rejection(&rejection.into(), None, false);
-                            reject(rejection.into(), &pending.config)
-                        }
-                        (Ok(()), Keys::Static(validator)) => {
+                        (Err(rejection), _) => refuse(&pending, rejection),
+                        (Ok(read), Keys::Static(validator)) => {
                             let validator = validator.clone();
-                            finish(pending, bytes, &validator)
+                            finish(pending, read, &validator)
                         }
-                        (Ok(()), Keys::Resolver(resolver)) => {
-                            match account_sid(&pending.parts, &bytes) {
+                        (Ok(read), Keys::Resolver(resolver)) => {
+                            match account_sid(&pending.parts, &read.fields) {
                                 Ok(sid) => {
                                     let future = resolver.resolve(&sid);
                                     let mut pending = pending;
                                     pending.account_sid = Some(sid);
                                     State::Resolving {
                                         future,
-                                        pending: Some((pending, bytes)),
+                                        pending: Some((pending, read)),
                                     }
                                 }
                                 Err(rejection) => refuse(&pending, rejection),
@@ -182,9 +190,9 @@ where
                 }
                 StateProj::Resolving { future, pending } => {
                     let resolved = ready!(future.as_mut().poll(cx));
-                    let (pending, bytes) = pending.take().expect("polled after completion");
+                    let (pending, read) = pending.take().expect("polled after completion");
                     match resolved {
-                        Some(validator) => finish(pending, bytes, &validator),
+                        Some(validator) => finish(pending, read, &validator),
                         None => refuse(&pending, Rejection::UnknownAccount),
                     }
                 }
@@ -237,7 +245,7 @@ fn poll_body<B: Body>(
 }
 
 /// Checks the signature; then waits for the inner service, or refuses.
-fn finish<S, B>(pending: Pending<S>, bytes: Bytes, validator: &RequestValidator) -> State<S, B>
+fn finish<S, B>(pending: Pending<S>, read: Read, validator: &RequestValidator) -> State<S, B>
 where
     S: Service<Request<B>>,
     B: From<Bytes>,
@@ -249,7 +257,8 @@ where
         config,
         account_sid,
     } = pending;
-    match check(validator, &parts, url, &bytes) {
+    let Read { bytes, fields } = read;
+    match check(validator, &parts, &url, &bytes, fields) {
         Ok(webhook) => {
             let mut req = Request::from_parts(parts, B::from(bytes));
             req.extensions_mut()
@@ -263,7 +272,8 @@ where
     }
 }
 
-/// Refuses a request for which no keys were found.
+/// Refuses a request before its signature is checked: its body could not
+/// be read or decoded, or no keys were found for it.
 fn refuse<S, B>(pending: &Pending<S>, rejection: Rejection) -> State<S, B>
 where
     S: Service<Request<B>>,

@@ -69,6 +69,7 @@ mod public_url;
 mod resolver;
 mod response;
 mod service;
+mod verdict;
 
 pub use body::ResponseBody;
 pub use future::ResponseFuture;
@@ -77,4 +78,5 @@ pub use layer::{
 };
 pub use public_url::InvalidBaseUrl;
 pub use resolver::{KeyResolver, ResolveFuture};
-pub use service::{TwilioValidate, X_TWILIO_SIGNATURE, X_TWILIO_WEBHOOKS_SIGNATURE_SETTINGS};
+pub use service::TwilioValidate;
+pub use verdict::{X_TWILIO_SIGNATURE, X_TWILIO_WEBHOOKS_SIGNATURE_SETTINGS};

@@ -129,7 +129,7 @@ pub(crate) fn log_rejection(refusal: &Refusal, url: Option<&str>, websocket: boo
 
 /// `url` cut to at most [`LOGGED_URL_BYTES`] bytes, at a character
 /// boundary, with a mark that says how long it was.
-fn cut(url: &str) -> Cow<'_, str> {
+pub(crate) fn cut(url: &str) -> Cow<'_, str> {
     if url.len() <= LOGGED_URL_BYTES {
         return Cow::Borrowed(url);
     }

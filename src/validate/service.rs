@@ -4,27 +4,21 @@ use std::task::{Context, Poll};
 use std::time::SystemTime;
 
 use bytes::Bytes;
-use http::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE};
+use http::header::{AUTHORIZATION, CONTENT_LENGTH};
 use http::request::Parts;
-use http::{HeaderMap, Request, Response, Version};
+use http::{Request, Response, Version};
 use http_body::Body;
 use tower_service::Service;
 
 use super::body::ResponseBody;
 use super::future::ResponseFuture;
 use super::layer::Config;
-use super::public_url::{is_websocket, original_uri};
+use super::public_url::original_uri;
 use super::response::{log_rejection, Refusal};
+use super::verdict::X_TWILIO_SIGNATURE;
 use crate::auth::{AuthChallenge, AuthFailure, Authenticated, HttpAuth};
-use crate::fields::FormFields;
 use crate::rejection::Rejection;
-use crate::validator::{is_form, plausible_signature, RequestValidator, SignedRequest};
-use crate::webhook::ValidatedWebhook;
-
-/// The `X-Twilio-Signature` header.
-pub const X_TWILIO_SIGNATURE: &str = "x-twilio-signature";
-/// The `X-Twilio-Webhooks-Signature-Settings` header.
-pub const X_TWILIO_WEBHOOKS_SIGNATURE_SETTINGS: &str = "x-twilio-webhooks-signature-settings";
+use crate::validator::plausible_signature;
 
 /// Middleware that validates Twilio's signature; made by [`TwilioValidateLayer`].
 ///
@@ -184,71 +178,4 @@ fn check_headers<B: Body>(config: &Config, parts: &Parts, body: &B) -> Result<St
         );
     }
     Ok(url)
-}
-
-/// Validates a request whose body has been read; returns what the handler
-/// may extract.
-pub(crate) fn check(
-    validator: &RequestValidator,
-    parts: &Parts,
-    url: String,
-    body: &Bytes,
-) -> Result<ValidatedWebhook, Rejection> {
-    let signature = header(&parts.headers, X_TWILIO_SIGNATURE)
-        .ok()
-        .flatten()
-        .ok_or(Rejection::MalformedSignature)?;
-    let settings = header(&parts.headers, X_TWILIO_WEBHOOKS_SIGNATURE_SETTINGS)
-        .map_err(|_| Rejection::UnsupportedAlgorithm)?;
-    let websocket = is_websocket(parts);
-    let verdict = (|| -> Result<_, Rejection> {
-        let fields = if is_form_post(parts) {
-            FormFields::parse(body).map_err(|_| Rejection::MalformedBody)?
-        } else {
-            FormFields::default()
-        };
-        let request = SignedRequest::new(&url, signature)
-            .settings(settings)
-            .websocket(websocket);
-        let request = if is_form_post(parts) {
-            request.fields(&fields, body)
-        } else {
-            request.body(body)
-        };
-        let validated = validator.validate(&request)?;
-        Ok((fields, validated))
-    })();
-    match verdict {
-        Ok((fields, validated)) => {
-            tracing::debug!(
-                target: "tower_twilio",
-                key = %validated.key,
-                url = %validated.url,
-                "validated Twilio webhook"
-            );
-            Ok(ValidatedWebhook::new(fields, validated))
-        }
-        Err(rejection) => {
-            log_rejection(&rejection.into(), Some(&url), websocket);
-            Err(rejection)
-        }
-    }
-}
-
-/// A header that must appear at most once, as text.
-fn header<'a>(headers: &'a HeaderMap, name: &str) -> Result<Option<&'a str>, ()> {
-    let mut values = headers.get_all(name).iter();
-    let first = values.next();
-    if values.next().is_some() {
-        return Err(());
-    }
-    first.map(|v| v.to_str().map_err(|_| ())).transpose()
-}
-
-/// Whether the request's body is form fields (the core's rule).
-fn is_form_post(parts: &Parts) -> bool {
-    is_form(
-        &parts.method,
-        parts.headers.get(CONTENT_TYPE).map(|v| v.as_bytes()),
-    )
 }

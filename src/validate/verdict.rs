@@ -1,0 +1,221 @@
+//! The verdict on a request whose body has been read: its form fields, the
+//! account it is for, and its signature. Pure functions of the request's
+//! parts and body, which the future calls between its states.
+
+use std::borrow::Cow;
+
+use bytes::Bytes;
+use http::header::CONTENT_TYPE;
+use http::request::Parts;
+use http::HeaderMap;
+
+use super::public_url::is_websocket;
+use super::response::{cut, log_rejection};
+use crate::fields::FormFields;
+use crate::rejection::Rejection;
+use crate::validator::{decode_form, is_form, RequestValidator, SignedRequest};
+use crate::webhook::ValidatedWebhook;
+
+/// The `X-Twilio-Signature` header.
+pub const X_TWILIO_SIGNATURE: &str = "x-twilio-signature";
+/// The `X-Twilio-Webhooks-Signature-Settings` header.
+pub const X_TWILIO_WEBHOOKS_SIGNATURE_SETTINGS: &str = "x-twilio-webhooks-signature-settings";
+
+/// A form POST's fields, decoded once by the core's rules (over
+/// `MAX_FORM_BYTES` is `body_too_large`, a form Twilio would not send is
+/// `malformed_body`); none for any other request.
+pub(crate) fn form_fields(parts: &Parts, body: &[u8]) -> Result<FormFields, Rejection> {
+    if is_form_post(parts) {
+        decode_form(body)
+    } else {
+        Ok(FormFields::default())
+    }
+}
+
+/// The account a request is for, with a resolver: the value of every
+/// `AccountSid` in the form fields (of a form POST) and in the query, which
+/// must all be the same.
+///
+/// The fields are those [`form_fields`] decoded, which the signature check
+/// uses too; the query is read as `form_urlencoded`, and so axum's `Query`,
+/// reads it.
+pub(crate) fn account_sid(parts: &Parts, fields: &FormFields) -> Result<String, Rejection> {
+    const ACCOUNT_SID: &str = "AccountSid";
+    let in_fields = fields
+        .iter()
+        .filter(|(name, _)| *name == ACCOUNT_SID)
+        .map(|(_, value)| Cow::Borrowed(value));
+    let in_query = parts
+        .uri
+        .query()
+        .map(|query| form_urlencoded::parse(query.as_bytes()))
+        .into_iter()
+        .flatten()
+        .filter(|(name, _)| name == ACCOUNT_SID)
+        .map(|(_, value)| value);
+    let mut account: Option<Cow<'_, str>> = None;
+    for sid in in_fields.chain(in_query) {
+        match &account {
+            None => account = Some(sid),
+            Some(first) if *first == sid => {}
+            Some(_) => return Err(Rejection::AccountMismatch),
+        }
+    }
+    account
+        .map(Cow::into_owned)
+        .ok_or(Rejection::UnknownAccount)
+}
+
+/// Validates a request whose body has been read; returns what the handler
+/// may extract.
+pub(crate) fn check(
+    validator: &RequestValidator,
+    parts: &Parts,
+    url: &str,
+    body: &Bytes,
+    fields: FormFields,
+) -> Result<ValidatedWebhook, Rejection> {
+    let signature = header(&parts.headers, X_TWILIO_SIGNATURE)
+        .ok()
+        .flatten()
+        .ok_or(Rejection::MalformedSignature)?;
+    let settings = header(&parts.headers, X_TWILIO_WEBHOOKS_SIGNATURE_SETTINGS)
+        .map_err(|_| Rejection::UnsupportedAlgorithm)?;
+    let websocket = is_websocket(parts);
+    let request = SignedRequest::new(url, signature)
+        .settings(settings)
+        .websocket(websocket);
+    let request = if is_form_post(parts) {
+        request.fields(&fields, body)
+    } else {
+        request.body(body)
+    };
+    match validator.validate(&request) {
+        Ok(validated) => {
+            tracing::debug!(
+                target: "tower_twilio",
+                key = %validated.key,
+                url = %cut(&validated.url),
+                "validated Twilio webhook"
+            );
+            Ok(ValidatedWebhook::new(fields, validated))
+        }
+        Err(rejection) => {
+            log_rejection(&rejection.into(), Some(url), websocket);
+            Err(rejection)
+        }
+    }
+}
+
+/// A header that must appear at most once, as text.
+fn header<'a>(headers: &'a HeaderMap, name: &str) -> Result<Option<&'a str>, ()> {
+    let mut values = headers.get_all(name).iter();
+    let first = values.next();
+    if values.next().is_some() {
+        return Err(());
+    }
+    first.map(|v| v.to_str().map_err(|_| ())).transpose()
+}
+
+/// Whether the request's body is form fields (the core's rule).
+fn is_form_post(parts: &Parts) -> bool {
+    is_form(
+        &parts.method,
+        parts.headers.get(CONTENT_TYPE).map(|v| v.as_bytes()),
+    )
+}
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn account(
+        method: &str,
+        uri: &str,
+        content_type: &str,
+        body: &str,
+    ) -> Result<String, Rejection> {
+        let (parts, ()) = http::Request::builder()
+            .method(method)
+            .uri(uri)
+            .header(CONTENT_TYPE, content_type)
+            .body(())
+            .unwrap()
+            .into_parts();
+        let fields = form_fields(&parts, body.as_bytes())?;
+        account_sid(&parts, &fields)
+    }
+
+    const FORM: &str = "application/x-www-form-urlencoded";
+
+    #[test]
+    fn the_account_is_read_from_the_form_or_the_query() {
+        assert_eq!(
+            account("POST", "/sms", FORM, "AccountSid=AC1&Body=hi"),
+            Ok("AC1".into())
+        );
+        assert_eq!(
+            account("GET", "/s?AccountSid=AC1&x=1", "", ""),
+            Ok("AC1".into())
+        );
+        // Decoded, as the handler reads it.
+        assert_eq!(
+            account(
+                "POST",
+                "/sms?Account%53id=AC%31",
+                FORM,
+                "Account%53id=A%431"
+            ),
+            Ok("AC1".into())
+        );
+    }
+
+    #[test]
+    fn accounts_that_differ_are_a_mismatch() {
+        let mismatch = Err(Rejection::AccountMismatch);
+        assert_eq!(
+            account("POST", "/sms?AccountSid=AC2", FORM, "AccountSid=AC1"),
+            mismatch
+        );
+        assert_eq!(
+            account("POST", "/sms", FORM, "AccountSid=AC1&AccountSid=AC2"),
+            mismatch
+        );
+        assert_eq!(
+            account("GET", "/s?AccountSid=AC1&AccountSid=AC2", "", ""),
+            mismatch
+        );
+        assert_eq!(
+            account("POST", "/sms?AccountSid=", FORM, "AccountSid=AC1"),
+            mismatch
+        );
+    }
+
+    #[test]
+    fn the_body_of_another_content_type_names_no_account() {
+        assert_eq!(
+            account(
+                "POST",
+                "/sms?AccountSid=AC1",
+                "application/json",
+                "AccountSid=AC2"
+            ),
+            Ok("AC1".into())
+        );
+        assert_eq!(
+            account("POST", "/sms", "application/json", "AccountSid=AC2"),
+            Err(Rejection::UnknownAccount)
+        );
+    }
+
+    #[test]
+    fn no_account_is_unknown_and_a_malformed_form_is_malformed() {
+        assert_eq!(
+            account("POST", "/sms", FORM, "Body=hi"),
+            Err(Rejection::UnknownAccount)
+        );
+        assert_eq!(
+            account("POST", "/sms?AccountSid=AC1", FORM, "AccountSid=AC1&&x=1"),
+            Err(Rejection::MalformedBody)
+        );
+    }
+}
