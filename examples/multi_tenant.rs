@@ -11,8 +11,11 @@
 //! pairs separated by commas (two demo accounts are built in otherwise),
 //! `TWILIO_BASE_URL` (default `http://<BIND>`), `BIND` (default
 //! `127.0.0.1:3002`). It prints a signed `curl` command per account, one
-//! signed with another account's token (`403 bad_signature`) and one for an
-//! account it does not serve (`403 unknown_account`).
+//! signed with another account's token and one for an account it does not
+//! serve: both get `403 invalid Twilio signature`, and the log says which
+//! (`bad_signature`, `unknown_account`). A request whose form and query name
+//! different accounts is refused too (`account_mismatch`); the handler reads
+//! the account that validated it from `ValidatedWebhook::account_sid`.
 //!
 //! A subaccount's webhooks carry the subaccount's `AccountSid` and are signed
 //! with the subaccount's own Auth Token, not the main account's: store one
@@ -155,7 +158,9 @@ async fn sms(TwilioForm(sms): TwilioForm<Sms>) -> impl IntoResponse {
 
 async fn status(webhook: ValidatedWebhook) -> axum::http::StatusCode {
     tracing::info!(
-        account = webhook.get("AccountSid"),
+        // The account whose token validated the request (every AccountSid
+        // in the form and the query agrees with it, or it was refused).
+        account = webhook.account_sid(),
         message = webhook.get("MessageSid"),
         status = webhook.get("MessageStatus"),
         "status callback"
@@ -224,8 +229,8 @@ fn print_demo(base_url: &str, bind: SocketAddr) {
     println!("Demo accounts {one} and {two}. Each signed with its own token (200):");
     println!("{}", curl(one, one_token));
     println!("{}", curl(two, two_token));
-    println!("Account one's request signed with account two's token (403 bad_signature):");
+    println!("Account one's request signed with account two's token (403; logged as bad_signature):");
     println!("{}", curl(one, two_token));
-    println!("An account this app does not serve (403 unknown_account):");
+    println!("An account this app does not serve (403; logged as unknown_account):");
     println!("{}", curl("AC99999999999999999999999999999999", one_token));
 }
