@@ -917,6 +917,52 @@ def tamper(g, case, meta):
     return c
 
 
+# --------------------------------------------------------------------------------------
+# Attacks: one captured signed request reused for another meaning. The helper libraries
+# accept some of these; the crate refuses them on purpose (diff/soundness.py says why), and
+# accepts the variants that denote the same request. Deterministic, so every seed has them.
+# --------------------------------------------------------------------------------------
+
+def attack_cases():
+    token = "attack-token-0123456789abcdef01"
+    base = "https://hooks.example.com"
+    form = "From=%2B14155550100&Body=hi"
+    out = []
+
+    def add(pq, signed_url, note, body=form, content_type=FORM, method="POST"):
+        is_form = method == "POST" and content_type == FORM and "bodySHA256" not in pq
+        params = parse_form(body) if is_form else []
+        signature = sign(token, signed_string(signed_url, params))
+        out.append(make_case("a%02d" % (len(out) + 1), base, method, pq, signed_url,
+                             content_type, body, {SIG: signature}, token, [], {},
+                             "attack: " + note))
+
+    captured = "/status?MessageSid=SM1&MessageStatus=delivered"
+    attacker_json = '{"admin": true}'
+    add(captured + "&" * 1000 + "&bodySHA256=" + sha256_hex(attacker_json), base + captured,
+        "URL-only signature, 1000 '&' then bodySHA256 of another body",
+        body=attacker_json, content_type=JSON_CT)
+    add("/voice?a=1" + "&" * 1000 + "&tenant=666&admin=1", base + "/voice?a=1",
+        "form signature, 1000 '&' then extra query parameters")
+    add("/voice;", base + "/voice", "a ';' python drops")
+    add("/admin/%2e%2e/voice", whatwg(base + "/admin/%2e%2e/voice"), "dot segment node resolves")
+    add("/admin/../voice", whatwg(base + "/admin/../voice"), "raw dot segment node resolves")
+    add("/a\\..\\voice", whatwg(base + "/a\\..\\voice"), "backslashes node reads as '/'")
+    add("/voice?x=%FF", legacy_querystring(base + "/voice?x=%FF"), "query byte node replaces by U+FFFD")
+    add("/voice", base + "/voice", "form body not UTF-8, signed as U+FFFD", body="Body=%FF")
+    add("/voice", base + "/voice", "form body '=' under a URL-only signature", body="=")
+    add("/voice", base + "/voice", "form body of '&' under a URL-only signature", body="&" * 100)
+    # The same request written differently: accepted.
+    add("/voice?q=a+b", base + "/voice?q=a%20b", "'+' for '%20' (same parameters)")
+    add("/voice?10=x&2=y", legacy_querystring(base + "/voice?10=x&2=y"),
+        "names of an array index reordered (same parameters)")
+    add("/voice?a=1&&b=2", legacy_querystring(base + "/voice?a=1&&b=2"),
+        "an empty query pair dropped (same parameters)")
+    add("/caf%C3%A9", base + "/caf%C3%A9", "escaped path, as received")
+    add("/voice", "https://hooks.example.com:443/voice", "default port added")
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--seed", type=int, default=int(os.environ.get("TWILIO_DIFF_SEED", DEFAULT_SEED)))
@@ -932,6 +978,8 @@ def main():
         case, meta = random_case(g, "c%04d" % n)
         cases.append(case)
         bases.append((case, meta))
+    # After the random draws, so that they stay the same for a seed.
+    attacks = attack_cases()
     for case, meta in bases:
         wanted = g.weighted({0: 25, 1: 55, 2: 20})
         made = 0
@@ -943,6 +991,7 @@ def main():
                 made += 1
                 t["id"] = "%s-t%d" % (case["id"], made)
                 cases.append(t)
+    cases += attacks
     for case in cases:
         out.write(json.dumps(case, ensure_ascii=False) + "\n")
     print("generated %d cases (%d random requests, seed %d)" % (len(cases), args.count, args.seed),

@@ -24,10 +24,10 @@ def main():
 
     with open(args.expected, encoding="utf-8") as f:
         cases = [json.loads(line) for line in f if line.strip()]
-    chosen = [c for c in cases if c["id"].startswith("k")]
+    chosen = [c for c in cases if c["id"][0] in "ka"]
     groups = collections.OrderedDict()
     for c in cases:
-        if not c["id"].startswith("k"):
+        if c["id"][0] not in "ka":
             agree = "agree" if c["python"] == c["node"] else "python" if c["python"] else "node"
             deliberate = c["refusal"] if c["python"] or c["node"] else None
             groups.setdefault((category(c["note"]), agree, c["expected"], deliberate), []).append(c)
