@@ -229,7 +229,9 @@ fn print_demo(base_url: &str, bind: SocketAddr) {
     println!("Demo accounts {one} and {two}. Each signed with its own token (200):");
     println!("{}", curl(one, one_token));
     println!("{}", curl(two, two_token));
-    println!("Account one's request signed with account two's token (403; logged as bad_signature):");
+    println!(
+        "Account one's request signed with account two's token (403; logged as bad_signature):"
+    );
     println!("{}", curl(one, two_token));
     println!("An account this app does not serve (403; logged as unknown_account):");
     println!("{}", curl("AC99999999999999999999999999999999", one_token));

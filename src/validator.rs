@@ -548,34 +548,28 @@ impl<'a> SignedRequest<'a> {
     /// when the URL carries `bodySHA256` (the hash covers the body), a form
     /// POST's fields, and otherwise none, for a request without a body.
     fn signed_params(&self, body_sha256: bool) -> Result<Cow<'_, SignedParams>, Rejection> {
-        let has_fields = match &self.form {
-            Form::No => false,
-            Form::Body => !self.body.is_empty(),
-            Form::Params(params) => params.as_ref().map_or(true, |p| !p.is_empty()),
-            Form::Fields(fields) => fields.iter().len() > 0,
-        };
-        if self.websocket && (has_fields || !self.body.is_empty()) {
-            return Err(Rejection::UnsignedBody);
-        }
-        if !matches!(self.form, Form::No) && self.body.len() > MAX_FORM_BYTES {
+        let form = !matches!(self.form, Form::No);
+        if form && self.body.len() > MAX_FORM_BYTES {
             return Err(Rejection::BodyTooLarge);
         }
-        let none = Cow::Owned(SignedParams::default());
-        match &self.form {
-            Form::No if body_sha256 || self.body.is_empty() => Ok(none),
-            Form::No => Err(Rejection::UnsignedBody),
-            Form::Params(Err(rejection)) => Err(*rejection),
-            Form::Body => {
-                let fields = decode_form(self.body)?;
-                Ok(if body_sha256 {
-                    none
-                } else {
-                    Cow::Owned(SignedParams::from_pairs(fields.iter()))
-                })
-            }
-            _ if body_sha256 => Ok(none),
-            Form::Params(Ok(params)) => Ok(Cow::Borrowed(params)),
-            Form::Fields(fields) => Ok(Cow::Owned(SignedParams::from_pairs(fields.iter()))),
+        let none = || Cow::Owned(SignedParams::default());
+        let fields = match &self.form {
+            Form::No => none(),
+            Form::Params(params) => Cow::Borrowed(params.as_ref().map_err(|r| *r)?),
+            Form::Body => Cow::Owned(SignedParams::from_pairs(decode_form(self.body)?.iter())),
+            Form::Fields(fields) => Cow::Owned(SignedParams::from_pairs(fields.iter())),
+        };
+        if self.websocket && (!self.body.is_empty() || !fields.is_empty()) {
+            // A handshake has no body.
+            Err(Rejection::UnsignedBody)
+        } else if body_sha256 {
+            // The hash covers the body, whatever it is.
+            Ok(none())
+        } else if !form && !self.body.is_empty() {
+            // Nothing signs it.
+            Err(Rejection::UnsignedBody)
+        } else {
+            Ok(fields)
         }
     }
 }
