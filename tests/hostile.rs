@@ -26,6 +26,9 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tower::ServiceExt;
 use tower_twilio::auth::{AuthFailure, HttpAuth, MAX_AUTHORIZATION_LEN};
+
+mod common;
+use common::Wire;
 use tower_twilio::{compute_signature, Algorithm, Rejection, Signer, TwilioValidateLayer};
 
 const TOKEN: &str = "hostile-auth-token";
@@ -840,13 +843,6 @@ async fn serve(layer: TwilioValidateLayer) -> Server {
     }
 }
 
-/// A response read off the wire.
-#[derive(Debug)]
-struct Wire {
-    status: u16,
-    body: String,
-}
-
 impl Server {
     async fn connect(&self) -> TcpStream {
         TcpStream::connect(self.addr).await.unwrap()
@@ -887,53 +883,12 @@ fn raw(req: Request<String>, content_length: Option<&str>) -> Vec<u8> {
     out.into_bytes()
 }
 
-/// One response with a `Content-Length` body (all the server sends), or
-/// `None` when the connection ends first.
 async fn read_response(stream: &mut TcpStream) -> Option<Wire> {
-    read(stream, true).await
+    common::read_response(stream, true).await
 }
 
-/// One response to a `HEAD`: its head only.
 async fn read_head(stream: &mut TcpStream) -> Option<Wire> {
-    read(stream, false).await
-}
-
-async fn read(stream: &mut TcpStream, with_body: bool) -> Option<Wire> {
-    let mut buf = Vec::new();
-    let head_end = loop {
-        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            break i + 4;
-        }
-        let mut chunk = [0u8; 4096];
-        let n = stream.read(&mut chunk).await.ok()?;
-        if n == 0 {
-            return None;
-        }
-        buf.extend_from_slice(&chunk[..n]);
-    };
-    let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
-    let status = head.split(' ').nth(1)?.parse().ok()?;
-    let length: usize = head
-        .lines()
-        .find_map(|l| {
-            let (name, value) = l.split_once(':')?;
-            name.eq_ignore_ascii_case("content-length")
-                .then(|| value.trim().parse().ok())?
-        })
-        .unwrap_or(0);
-    let mut body = buf[head_end..].to_vec();
-    while with_body && body.len() < length {
-        let mut chunk = [0u8; 4096];
-        let n = stream.read(&mut chunk).await.ok()?;
-        if n == 0 {
-            break;
-        }
-        body.extend_from_slice(&chunk[..n]);
-    }
-    Some(Wire {
-        status,
-        body: String::from_utf8_lossy(&body).into_owned(),
-    })
+    common::read_response(stream, false).await
 }
 
 #[tokio::test]

@@ -21,12 +21,14 @@ use axum::http::{Request, Uri};
 use axum::routing::{any, get, post};
 use axum::Router;
 use http_body_util::BodyExt;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use tower::ServiceExt;
 use tower_twilio::{
     body_sha256_hex, compute_signature, Algorithm, Rejection, RequestValidator, TwilioValidateLayer,
 };
+
+mod common;
 
 const TOKEN: &str = "12345";
 const HOST: &str = "hooks.example.com";
@@ -204,34 +206,10 @@ impl Req {
 async fn send_raw(addr: SocketAddr, request: &[u8]) -> (u16, String) {
     let mut stream = TcpStream::connect(addr).await.unwrap();
     stream.write_all(request).await.unwrap();
-    let mut buf = Vec::new();
-    let head_end = loop {
-        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            break i + 4;
-        }
-        let mut chunk = [0u8; 4096];
-        let n = stream.read(&mut chunk).await.unwrap();
-        assert!(n > 0, "the connection closed before a response");
-        buf.extend_from_slice(&chunk[..n]);
-    };
-    let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
-    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
-    let length: usize = head
-        .lines()
-        .find_map(|line| {
-            let (name, value) = line.split_once(':')?;
-            name.eq_ignore_ascii_case("content-length")
-                .then(|| value.trim().parse().unwrap())
-        })
-        .unwrap_or(0);
-    let mut body = buf[head_end..].to_vec();
-    while body.len() < length {
-        let mut chunk = [0u8; 4096];
-        let n = stream.read(&mut chunk).await.unwrap();
-        assert!(n > 0, "the connection closed in the body");
-        body.extend_from_slice(&chunk[..n]);
-    }
-    (status, String::from_utf8_lossy(&body).into_owned())
+    let wire = common::read_response(&mut stream, true)
+        .await
+        .expect("the connection closed before a response");
+    (wire.status, wire.body)
 }
 
 /// Sends `req` and expects `status` without any handler being called.

@@ -35,6 +35,8 @@ use tower::limit::ConcurrencyLimitLayer;
 use tower::{Layer, Service, ServiceBuilder, ServiceExt};
 use tower_twilio::{Rejection, Signer, TwilioValidateLayer};
 
+mod common;
+
 const TOKEN: &str = "tower-stack-auth-token";
 const BASE: &str = "https://hooks.example.com";
 const FORM: &str = "application/x-www-form-urlencoded";
@@ -393,47 +395,10 @@ async fn expose_rejection(mut res: Response) -> Response {
     res
 }
 
-/// A response read off the wire.
-#[derive(Debug)]
-struct Wire {
-    status: u16,
-    rejection: Option<String>,
-    body: String,
-}
-
-/// One response with a `Content-Length` body.
-async fn read_response(stream: &mut TcpStream) -> Wire {
-    let mut buf = Vec::new();
-    let head_end = loop {
-        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            break i + 4;
-        }
-        let mut chunk = [0u8; 4096];
-        let n = stream.read(&mut chunk).await.unwrap();
-        assert!(n > 0, "the connection closed without a response");
-        buf.extend_from_slice(&chunk[..n]);
-    };
-    let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
-    let header = |wanted: &str| {
-        head.lines().find_map(|l| {
-            let (name, value) = l.split_once(':')?;
-            name.eq_ignore_ascii_case(wanted)
-                .then(|| value.trim().to_owned())
-        })
-    };
-    let length: usize = header("content-length").map_or(0, |v| v.parse().unwrap());
-    let mut body = buf[head_end..].to_vec();
-    while body.len() < length {
-        let mut chunk = [0u8; 4096];
-        let n = stream.read(&mut chunk).await.unwrap();
-        assert!(n > 0, "the connection closed inside the body");
-        body.extend_from_slice(&chunk[..n]);
-    }
-    Wire {
-        status: head.split(' ').nth(1).unwrap().parse().unwrap(),
-        rejection: header("x-rejection"),
-        body: String::from_utf8(body).unwrap(),
-    }
+async fn read_response(stream: &mut TcpStream) -> common::Wire {
+    common::read_response(stream, true)
+        .await
+        .expect("the connection closed without a response")
 }
 
 #[tokio::test]
@@ -468,7 +433,7 @@ async fn a_signature_that_cannot_be_a_mac_is_403_before_the_body_arrives() {
             .await
             .unwrap_or_else(|_| panic!("{signature:?}: no answer before the body"));
         assert_eq!(
-            (wire.status, wire.rejection.as_deref()),
+            (wire.status, wire.header("x-rejection")),
             (403, Some("malformed_signature")),
             "{signature:?}: {}",
             wire.body
