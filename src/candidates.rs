@@ -221,10 +221,12 @@ impl<'a> Candidate<'a> {
 /// - the port: a candidate without one, or, when none was received, with
 ///   the scheme's default one (Twilio signs the URL as configured, and a
 ///   proxy or the server may add or drop it);
-/// - the path: the same `/`-separated segments, each the same bytes once
-///   percent-decoded (`%C3%A9` for `é`, `%7E` for `~`). No dot segment is
-///   resolved, no `\` becomes `/`, no `;` is dropped: each of those makes a
-///   router see another path (`/admin/%2e%2e/voice` is not `/voice`);
+/// - the path: none. A router matches its bytes as received: axum routes
+///   `/admin/%2e%2e/voice` to `/admin/{*path}`, not to `/voice`, and a raw
+///   `/café` not to `/caf%C3%A9`. So no dot segment is resolved, no `\`
+///   becomes `/`, no `;` is dropped, nothing is percent-encoded (Twilio sends
+///   paths percent-encoded, as it signs them), except that a WebSocket
+///   handshake may differ by a trailing slash (below);
 /// - the query: an empty one is no query; then the parameters as
 ///   `form_urlencoded` (and so axum's `Query`) reads them, but decoded to
 ///   bytes: for every name the same values in the same order, and no name
@@ -314,8 +316,7 @@ impl<'a> Received<'a> {
             && r.host.eq_ignore_ascii_case(c.host)
             && port_ok
             && r.fragment == c.fragment
-            && (same_path(r.path, c.path)
-                || (websocket && same_path(without_slash(r.path), without_slash(c.path))))
+            && (r.path == c.path || (websocket && without_slash(r.path) == without_slash(c.path)))
             && match (r.query, c.query) {
                 (None, None) => true,
                 (Some(rq), Some(cq)) if rq == cq => true,
@@ -336,15 +337,6 @@ fn without_slash(path: &str) -> &str {
         Some(p) if !p.is_empty() => p,
         _ => path,
     }
-}
-
-/// The same segments, each the same bytes once percent-decoded.
-fn same_path(a: &str, b: &str) -> bool {
-    a == b
-        || (a.bytes().filter(|&c| c == b'/').count() == b.bytes().filter(|&c| c == b'/').count()
-            && a.split('/').zip(b.split('/')).all(|(x, y)| {
-                percent_encoding::percent_decode_str(x).eq(percent_encoding::percent_decode_str(y))
-            }))
 }
 
 /// A query's parameters as `form_urlencoded` splits them (empty pairs

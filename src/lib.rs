@@ -25,13 +25,16 @@
 //! forms of the URL; the layer tries a form only if the application would
 //! route and read the same request from it: it may differ from the URL
 //! received in the scheme's and host's case, an added default port or a
-//! removed port, the percent-encoding of characters that decode to the same
-//! bytes, and the order of query parameters of different names (and, for a
-//! WebSocket handshake, a trailing slash, as Twilio's docs say). So these,
-//! which twilio-node or twilio-python accept, are refused:
+//! removed port, and in the query the percent-encoding of characters that
+//! decode to the same bytes and the order of parameters of different names
+//! (and, for a WebSocket handshake, a trailing slash, as Twilio's docs say).
+//! So these, which twilio-node or twilio-python accept, are refused:
 //!
-//! - dot segments resolved, `\` read as `/`, a trailing `;` dropped
-//!   (`/admin/%2e%2e/voice` is not `/voice` to a router);
+//! - any change to the path: dot segments resolved, `\` read as `/`, a
+//!   trailing `;` dropped, characters percent-encoded (`/admin/%2e%2e/voice`
+//!   is not `/voice` to a router, nor a raw `/café` the route `/caf%C3%A9`);
+//! - a target that is not a path (`*`, `host:port`), and a `Host` header
+//!   that names another host than the target;
 //! - a query re-encoded with pairs dropped (Node keeps the first 1000) or
 //!   bytes replaced by U+FFFD;
 //! - a host changed beyond its case, or `:80` added to a `wss` URL;

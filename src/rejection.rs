@@ -39,8 +39,13 @@ pub enum Rejection {
     /// fields and of the query are not all the same, so the handler could
     /// read another account than the one whose keys were checked.
     AccountMismatch,
-    /// The public URL could not be built: no usable host.
+    /// The public URL could not be built: no usable host, or the target's
+    /// authority and the `Host` header name different hosts (with no host
+    /// configured).
     MissingHost,
+    /// The request target is not a path (`OPTIONS *`, `CONNECT host:port`):
+    /// Twilio always requests one, and a router would not route it as `/`.
+    UnsupportedTarget,
     /// The body is larger than the configured limit.
     BodyTooLarge,
     /// The body could not be read.
@@ -64,9 +69,10 @@ impl Rejection {
     pub fn status(&self) -> StatusCode {
         match self {
             Rejection::BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            Rejection::BodyError | Rejection::MalformedBody | Rejection::MissingHost => {
-                StatusCode::BAD_REQUEST
-            }
+            Rejection::BodyError
+            | Rejection::MalformedBody
+            | Rejection::MissingHost
+            | Rejection::UnsupportedTarget => StatusCode::BAD_REQUEST,
             Rejection::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
             Rejection::Unauthenticated => StatusCode::UNAUTHORIZED,
             _ => StatusCode::FORBIDDEN,
@@ -107,6 +113,7 @@ impl Rejection {
             Rejection::UnknownAccount => "unknown_account",
             Rejection::AccountMismatch => "account_mismatch",
             Rejection::MissingHost => "missing_host",
+            Rejection::UnsupportedTarget => "unsupported_target",
             Rejection::BodyTooLarge => "body_too_large",
             Rejection::BodyError => "body_error",
             Rejection::MalformedBody => "malformed_body",
@@ -137,7 +144,10 @@ impl fmt::Display for Rejection {
             Rejection::AccountMismatch => {
                 "the request's AccountSid values (form fields and query) differ"
             }
-            Rejection::MissingHost => "no usable host to rebuild the public URL",
+            Rejection::MissingHost => {
+                "no usable host to rebuild the public URL (none, or the target's and Host differ)"
+            }
+            Rejection::UnsupportedTarget => "the request target is not a path",
             Rejection::BodyTooLarge => "the body is larger than the limit",
             Rejection::BodyError => "the body could not be read",
             Rejection::MalformedBody => {

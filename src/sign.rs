@@ -1,5 +1,6 @@
 //! Signing requests the way Twilio does, for testing your own handlers.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use http::header::{HeaderValue, CONTENT_TYPE};
@@ -7,7 +8,7 @@ use http::{Request, Uri};
 
 use crate::secret::Secret;
 use crate::signature::{body_sha256_hex, compute_signature, Algorithm};
-use crate::validate::{X_TWILIO_SIGNATURE, X_TWILIO_WEBHOOKS_SIGNATURE_SETTINGS};
+use crate::validate::{origin_form, X_TWILIO_SIGNATURE, X_TWILIO_WEBHOOKS_SIGNATURE_SETTINGS};
 use crate::validator::{body_sha256_param, is_form};
 
 /// Signs `http::Request`s as Twilio would, so tests can drive a route that
@@ -109,11 +110,8 @@ impl Signer {
     }
 }
 
-/// The target's path and query; `/` for a target without a path (`*`,
-/// `host:port`), as the layer reads it.
-fn path_and_query(uri: &Uri) -> &str {
-    match uri.path_and_query() {
-        Some(pq) if pq.as_str().starts_with('/') => pq.as_str(),
-        _ => "/",
-    }
+/// The target as the layer reads it ([`origin_form`]); `/` for a target
+/// without a path (`*`, `host:port`), which the layer refuses anyway.
+fn path_and_query(uri: &Uri) -> Cow<'_, str> {
+    origin_form(uri).unwrap_or(Cow::Borrowed("/"))
 }

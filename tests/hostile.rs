@@ -483,34 +483,30 @@ async fn a_body_the_signature_does_not_cover_is_403() {
 }
 
 #[tokio::test]
-async fn a_target_without_a_path_is_checked_as_the_root() {
-    // `OPTIONS *` or `CONNECT host:port` carry no path: the layer checks
-    // `https://mycompany.com/`, and `Signer` signs the same (it used to
-    // panic when it added `bodySHA256` to such a target).
+async fn a_target_without_a_path_is_400_even_when_signed() {
+    // `OPTIONS *` or `CONNECT host:port` carry no path, and a router does
+    // not route them as `/`: a signature over `https://mycompany.com/` must
+    // not reach whatever handles them.
     for target in ["*", "mycompany.com:443"] {
-        let mut req = Request::post(target)
-            .header("host", "mycompany.com")
-            .header("content-type", "application/json")
-            .body(r#"{"a":1}"#.to_owned())
-            .unwrap();
-        Signer::new(TOKEN, BASE).sign(&mut req);
-        assert_eq!(
-            req.uri(),
-            &format!(
-                "/?bodySHA256={}",
-                tower_twilio::body_sha256_hex(br#"{"a":1}"#)
-            )[..]
+        let signature = compute_signature(
+            TOKEN,
+            Algorithm::HmacSha1,
+            &format!("{BASE}/"),
+            &[] as &[(&str, &str)],
         );
-        let app = App::new(layer());
-        assert_eq!(app.send(req.map(Body::from)).await.status, StatusCode::OK);
-
-        let forged = Request::post(target)
+        let signed = Request::builder()
+            .method("OPTIONS")
+            .uri(target)
             .header("host", "mycompany.com")
-            .header("x-twilio-signature", FORGED)
+            .header("x-twilio-signature", signature)
             .body(Body::empty())
             .unwrap();
-        let app = App::new(layer());
-        app.refuses(forged, StatusCode::FORBIDDEN, Rejection::BadSignature)
+        App::new(layer())
+            .refuses(
+                signed,
+                StatusCode::BAD_REQUEST,
+                Rejection::UnsupportedTarget,
+            )
             .await;
     }
 }
@@ -986,14 +982,15 @@ async fn an_absolute_form_target_is_checked_against_the_configured_url() {
 }
 
 #[tokio::test]
-async fn an_authority_form_target_is_403() {
+async fn an_authority_form_target_is_refused() {
     let server = serve(layer()).await;
     for signature in ["", &format!("x-twilio-signature: {FORGED}\r\n")] {
         let raw = format!(
             "CONNECT mycompany.com:443 HTTP/1.1\r\nhost: mycompany.com:443\r\n{signature}\r\n"
         );
         let wire = server.exchange(raw.as_bytes()).await;
-        assert_eq!(wire.status, 403, "{}", wire.body);
+        let expected = if signature.is_empty() { 403 } else { 400 };
+        assert_eq!(wire.status, expected, "{}", wire.body);
     }
     assert_eq!(server.calls(), 0);
     server.serves_a_good_request().await;

@@ -362,12 +362,76 @@ async fn still_accepts_a_signature_over_the_same_request_written_differently() {
         accepted(addr, &seen, &req).await,
         ["/voice CallSid=CA1 From=+1555"]
     );
+}
 
-    // A path percent-encoded where the request target has raw UTF-8
-    // (hyper and `http::Uri` accept it).
+#[tokio::test]
+async fn refuses_a_percent_encoded_path_signature_on_the_raw_path() {
+    // A router matches the raw bytes: `/café` is not the route
+    // `/caf%C3%A9` (hyper and `http::Uri` accept raw UTF-8 in a target).
+    let (addr, seen) = serve(layer()).await;
     let signature = sign(&format!("{BASE}/caf%C3%A9"), &[]);
-    let req = Req::get("/café").signed(&signature);
-    assert_eq!(accepted(addr, &seen, &req).await, ["fallback /café"]);
+    refused(addr, &seen, &Req::get("/café").signed(&signature), 403).await;
+    let signature = sign(&format!("{BASE}/a%22b"), &[]);
+    refused(addr, &seen, &Req::get("/a\"b").signed(&signature), 403).await;
+
+    let genuine = Req::get("/caf%C3%A9").signed(&sign(&format!("{BASE}/caf%C3%A9"), &[]));
+    assert_eq!(
+        accepted(addr, &seen, &genuine).await,
+        ["fallback /caf%C3%A9"]
+    );
+}
+
+#[tokio::test]
+async fn refuses_a_root_signature_on_an_absolute_target_whose_query_has_no_path() {
+    // `http://host?admin=1` routes as `/?admin=1`, and `Query` reads it:
+    // it is checked as that, not as `/`.
+    let (addr, seen) = serve(layer()).await;
+    let signature = sign(&format!("{BASE}/"), &[]);
+    for target in [
+        "http://hooks.example.com?admin=1&tenant=666",
+        "https://x?admin=1",
+    ] {
+        refused(addr, &seen, &Req::get(target).signed(&signature), 403).await;
+    }
+    let genuine = Req::get("http://hooks.example.com/").signed(&signature);
+    assert_eq!(
+        accepted(addr, &seen, &genuine).await,
+        ["fallback http://hooks.example.com/"]
+    );
+}
+
+#[tokio::test]
+async fn refuses_a_root_signature_on_targets_that_are_not_paths() {
+    // `OPTIONS *` and `CONNECT host:port` reach the fallback, not `/`.
+    let (addr, seen) = serve(layer()).await;
+    let signature = sign(&format!("{BASE}/"), &[]);
+    for (method, target) in [("OPTIONS", "*"), ("CONNECT", "hooks.example.com:443")] {
+        let mut req = Req::get(target).signed(&signature);
+        req.method = method;
+        refused(addr, &seen, &req, 400).await;
+    }
+}
+
+#[tokio::test]
+async fn refuses_a_host_header_that_names_another_host_than_the_target() {
+    // Without a configured host: the application may read `Host` (a tenant
+    // by host name), so it must be the host that was checked.
+    let (addr, seen) = serve(TwilioValidateLayer::new(TOKEN)).await;
+    let signature = sign("https://hooks.example.com/voice", VOICE_FIELDS);
+    let request = |host: &str| {
+        format!(
+            "POST http://hooks.example.com/voice HTTP/1.1\r\nhost: {host}\r\n\
+             content-type: {FORM}\r\nx-twilio-signature: {signature}\r\n\
+             content-length: {}\r\n\r\n{VOICE_BODY}",
+            VOICE_BODY.len()
+        )
+    };
+    let (status, _) = send_raw(addr, request("tenant-b.example.com").as_bytes()).await;
+    assert_eq!(status, 400);
+    assert_eq!(seen.take(), Vec::<String>::new());
+    let (status, _) = send_raw(addr, request("hooks.example.com").as_bytes()).await;
+    assert_eq!(status, 200);
+    assert_eq!(seen.take(), ["/voice CallSid=CA1 From=+1555"]);
 }
 
 #[tokio::test]

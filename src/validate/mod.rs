@@ -76,6 +76,7 @@ pub use future::ResponseFuture;
 pub use layer::{
     FromEnvError, TwilioValidateLayer, DEFAULT_BODY_READ_TIMEOUT, DEFAULT_MAX_BODY_BYTES,
 };
+pub(crate) use public_url::origin_form;
 pub use public_url::InvalidBaseUrl;
 pub use resolver::{KeyResolver, ResolveFuture};
 pub use service::TwilioValidate;

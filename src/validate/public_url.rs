@@ -94,6 +94,8 @@ impl PublicOrigin {
     /// configuration (then trusted forwarded headers, then the request), and
     /// the path and query exactly as received.
     pub(crate) fn url(&self, parts: &Parts) -> Result<String, Rejection> {
+        let path_and_query =
+            origin_form(original_uri(parts)).ok_or(Rejection::UnsupportedTarget)?;
         let headers = &parts.headers;
         let forwarded = self
             .trust_forwarded
@@ -113,13 +115,12 @@ impl PublicOrigin {
 
         let host: Cow<'_, str> = match &self.host {
             Some(host) => Cow::Borrowed(host),
-            None => forwarded
-                .and_then(Forwarded::host)
-                .map(Cow::Owned)
-                .or_else(|| parts.uri.authority().map(|a| Cow::Borrowed(a.as_str())))
-                .or_else(|| header_str(headers, HOST.as_str()).map(Cow::Borrowed))
-                .filter(|h| parse_host(h).is_ok())
-                .ok_or(Rejection::MissingHost)?,
+            None => match forwarded.and_then(Forwarded::host) {
+                Some(host) => Some(Cow::Owned(host)),
+                None => request_host(parts)?.map(Cow::Borrowed),
+            }
+            .filter(|h| parse_host(h).is_ok())
+            .ok_or(Rejection::MissingHost)?,
         };
 
         let prefix = self
@@ -128,7 +129,6 @@ impl PublicOrigin {
             .or_else(|| forwarded.and_then(|f| f.prefix.as_deref()))
             .unwrap_or("");
 
-        let path_and_query = path_and_query(parts);
         let mut url = String::with_capacity(
             scheme.len() + 3 + host.len() + prefix.len() + path_and_query.len(),
         );
@@ -136,8 +136,39 @@ impl PublicOrigin {
         url.push_str("://");
         url.push_str(&host);
         url.push_str(prefix);
-        url.push_str(path_and_query);
+        url.push_str(&path_and_query);
         Ok(url)
+    }
+}
+
+/// The host the request names: the target's authority (absolute-form, or
+/// HTTP/2's `:authority`) or the `Host` header. When both are there they
+/// must agree (in ASCII case): the application may read either, so the
+/// URL checked must be the one it reads.
+fn request_host(parts: &Parts) -> Result<Option<&str>, Rejection> {
+    let authority = parts.uri.authority().map(Authority::as_str);
+    let header = header_str(&parts.headers, HOST.as_str());
+    match (authority, header) {
+        (Some(a), Some(h)) if !a.eq_ignore_ascii_case(h) => Err(Rejection::MissingHost),
+        (a, h) => Ok(a.or(h)),
+    }
+}
+
+/// The request target in origin form, as a router reads it: the path, then
+/// `?` and the query if there is one. `None` for a target that is not a
+/// path (`*`, `host:port`), which Twilio never requests. An absolute-form
+/// target without a path (`http://host?x=1`) is `/?x=1`, as routed.
+pub(crate) fn origin_form(uri: &http::Uri) -> Option<Cow<'_, str>> {
+    let path = uri.path();
+    if !path.starts_with('/') {
+        return None;
+    }
+    match uri.path_and_query() {
+        Some(pq) if pq.as_str().starts_with('/') => Some(Cow::Borrowed(pq.as_str())),
+        _ => Some(match uri.query() {
+            Some(query) => Cow::Owned(format!("{path}?{query}")),
+            None => Cow::Borrowed(path),
+        }),
     }
 }
 
@@ -151,14 +182,6 @@ pub(crate) fn original_uri(parts: &Parts) -> &http::Uri {
         .map_or(&parts.uri, |original| &original.0);
     #[cfg(not(feature = "axum"))]
     &parts.uri
-}
-
-/// The request target's path and query as received.
-fn path_and_query(parts: &Parts) -> &str {
-    match original_uri(parts).path_and_query() {
-        Some(pq) if pq.as_str().starts_with('/') => pq.as_str(),
-        _ => "/",
-    }
 }
 
 /// An HTTP/1.1 `Upgrade: websocket` or an HTTP/2 extended CONNECT.
@@ -307,12 +330,34 @@ mod tests {
     }
 
     #[test]
-    fn absolute_form_authority_wins_over_host() {
+    fn an_authority_and_a_host_header_must_agree() {
+        // The application may read either: the URL checked must be the one
+        // it reads.
         let p = parts("http://a.example/voice", &[("host", "b.example")]);
+        assert_eq!(PublicOrigin::default().url(&p), Err(Rejection::MissingHost));
+        let p = parts("http://a.example/voice", &[("host", "A.example")]);
         assert_eq!(
             PublicOrigin::default().url(&p).unwrap(),
             "https://a.example/voice"
         );
+        let p = parts("http://a.example/voice", &[]);
+        assert_eq!(
+            PublicOrigin::default().url(&p).unwrap(),
+            "https://a.example/voice"
+        );
+    }
+
+    #[test]
+    fn the_target_is_read_in_origin_form_as_a_router_reads_it() {
+        let host = [("host", "h.example")];
+        let url = |target| PublicOrigin::default().url(&parts(target, &host));
+        assert_eq!(
+            url("http://h.example?x=1").unwrap(),
+            "https://h.example/?x=1"
+        );
+        assert_eq!(url("/a?b=1").unwrap(), "https://h.example/a?b=1");
+        assert_eq!(url("*"), Err(Rejection::UnsupportedTarget));
+        assert_eq!(url("h.example:443"), Err(Rejection::UnsupportedTarget));
     }
 
     #[test]

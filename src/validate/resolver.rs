@@ -17,7 +17,9 @@ pub type ResolveFuture = Pin<Box<dyn Future<Output = Option<RequestValidator>> +
 /// can read another account than the one whose keys validated it; a request
 /// without `AccountSid`, or for which the resolver answers `None`, with
 /// `403` (`unknown_account`). The handler finds the account in
-/// [`ValidatedWebhook::account_sid`](crate::ValidatedWebhook::account_sid).
+/// [`ValidatedWebhook::account_sid`](crate::ValidatedWebhook::account_sid);
+/// a handler of JSON webhooks must take it from there, never from the JSON
+/// body, whose fields are not compared.
 ///
 /// The resolver is called once per request that passed the header checks
 /// and names one account, before its signature is checked, so make it cheap: keep validators in memory (a `HashMap` behind an
