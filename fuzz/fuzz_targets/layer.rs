@@ -293,7 +293,10 @@ async fn check(input: &Input, req: Request<Body>) {
 fn expected_status(rejection: Rejection) -> StatusCode {
     match rejection {
         Rejection::BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-        Rejection::BodyError | Rejection::MissingHost => StatusCode::BAD_REQUEST,
+        Rejection::BodyError
+        | Rejection::MalformedBody
+        | Rejection::MissingHost
+        | Rejection::UnsupportedTarget => StatusCode::BAD_REQUEST,
         Rejection::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
         Rejection::Unauthenticated => StatusCode::UNAUTHORIZED,
         _ => StatusCode::FORBIDDEN,
