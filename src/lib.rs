@@ -101,7 +101,7 @@ pub use signature::{body_sha256_hex, compute_signature, Algorithm, UnknownAlgori
 pub use validate::{TwilioValidate, TwilioValidateLayer};
 pub use validator::{
     InvalidKey, MatchedKey, RequestValidator, SignedRequest, Validated, MAX_FORM_BYTES,
-    MAX_MACS_PER_KEY,
+    MAX_MACS_PER_HANDSHAKE_KEY, MAX_MACS_PER_KEY,
 };
 pub use webhook::ValidatedWebhook;
 #[cfg(feature = "axum")]

@@ -208,15 +208,18 @@ impl RequestValidator {
         let body_sha256 = body_sha256_param(request.url);
         let params = request.signed_params(body_sha256.is_some())?;
 
+        // The body is hashed whether or not the signature then matches, so
+        // that the time taken does not tell a valid URL signature from a
+        // forged one.
+        let body_matches = body_sha256.map(|expected| {
+            let actual = body_sha256_hex(request.body);
+            bool::from(actual.as_bytes().ct_eq(expected.as_bytes()))
+        });
         let candidates = UrlCandidates::new(request.url, request.websocket);
         let (key, url) = find_match(&keys, algorithm, &candidates, &params, signature.as_slice())
             .ok_or(Rejection::BadSignature)?;
-
-        if let Some(expected) = body_sha256 {
-            let actual = body_sha256_hex(request.body);
-            if !bool::from(actual.as_bytes().ct_eq(expected.as_bytes())) {
-                return Err(Rejection::BodyHashMismatch);
-            }
+        if body_matches == Some(false) {
+            return Err(Rejection::BodyHashMismatch);
         }
         Ok(Validated {
             key,
@@ -253,10 +256,16 @@ impl RequestValidator {
 /// does (as received, WHATWG-normalized, and that with its query re-encoded,
 /// each without and with port), in one field order each; fewer when they
 /// coincide, which is the usual case (two). A WebSocket handshake tries
-/// more URLs (each also with its trailing slash toggled) but has no body,
-/// so each of its MACs is over a URL alone. The keys tried are the Auth Token and the secondary tokens, or the
+/// more URLs, [`MAX_MACS_PER_HANDSHAKE_KEY`], but has no body, so each of
+/// its MACs is over a URL alone. The keys tried are the Auth Token and the secondary tokens, or the
 /// one shared key the settings header names.
 pub const MAX_MACS_PER_KEY: usize = 8;
+
+/// The most MACs per key for a WebSocket handshake: 12, the URL as
+/// received, WHATWG-normalized, and that with its query re-encoded, each
+/// without and with its default port and with its trailing slash toggled
+/// (Twilio's docs), over the URL alone (a handshake has no body).
+pub const MAX_MACS_PER_HANDSHAKE_KEY: usize = 12;
 
 /// The largest form body the validator decodes and signs: 64 KiB. Its
 /// fields are hashed once per MAC, so this bounds the bytes a forged form
@@ -929,6 +938,15 @@ mod tests {
             // The bound is reached: it is the true worst case.
             assert_eq!(worst, MAX_MACS_PER_KEY * tokens);
         }
+        // A WebSocket handshake: more URLs (each with its trailing slash
+        // toggled) but no body, so each MAC is over a URL alone.
+        let before = MACS.with(|n| n.get());
+        let req = SignedRequest::new("wss://H.COM/a?q=%27x+y&r='", forged).websocket(true);
+        assert_eq!(
+            RequestValidator::new("t").validate(&req),
+            Err(Rejection::BadSignature)
+        );
+        assert_eq!(MACS.with(|n| n.get()) - before, MAX_MACS_PER_HANDSHAKE_KEY);
         // A form body over the limit is refused before any MAC.
         let big = format!("Body={}", "x".repeat(MAX_FORM_BYTES));
         let before = MACS.with(|n| n.get());

@@ -413,6 +413,42 @@ async fn refuses_a_root_signature_on_targets_that_are_not_paths() {
 }
 
 #[tokio::test]
+async fn refuses_a_body_axum_would_read_as_a_form_though_it_is_not_a_form_post() {
+    // Covered only by `bodySHA256`, its fields are not the signed ones (and,
+    // with a resolver, its `AccountSid` is not compared), yet `Form` reads
+    // any body whose media type starts like the form's, on any method.
+    let (addr, seen) = serve(layer()).await;
+    let body = "AccountSid=AC2&Body=transfer";
+    let target = format!("/status?bodySHA256={}", body_sha256_hex(body.as_bytes()));
+    let signature = sign(&format!("{BASE}{target}"), &[]);
+    for (method, content_type) in [
+        ("POST", "application/x-www-form-urlencoded-x"),
+        ("POST", "Application/X-WWW-Form-URLEncodedx"),
+        ("PUT", FORM),
+    ] {
+        let mut req = Req::post(&target, content_type, body).signed(&signature);
+        req.method = method;
+        let answer = refused(addr, &seen, &req, 400).await;
+        assert!(answer.contains("malformed_body"), "{answer}");
+    }
+}
+
+#[tokio::test]
+async fn refuses_two_host_headers() {
+    let (addr, seen) = serve(TwilioValidateLayer::new(TOKEN)).await;
+    let signature = sign("https://hooks.example.com/voice", VOICE_FIELDS);
+    let request = format!(
+        "POST /voice HTTP/1.1\r\nhost: hooks.example.com\r\nhost: b.example\r\n\
+         content-type: {FORM}\r\nx-twilio-signature: {signature}\r\n\
+         content-length: {}\r\n\r\n{VOICE_BODY}",
+        VOICE_BODY.len()
+    );
+    let (status, _) = send_raw(addr, request.as_bytes()).await;
+    assert_eq!(status, 400);
+    assert_eq!(seen.take(), Vec::<String>::new());
+}
+
+#[tokio::test]
 async fn refuses_a_host_header_that_names_another_host_than_the_target() {
     // Without a configured host: the application may read `Host` (a tenant
     // by host name), so it must be the host that was checked.

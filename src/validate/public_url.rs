@@ -144,8 +144,11 @@ impl PublicOrigin {
 /// The host the request names: the target's authority (absolute-form, or
 /// HTTP/2's `:authority`) or the `Host` header. When both are there they
 /// must agree (in ASCII case): the application may read either, so the
-/// URL checked must be the one it reads.
+/// URL checked must be the one it reads. Two `Host` headers are refused.
 fn request_host(parts: &Parts) -> Result<Option<&str>, Rejection> {
+    if parts.headers.get_all(HOST).iter().nth(1).is_some() {
+        return Err(Rejection::MissingHost); // RFC 9112: a 400
+    }
     let authority = parts.uri.authority().map(Authority::as_str);
     let header = header_str(&parts.headers, HOST.as_str());
     match (authority, header) {

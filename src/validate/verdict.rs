@@ -24,12 +24,30 @@ pub const X_TWILIO_WEBHOOKS_SIGNATURE_SETTINGS: &str = "x-twilio-webhooks-signat
 /// A form POST's fields, decoded once by the core's rules (over
 /// `MAX_FORM_BYTES` is `body_too_large`, a form Twilio would not send is
 /// `malformed_body`); none for any other request.
+///
+/// A body that axum's `Form` would still decode as a form, though it is not
+/// a form POST (a `PUT`, or a media type that only starts like the form's,
+/// such as `application/x-www-form-urlencoded-x`), is `malformed_body` too:
+/// its fields are not the signed ones, so no handler may read them.
 pub(crate) fn form_fields(parts: &Parts, body: &[u8]) -> Result<FormFields, Rejection> {
     if is_form_post(parts) {
         decode_form(body)
+    } else if !body.is_empty() && read_as_form_by_axum(parts) {
+        Err(Rejection::MalformedBody)
     } else {
         Ok(FormFields::default())
     }
+}
+
+/// Whether axum's `Form` parses the body: a `Content-Type` that starts with
+/// `application/x-www-form-urlencoded`, on any method.
+fn read_as_form_by_axum(parts: &Parts) -> bool {
+    const FORM: &[u8] = b"application/x-www-form-urlencoded";
+    parts.headers.get(CONTENT_TYPE).is_some_and(|v| {
+        v.as_bytes()
+            .get(..FORM.len())
+            .is_some_and(|start| start.eq_ignore_ascii_case(FORM))
+    })
 }
 
 /// The account a request is for, with a resolver: the value of every
