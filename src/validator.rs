@@ -204,7 +204,14 @@ impl RequestValidator {
     pub fn validate(&self, request: &SignedRequest<'_>) -> Result<Validated, Rejection> {
         let keys = self.select_keys(request.settings)?;
         let algorithm = keys.algorithm();
-        let signature = decode_signature(request.signature, algorithm)?;
+        let unknown_key = matches!(keys, SigningKeys::Shared { id: None, .. });
+        let signature = decode_signature(request.signature, algorithm).map_err(|e| {
+            if unknown_key {
+                Rejection::UnknownSharedKey
+            } else {
+                e
+            }
+        })?;
         let body_sha256 = body_sha256_param(request.url);
         let params = request.signed_params(body_sha256.is_some())?;
 
@@ -216,8 +223,11 @@ impl RequestValidator {
             bool::from(actual.as_bytes().ct_eq(expected.as_bytes()))
         });
         let candidates = UrlCandidates::new(request.url, request.websocket);
-        let (key, url) = find_match(&keys, algorithm, &candidates, &params, signature.as_slice())
-            .ok_or(Rejection::BadSignature)?;
+        let found = find_match(&keys, algorithm, &candidates, &params, signature.as_slice());
+        if unknown_key {
+            return Err(Rejection::UnknownSharedKey);
+        }
+        let (key, url) = found.ok_or(Rejection::BadSignature)?;
         if body_matches == Some(false) {
             return Err(Rejection::BodyHashMismatch);
         }
@@ -233,20 +243,36 @@ impl RequestValidator {
             Some(header) => {
                 let settings = SignatureSettings::parse(header)
                     .map_err(|_| Rejection::UnsupportedAlgorithm)?;
-                let key_id = settings.key().ok_or(Rejection::UnknownSharedKey)?;
-                let (id, secret) = self
-                    .keys
-                    .shared
-                    .iter()
-                    .find(|(id, _)| id == key_id)
-                    .ok_or(Rejection::UnknownSharedKey)?;
+                let known = settings
+                    .key()
+                    .and_then(|key_id| self.keys.shared.iter().find(|(id, _)| id == key_id));
                 Ok(SigningKeys::Shared {
-                    id,
-                    secret,
+                    // An unknown id costs the same work as a known one, with
+                    // a stand-in key, so that timing does not tell which ids
+                    // exist; its verdict is `UnknownSharedKey` whatever the
+                    // MAC.
+                    id: known.map(|(id, _)| id.as_str()),
+                    secret: known.map_or_else(|| stand_in().first_token(), |(_, k)| k),
                     algorithm: settings.algorithm(),
                 })
             }
         }
+    }
+}
+
+/// The validator that stands in for keys a request names but that are not
+/// configured (a shared-key id, or with a `KeyResolver` an account), so that
+/// refusing it takes the same work as checking a known one. Its key is no
+/// secret: its verdict is never used.
+pub(crate) fn stand_in() -> &'static RequestValidator {
+    static STAND_IN: std::sync::OnceLock<RequestValidator> = std::sync::OnceLock::new();
+    STAND_IN.get_or_init(|| RequestValidator::new("tower-twilio: a key that is not configured"))
+}
+
+impl RequestValidator {
+    /// The first token's key, to stand in for an unknown shared key.
+    fn first_token(&self) -> &MacKey {
+        &self.keys.tokens[0]
     }
 }
 
@@ -282,9 +308,10 @@ enum SigningKeys<'k> {
     /// Without a settings header: the Auth Token, then the secondary tokens,
     /// with HMAC-SHA1.
     Tokens(&'k [MacKey]),
-    /// The shared key the settings header names, with its algorithm.
+    /// The shared key the settings header names, with its algorithm
+    /// (`id` is `None` for an id that is not configured).
     Shared {
-        id: &'k str,
+        id: Option<&'k str>,
         secret: &'k MacKey,
         algorithm: Algorithm,
     },
@@ -302,7 +329,9 @@ impl SigningKeys<'_> {
     fn each(&self) -> impl Iterator<Item = (MatchedKey, &MacKey)> + '_ {
         let (tokens, shared) = match self {
             SigningKeys::Tokens(tokens) => (*tokens, None),
-            SigningKeys::Shared { id, secret, .. } => (&[][..], Some((*id, *secret))),
+            SigningKeys::Shared { id, secret, .. } => {
+                (&[][..], Some((id.unwrap_or_default(), *secret)))
+            }
         };
         let tokens = tokens.iter().enumerate().map(|(i, key)| {
             let name = match i {
@@ -763,6 +792,27 @@ mod tests {
             Err(Rejection::UnsupportedAlgorithm)
         );
         assert!(v.validate(&req("key=k1,algorithm=HMAC_SHA256")).is_ok());
+    }
+
+    #[test]
+    fn an_unknown_shared_key_id_costs_what_a_known_one_does() {
+        // So that timing does not tell which ids are configured.
+        let v = RequestValidator::new("12345").shared_key("k1", "s");
+        let forged = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+        let macs = |settings: &str| {
+            let before = MACS.with(|n| n.get());
+            let req = SignedRequest::new(U, forged)
+                .params(&P)
+                .settings(Some(settings));
+            let verdict = v.validate(&req);
+            (verdict, MACS.with(|n| n.get()) - before)
+        };
+        let (known, known_macs) = macs("key=k1,algorithm=HMAC_SHA256");
+        let (unknown, unknown_macs) = macs("key=k9,algorithm=HMAC_SHA256");
+        assert_eq!(known, Err(Rejection::BadSignature));
+        assert_eq!(unknown, Err(Rejection::UnknownSharedKey));
+        assert!(known_macs > 0);
+        assert_eq!(unknown_macs, known_macs);
     }
 
     #[test]

@@ -170,7 +170,7 @@ where
                         (Err(rejection), _) => refuse(&pending, rejection),
                         (Ok(read), Keys::Static(validator)) => {
                             let validator = validator.clone();
-                            finish(pending, read, &validator)
+                            finish(pending, read, Some(&validator))
                         }
                         (Ok(read), Keys::Resolver(resolver)) => {
                             match account_sid(&pending.parts, &read.fields) {
@@ -192,8 +192,8 @@ where
                     let resolved = ready!(future.as_mut().poll(cx));
                     let (pending, read) = pending.take().expect("polled after completion");
                     match resolved {
-                        Some(validator) => finish(pending, read, &validator),
-                        None => refuse(&pending, Rejection::UnknownAccount),
+                        Some(validator) => finish(pending, read, Some(&validator)),
+                        None => finish(pending, read, None),
                     }
                 }
             };
@@ -245,7 +245,11 @@ fn poll_body<B: Body>(
 }
 
 /// Checks the signature; then waits for the inner service, or refuses.
-fn finish<S, B>(pending: Pending<S>, read: Read, validator: &RequestValidator) -> State<S, B>
+fn finish<S, B>(
+    pending: Pending<S>,
+    read: Read,
+    validator: Option<&RequestValidator>,
+) -> State<S, B>
 where
     S: Service<Request<B>>,
     B: From<Bytes>,
@@ -273,7 +277,7 @@ where
 }
 
 /// Refuses a request before its signature is checked: its body could not
-/// be read or decoded, or no keys were found for it.
+/// be read or decoded, or it names no account, or accounts that disagree.
 fn refuse<S, B>(pending: &Pending<S>, rejection: Rejection) -> State<S, B>
 where
     S: Service<Request<B>>,

@@ -13,7 +13,7 @@ use super::public_url::is_websocket;
 use super::response::{cut, log_rejection};
 use crate::fields::FormFields;
 use crate::rejection::Rejection;
-use crate::validator::{decode_form, is_form, RequestValidator, SignedRequest};
+use crate::validator::{decode_form, is_form, stand_in, RequestValidator, SignedRequest};
 use crate::webhook::ValidatedWebhook;
 
 /// The `X-Twilio-Signature` header.
@@ -86,8 +86,12 @@ pub(crate) fn account_sid(parts: &Parts, fields: &FormFields) -> Result<String, 
 
 /// Validates a request whose body has been read; returns what the handler
 /// may extract.
+///
+/// `None` for keys the resolver did not find: the request is then checked
+/// against a stand-in, so that its refusal (`unknown_account`) takes as long
+/// as a known account's.
 pub(crate) fn check(
-    validator: &RequestValidator,
+    validator: Option<&RequestValidator>,
     parts: &Parts,
     url: &str,
     body: &Bytes,
@@ -108,7 +112,15 @@ pub(crate) fn check(
     } else {
         request.body(body)
     };
-    match validator.validate(&request) {
+    let verdict = match validator {
+        Some(validator) => validator.validate(&request),
+        None => {
+            // The work only: the verdict is the same whatever it says.
+            let _ = stand_in().validate(&request);
+            Err(Rejection::UnknownAccount)
+        }
+    };
+    match verdict {
         Ok(validated) => {
             tracing::debug!(
                 target: "tower_twilio",
@@ -185,6 +197,32 @@ mod tests {
             ),
             Ok("AC1".into())
         );
+    }
+
+    #[test]
+    fn an_unknown_account_costs_what_a_known_one_does() {
+        // The resolver found no keys: the stand-in does the same work.
+        let (parts, ()) = http::Request::post("/sms")
+            .header(CONTENT_TYPE, FORM)
+            .header(X_TWILIO_SIGNATURE, "AAAAAAAAAAAAAAAAAAAAAAAAAAA=")
+            .body(())
+            .unwrap()
+            .into_parts();
+        let body = Bytes::from_static(b"AccountSid=AC1&Body=hi");
+        let fields = || form_fields(&parts, &body).unwrap();
+        let url = "https://h.example/sms";
+        let macs = |validator: Option<&RequestValidator>| {
+            let before = crate::validator::MACS.with(|n| n.get());
+            let verdict = check(validator, &parts, url, &body, fields()).map(|_| ());
+            (verdict, crate::validator::MACS.with(|n| n.get()) - before)
+        };
+        let known = RequestValidator::new("token-of-AC1");
+        let (known_verdict, known_macs) = macs(Some(&known));
+        let (unknown_verdict, unknown_macs) = macs(None);
+        assert_eq!(known_verdict, Err(Rejection::BadSignature));
+        assert_eq!(unknown_verdict, Err(Rejection::UnknownAccount));
+        assert!(known_macs > 0);
+        assert_eq!(unknown_macs, known_macs);
     }
 
     #[test]
