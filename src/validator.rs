@@ -238,11 +238,9 @@ impl RequestValidator {
     }
 
     fn select_keys(&self, settings: Option<&str>) -> Result<SigningKeys<'_>, Rejection> {
-        match settings.map(str::trim).filter(|s| !s.is_empty()) {
+        match parse_settings(settings)? {
             None => Ok(SigningKeys::Tokens(&self.keys.tokens)),
-            Some(header) => {
-                let settings = SignatureSettings::parse(header)
-                    .map_err(|_| Rejection::UnsupportedAlgorithm)?;
+            Some(settings) => {
                 let known = settings
                     .key()
                     .and_then(|key_id| self.keys.shared.iter().find(|(id, _)| id == key_id));
@@ -443,11 +441,26 @@ fn decode_signature(signature: &str, algorithm: Algorithm) -> Result<Signature, 
     }
 }
 
-/// Whether `signature` can be the base64 of a MAC of either algorithm: the
-/// check the layer makes before it reads the body.
-pub(crate) fn plausible_signature(signature: &[u8]) -> bool {
-    let mut bytes = [0; 33];
-    signature.len() <= 44 && matches!(STANDARD.decode_slice(signature, &mut bytes), Ok(20 | 32))
+/// The `X-Twilio-Webhooks-Signature-Settings` header: `None` when absent or
+/// empty (as twilio-python reads it), so HMAC-SHA1 with the tokens.
+fn parse_settings(header: Option<&str>) -> Result<Option<SignatureSettings<'_>>, Rejection> {
+    header
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|h| SignatureSettings::parse(h).map_err(|_| Rejection::UnsupportedAlgorithm))
+        .transpose()
+}
+
+/// Whether `signature` can be the base64 of a MAC of the algorithm the
+/// settings header names (HMAC-SHA1 without one): the check the layer makes
+/// before it reads the body. It needs nothing but what the request says, so
+/// it tells the sender nothing new.
+pub(crate) fn plausible_signature(
+    signature: &str,
+    settings: Option<&str>,
+) -> Result<(), Rejection> {
+    let algorithm = parse_settings(settings)?.map_or(Algorithm::HmacSha1, |s| s.algorithm());
+    decode_signature(signature, algorithm).map(drop)
 }
 
 /// The first `bodySHA256` value of the URL's query, decoded.

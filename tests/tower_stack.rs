@@ -421,6 +421,9 @@ async fn a_signature_that_cannot_be_a_mac_is_403_before_the_body_arrives() {
         // The last character has bits that a canonical encoding leaves zero.
         format!("{}B=", "A".repeat(26)),
         format!("{}B=", "A".repeat(42)),
+        // A SHA-256 MAC's length without a settings header that names
+        // HMAC_SHA256: without one, Twilio signs with HMAC-SHA1.
+        format!("{}=", "A".repeat(43)),
     ] {
         let mut stream = TcpStream::connect(addr).await.unwrap();
         stream
@@ -447,8 +450,12 @@ async fn a_signature_that_can_be_a_mac_waits_for_the_body() {
     let calls = counter();
     let addr = serve_router(calls.clone()).await;
     // 27 `A`s and `=` is the base64 of 20 zero bytes, a SHA-1 MAC's length;
-    // 43 and `=`, of 32, a SHA-256 MAC's.
-    for signature in [FORGED.to_owned(), format!("{}=", "A".repeat(43))] {
+    // 43 and `=`, of 32, a SHA-256 MAC's, with the settings header naming it.
+    let sha256 = format!(
+        "{}=\r\nx-twilio-webhooks-signature-settings: key=k1,algorithm=HMAC_SHA256",
+        "A".repeat(43)
+    );
+    for signature in [FORGED.to_owned(), sha256] {
         let mut stream = TcpStream::connect(addr).await.unwrap();
         stream
             .write_all(head_without_body(&signature, true).as_bytes())

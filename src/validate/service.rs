@@ -15,7 +15,7 @@ use super::future::ResponseFuture;
 use super::layer::Config;
 use super::public_url::original_uri;
 use super::response::{log_rejection, Refusal};
-use super::verdict::X_TWILIO_SIGNATURE;
+use super::verdict::{header, X_TWILIO_SIGNATURE, X_TWILIO_WEBHOOKS_SIGNATURE_SETTINGS};
 use crate::auth::{AuthChallenge, AuthFailure, Authenticated, HttpAuth};
 use crate::rejection::Rejection;
 use crate::validator::plausible_signature;
@@ -153,10 +153,14 @@ fn check_headers<B: Body>(config: &Config, parts: &Parts, body: &B) -> Result<St
         return Err(Rejection::DuplicateSignature);
     }
     // Refused before the body is read: what cannot be the base64 of a MAC
-    // (28 characters for HMAC-SHA1, 44 for HMAC-SHA256) cannot validate.
-    if !plausible_signature(signature.as_bytes()) {
-        return Err(Rejection::MalformedSignature);
-    }
+    // of the algorithm named (28 characters for HMAC-SHA1, 44 for
+    // HMAC-SHA256) cannot validate.
+    let signature = signature
+        .to_str()
+        .map_err(|_| Rejection::MalformedSignature)?;
+    let settings = header(&parts.headers, X_TWILIO_WEBHOOKS_SIGNATURE_SETTINGS)
+        .map_err(|_| Rejection::UnsupportedAlgorithm)?;
+    plausible_signature(signature, settings)?;
     let limit = config.max_body_bytes as u64;
     let declared = parts
         .headers
