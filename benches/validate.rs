@@ -34,6 +34,7 @@ use http_body_util::Full;
 use sha1::Sha1;
 use sha2::{Digest, Sha256};
 use tower::{Service, ServiceExt};
+use tower_twilio::validate::ValidatedBody;
 use tower_twilio::{
     compute_signature, Algorithm, RequestValidator, SignedRequest, TwilioValidateLayer,
 };
@@ -131,7 +132,7 @@ fn bench_case(c: &mut Criterion, case: &Case) {
     }
 
     let layer = TwilioValidateLayer::with_validator(validator.clone()).base_url(BASE_URL);
-    let inner = tower::service_fn(|_: Request<Full<Bytes>>| async {
+    let inner = tower::service_fn(|_: Request<ValidatedBody>| async {
         Ok::<_, Infallible>(Response::new(Full::new(Bytes::from_static(b"<Response/>"))))
     });
     let mut service = tower::ServiceBuilder::new().layer(layer).service(inner);

@@ -24,6 +24,7 @@ use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use tower_twilio::auth::HttpAuth;
 use tower_twilio::{Signer, TwilioValidateLayer, ValidatedWebhook};
 
 /// A token for the demo only; real deployments set `TWILIO_AUTH_TOKEN`.
@@ -51,10 +52,12 @@ async fn main() {
     let mut layer = TwilioValidateLayer::new(token.clone()).base_url(&base_url);
     let auth = http_auth_from_env();
     if let Some((scheme, user, password)) = &auth {
-        layer = match scheme.as_str() {
-            "basic" => layer.basic_auth(user.as_str(), password.as_str()),
-            _ => layer.digest_auth(user.as_str(), password.as_str()),
+        let builder = HttpAuth::builder();
+        let builder = match scheme.as_str() {
+            "basic" => builder.basic_auth(user.as_str(), password.as_str()),
+            _ => builder.digest_auth(user.as_str(), password.as_str()),
         };
+        layer = layer.http_auth(builder.build());
     }
     let app = app(layer);
 

@@ -102,6 +102,24 @@ impl FormFields {
         }
     }
 
+    /// A query's parameters, decoded as `form_urlencoded` (and so axum's
+    /// `Query`) decodes them, repairs included: a query is part of the
+    /// signed URL, compared parameter by parameter, so these are the
+    /// parameters that were signed, read as the handler reads them.
+    pub(crate) fn from_query(query: &str) -> Self {
+        let mut text = String::with_capacity(query.len());
+        let fields = form_urlencoded::parse(query.as_bytes())
+            .map(|(name, value)| {
+                let name_start = text.len();
+                text.push_str(&name);
+                let value_start = text.len();
+                text.push_str(&value);
+                (name_start..value_start, value_start..text.len())
+            })
+            .collect();
+        Self { text, fields }
+    }
+
     /// The fields as `(name, value)`, in the order received.
     pub(crate) fn iter(&self) -> impl ExactSizeIterator<Item = (&str, &str)> + '_ {
         self.fields

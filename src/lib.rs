@@ -101,8 +101,12 @@ pub use signature::{body_sha256_hex, compute_signature, Algorithm, UnknownAlgori
 pub use validate::{TwilioValidate, TwilioValidateLayer};
 pub use validator::{
     InvalidKey, MatchedKey, RequestValidator, SignedRequest, Validated, MAX_FORM_BYTES,
-    MAX_MACS_PER_HANDSHAKE_KEY, MAX_MACS_PER_KEY,
+    MAX_MACS_PER_HANDSHAKE_KEY, MAX_MACS_PER_KEY, X_TWILIO_SIGNATURE,
+    X_TWILIO_WEBHOOKS_SIGNATURE_SETTINGS,
 };
+
+/// Any error, boxed: what a body's error must convert into.
+pub(crate) type BoxError = Box<dyn std::error::Error + Send + Sync>;
 pub use webhook::ValidatedWebhook;
 #[cfg(feature = "axum")]
 pub use webhook::{MissingTwilioValidateLayer, TwilioForm, TwilioFormRejection};

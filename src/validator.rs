@@ -16,6 +16,15 @@ use crate::secret::Secret;
 use crate::settings::SignatureSettings;
 use crate::signature::{body_sha256_hex, Algorithm, MacKey, SignedParams};
 
+/// The `X-Twilio-Signature` header: the base64 MAC of the request.
+pub const X_TWILIO_SIGNATURE: http::HeaderName =
+    http::HeaderName::from_static("x-twilio-signature");
+
+/// The `X-Twilio-Webhooks-Signature-Settings` header: which shared key and
+/// algorithm signed the request, when not the Auth Token with HMAC-SHA1.
+pub const X_TWILIO_WEBHOOKS_SIGNATURE_SETTINGS: http::HeaderName =
+    http::HeaderName::from_static("x-twilio-webhooks-signature-settings");
+
 /// Which configured key produced a valid signature.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum MatchedKey {

@@ -15,6 +15,7 @@ use bytes::Bytes;
 use http::{Request, Response};
 use http_body_util::Full;
 use tower::{Service, ServiceExt};
+use tower_twilio::validate::ValidatedBody;
 use tower_twilio::{RequestValidator, SignedRequest, TwilioValidateLayer};
 
 #[path = "../benches/fixtures/mod.rs"]
@@ -145,13 +146,17 @@ fn now<F: Future>(future: F, waker: &Waker) -> F::Output {
 /// allocates nothing.
 fn layer_allocations(case: &Case, signature: &str) -> (usize, u16) {
     let layer = TwilioValidateLayer::with_validator(validator()).base_url(BASE_URL);
-    let inner = tower::service_fn(|_: Request<Full<Bytes>>| async {
+    let inner = tower::service_fn(|_: Request<ValidatedBody>| async {
         Ok::<_, Infallible>(Response::new(Full::new(Bytes::from_static(b"<Response/>"))))
     });
     let mut service = tower::ServiceBuilder::new().layer(layer).service(inner);
     let request: Request<Full<Bytes>> = case.request(signature);
     let waker = Waker::from(Arc::new(NoopWake));
-    now(service.ready(), &waker).unwrap();
+    now(
+        ServiceExt::<Request<Full<Bytes>>>::ready(&mut service),
+        &waker,
+    )
+    .unwrap();
     let (n, response) = allocations(|| now(service.call(request), &waker).unwrap());
     (n, response.status().as_u16())
 }

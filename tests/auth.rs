@@ -128,11 +128,13 @@ fn counter() -> Arc<AtomicUsize> {
 #[tokio::test]
 async fn the_first_request_without_credentials_gets_401_with_every_challenge() {
     let calls = counter();
-    let layer = TwilioValidateLayer::new(TOKEN)
-        .base_url(BASE)
-        .basic_auth("twilio", "pw")
-        .digest_auth("twilio", "pw")
-        .realm("My Realm");
+    let layer = TwilioValidateLayer::new(TOKEN).base_url(BASE).http_auth(
+        HttpAuth::builder()
+            .basic_auth("twilio", "pw")
+            .digest_auth("twilio", "pw")
+            .realm("My Realm")
+            .build(),
+    );
     let answer = send(router(layer, calls.clone()), request(None, true)).await;
     assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
     assert_eq!(answer.rejection, Some(Rejection::Unauthenticated));
@@ -153,7 +155,7 @@ async fn authentication_comes_before_the_signature_and_the_body() {
     // No signature and a body that errors: still a 401, not a 403 or a 400.
     let layer = TwilioValidateLayer::new(TOKEN)
         .base_url(BASE)
-        .basic_auth("twilio", "pw");
+        .http_auth(HttpAuth::builder().basic_auth("twilio", "pw").build());
     let req = Request::post("/voice")
         .header("host", "hooks.example.com")
         .body(Body::from_stream(futures_util::stream::once(async {
@@ -169,7 +171,7 @@ async fn basic_credentials_then_the_signature() {
     let layer = || {
         TwilioValidateLayer::new(TOKEN)
             .base_url(BASE)
-            .basic_auth("twilio", "pw")
+            .http_auth(HttpAuth::builder().basic_auth("twilio", "pw").build())
     };
     let calls = counter();
 
@@ -203,7 +205,7 @@ async fn basic_credentials_then_the_signature() {
 async fn malformed_or_repeated_authorization_is_401_never_500() {
     let layer = TwilioValidateLayer::new(TOKEN)
         .base_url(BASE)
-        .basic_auth("twilio", "pw");
+        .http_auth(HttpAuth::builder().basic_auth("twilio", "pw").build());
     for value in [
         "Basic !!!",
         "Basic",
@@ -226,7 +228,7 @@ async fn malformed_or_repeated_authorization_is_401_never_500() {
 async fn digest_flow_401_then_retry_then_rising_nc() {
     let layer = TwilioValidateLayer::new(TOKEN)
         .base_url(BASE)
-        .digest_auth("twilio", "pw");
+        .http_auth(HttpAuth::builder().digest_auth("twilio", "pw").build());
     let app = router(layer, counter());
 
     let first = send(app.clone(), request(None, true)).await;
@@ -250,7 +252,7 @@ async fn digest_flow_401_then_retry_then_rising_nc() {
 async fn digest_wrong_password_is_401_and_bad_signature_is_403() {
     let layer = TwilioValidateLayer::new(TOKEN)
         .base_url(BASE)
-        .digest_auth("twilio", "pw");
+        .http_auth(HttpAuth::builder().digest_auth("twilio", "pw").build());
     let app = router(layer, counter());
     let challenge = send(app.clone(), request(None, true)).await.challenges[0].clone();
 
@@ -273,7 +275,7 @@ async fn digest_wrong_password_is_401_and_bad_signature_is_403() {
 async fn a_replayed_nonce_count_is_401() {
     let layer = TwilioValidateLayer::new(TOKEN)
         .base_url(BASE)
-        .digest_auth("twilio", "pw");
+        .http_auth(HttpAuth::builder().digest_auth("twilio", "pw").build());
     let app = router(layer, counter());
     let challenge = send(app.clone(), request(None, true)).await.challenges[0].clone();
     let auth = digest(&challenge, "twilio", "pw", "/voice", 5);
@@ -339,7 +341,7 @@ async fn a_stale_nonce_gets_stale_true_and_the_retry_succeeds() {
 async fn the_digest_uri_must_be_the_request_target() {
     let layer = TwilioValidateLayer::new(TOKEN)
         .base_url(BASE)
-        .digest_auth("twilio", "pw");
+        .http_auth(HttpAuth::builder().digest_auth("twilio", "pw").build());
     let app = router(layer, counter());
     let challenge = send(app.clone(), request(None, true)).await.challenges[0].clone();
     let other = digest(&challenge, "twilio", "pw", "/other", 1);
@@ -412,7 +414,7 @@ mod http2 {
     fn layer() -> TwilioValidateLayer {
         TwilioValidateLayer::new(TOKEN)
             .base_url(BASE)
-            .digest_auth("twilio", "pw")
+            .http_auth(HttpAuth::builder().digest_auth("twilio", "pw").build())
     }
 
     #[tokio::test]

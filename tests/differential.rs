@@ -91,14 +91,15 @@ async fn ok() -> StatusCode {
 }
 
 fn app(case: &Case) -> Router {
-    let mut layer =
-        tower_twilio::TwilioValidateLayer::new(case.auth_token.clone()).base_url(&case.base_url);
+    let mut validator = tower_twilio::RequestValidator::new(case.auth_token.clone());
     for t in &case.secondary_tokens {
-        layer = layer.secondary_token(t.clone());
+        validator = validator.secondary_token(t.clone());
     }
     for (id, s) in &case.shared_keys {
-        layer = layer.shared_key(id.clone(), s.clone());
+        validator = validator.shared_key(id.clone(), s.clone());
     }
+    let layer =
+        tower_twilio::TwilioValidateLayer::with_validator(validator).base_url(&case.base_url);
     Router::new()
         .route("/", any(ok))
         .route("/{*rest}", any(ok))

@@ -27,7 +27,9 @@ use http_body_util::BodyExt;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::{self, Message};
 use tower::ServiceExt;
-use tower_twilio::{compute_signature, Algorithm, Rejection, Signer, TwilioValidateLayer};
+use tower_twilio::{
+    compute_signature, Algorithm, Rejection, RequestValidator, Signer, TwilioValidateLayer,
+};
 
 const FORM: &str = "application/x-www-form-urlencoded";
 
@@ -334,9 +336,10 @@ async fn sign_shared_key_curl_command_is_accepted_by_a_layer_with_that_key() {
     )
     .unwrap();
     let curl = sign::sign(&options).curl.unwrap();
-    let layer = TwilioValidateLayer::new(server::DEMO_AUTH_TOKEN)
-        .base_url("http://127.0.0.1:3000")
-        .shared_key("webhooks_sharedkey_1", "s3cret");
+    let layer = TwilioValidateLayer::with_validator(
+        RequestValidator::new(server::DEMO_AUTH_TOKEN).shared_key("webhooks_sharedkey_1", "s3cret"),
+    )
+    .base_url("http://127.0.0.1:3000");
     let (status, _, body) = send(server::app(layer), request_from_curl(&curl)).await;
     assert_eq!(status, StatusCode::OK, "{body}");
 }

@@ -29,7 +29,9 @@ use tower_twilio::auth::{AuthFailure, HttpAuth, MAX_AUTHORIZATION_LEN};
 
 mod common;
 use common::Wire;
-use tower_twilio::{compute_signature, Algorithm, Rejection, Signer, TwilioValidateLayer};
+use tower_twilio::{
+    compute_signature, Algorithm, Rejection, RequestValidator, Signer, TwilioValidateLayer,
+};
 
 const TOKEN: &str = "hostile-auth-token";
 const BASE: &str = "https://mycompany.com";
@@ -40,6 +42,11 @@ const FORGED: &str = "AAAAAAAAAAAAAAAAAAAAAAAAAAA=";
 
 fn layer() -> TwilioValidateLayer {
     TwilioValidateLayer::new(TOKEN).base_url(BASE)
+}
+
+fn layer_with_shared_key() -> TwilioValidateLayer {
+    TwilioValidateLayer::with_validator(RequestValidator::new(TOKEN).shared_key("k1", "shared"))
+        .base_url(BASE)
 }
 
 // ---------------------------------------------------------------------------
@@ -283,7 +290,7 @@ async fn a_duplicated_signature_settings_header_is_403() {
             HeaderValue::from_static("key=k1,algorithm=HMAC_SHA256"),
         );
     }
-    App::new(layer().shared_key("k1", "shared"))
+    App::new(layer_with_shared_key())
         .refuses(req, StatusCode::FORBIDDEN, Rejection::UnsupportedAlgorithm)
         .await;
 }
@@ -298,7 +305,7 @@ async fn an_enormous_signature_settings_header_is_403() {
     );
     // The SHA-1 signature cannot be the HMAC-SHA256 it names: refused
     // before the body is read.
-    App::new(layer().shared_key("k1", "shared"))
+    App::new(layer_with_shared_key())
         .refuses(
             unread(req),
             StatusCode::FORBIDDEN,

@@ -15,8 +15,8 @@ use http::{Request, StatusCode};
 use http_body_util::BodyExt;
 use tower::ServiceExt;
 use tower_twilio::{
-    compute_signature, Algorithm, MatchedKey, Rejection, Signer, TwilioValidateLayer,
-    ValidatedWebhook,
+    compute_signature, Algorithm, MatchedKey, Rejection, RequestValidator, Signer,
+    TwilioValidateLayer, ValidatedWebhook,
 };
 
 const TOKEN: &str = "12345";
@@ -435,7 +435,10 @@ async fn route_layer_protects_only_its_routes() {
 async fn secondary_tokens_are_accepted_and_reported() {
     let mut req = form_post("/voice", BODY);
     Signer::new("new-token", BASE).sign(&mut req);
-    let layer = layer().secondary_token("new-token");
+    let layer = TwilioValidateLayer::with_validator(
+        RequestValidator::new(TOKEN).secondary_token("new-token"),
+    )
+    .base_url(BASE);
     let router = Router::new()
         .route(
             "/voice",
@@ -451,7 +454,10 @@ async fn secondary_tokens_are_accepted_and_reported() {
 
 #[tokio::test]
 async fn shared_keys_are_selected_by_the_settings_header() {
-    let layer = layer().shared_key("webhooks_sharedkey_1", "sk_test_shared_secret");
+    let layer = TwilioValidateLayer::with_validator(
+        RequestValidator::new(TOKEN).shared_key("webhooks_sharedkey_1", "sk_test_shared_secret"),
+    )
+    .base_url(BASE);
     let mut req = form_post("/voice", BODY);
     Signer::new(TOKEN, BASE)
         .shared_key("webhooks_sharedkey_1", "sk_test_shared_secret")

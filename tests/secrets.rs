@@ -49,12 +49,14 @@ fn http_auth() -> HttpAuth {
 }
 
 fn layer() -> TwilioValidateLayer {
-    TwilioValidateLayer::new(TOKEN)
-        .base_url(BASE)
-        .secondary_token(SECONDARY)
-        .shared_key("k1", SHARED)
-        .http_auth(http_auth())
-        .body_read_timeout(Duration::from_secs(1))
+    TwilioValidateLayer::with_validator(
+        RequestValidator::new(TOKEN)
+            .secondary_token(SECONDARY)
+            .shared_key("k1", SHARED),
+    )
+    .base_url(BASE)
+    .http_auth(http_auth())
+    .body_read_timeout(Duration::from_secs(1))
 }
 
 fn app(layer: TwilioValidateLayer) -> Router {

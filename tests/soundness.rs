@@ -675,7 +675,10 @@ fn signature_failures() -> Vec<(Req, Rejection)> {
 }
 
 fn layer_with_a_shared_key() -> TwilioValidateLayer {
-    layer().shared_key("k1", "shared-secret")
+    TwilioValidateLayer::with_validator(
+        RequestValidator::new(TOKEN).shared_key("k1", "shared-secret"),
+    )
+    .base_url(BASE)
 }
 
 #[tokio::test]

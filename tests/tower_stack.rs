@@ -33,6 +33,7 @@ use tokio::sync::Semaphore;
 use tokio::time::timeout;
 use tower::limit::ConcurrencyLimitLayer;
 use tower::{Layer, Service, ServiceBuilder, ServiceExt};
+use tower_twilio::validate::ValidatedBody;
 use tower_twilio::{Rejection, Signer, TwilioValidateLayer};
 
 mod common;
@@ -107,13 +108,13 @@ fn handler(
     calls: Arc<AtomicUsize>,
     gate: Option<Arc<Semaphore>>,
 ) -> impl Service<
-    Request<Body>,
+    Request<ValidatedBody>,
     Response = Response,
     Error = Infallible,
     Future = impl Future<Output = Result<Response, Infallible>> + Send,
 > + Clone
        + Send {
-    tower::service_fn(move |_req: Request<Body>| {
+    tower::service_fn(move |_req: Request<ValidatedBody>| {
         calls.fetch_add(1, Ordering::SeqCst);
         let gate = gate.clone();
         async move {
@@ -146,7 +147,7 @@ async fn stalled_bodies_hold_no_permit_of_a_concurrency_limit_inside() {
         .service(handler(calls.clone(), None));
     let mut stalled_calls = Vec::new();
     for client in 0..4 {
-        let ready = timeout(AT_ONCE, svc.ready())
+        let ready = timeout(AT_ONCE, ServiceExt::<Request<Body>>::ready(&mut svc))
             .await
             .unwrap_or_else(|_| panic!("client {client}: poll_ready waited on the inner service"))
             .unwrap();
@@ -157,7 +158,7 @@ async fn stalled_bodies_hold_no_permit_of_a_concurrency_limit_inside() {
         );
         stalled_calls.push(call);
     }
-    let ready = timeout(AT_ONCE, svc.ready())
+    let ready = timeout(AT_ONCE, ServiceExt::<Request<Body>>::ready(&mut svc))
         .await
         .expect("poll_ready waited on the inner service")
         .unwrap();
@@ -181,12 +182,17 @@ async fn a_concurrency_limit_inside_still_limits_validated_requests() {
         .layer(ConcurrencyLimitLayer::new(1))
         .service(handler(calls.clone(), Some(gate.clone())));
 
-    let mut first = Box::pin(svc.ready().await.unwrap().call(genuine()));
+    let mut first = Box::pin(
+        ServiceExt::<Request<Body>>::ready(&mut svc)
+            .await
+            .unwrap()
+            .call(genuine()),
+    );
     assert!(still_pending(&mut first).await);
     assert_eq!(calls.load(Ordering::SeqCst), 1);
 
     // Validated, and waiting for the permit the first one holds.
-    let ready = timeout(AT_ONCE, svc.ready())
+    let ready = timeout(AT_ONCE, ServiceExt::<Request<Body>>::ready(&mut svc))
         .await
         .expect("poll_ready waited on the inner service")
         .unwrap();
@@ -232,11 +238,21 @@ async fn a_rejected_request_never_asks_the_inner_service_to_be_ready() {
         polls: polls.clone(),
     });
     for req in [forged(), stalled_with_bad_header()] {
-        let res = svc.ready().await.unwrap().call(req).await.unwrap();
+        let res = ServiceExt::<Request<Body>>::ready(&mut svc)
+            .await
+            .unwrap()
+            .call(req)
+            .await
+            .unwrap();
         assert_eq!(res.status(), StatusCode::FORBIDDEN);
         assert_eq!(polls.load(Ordering::SeqCst), 0);
     }
-    let res = svc.ready().await.unwrap().call(genuine()).await.unwrap();
+    let res = ServiceExt::<Request<Body>>::ready(&mut svc)
+        .await
+        .unwrap()
+        .call(genuine())
+        .await
+        .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
     assert!(polls.load(Ordering::SeqCst) >= 1);
     assert_eq!(calls.load(Ordering::SeqCst), 1);
@@ -257,7 +273,7 @@ struct NeverReady;
 #[derive(Debug, PartialEq)]
 struct Overloaded;
 
-impl Service<Request<Body>> for NeverReady {
+impl Service<Request<ValidatedBody>> for NeverReady {
     type Response = Response;
     type Error = Overloaded;
     type Future = std::future::Ready<Result<Response, Overloaded>>;
@@ -266,7 +282,7 @@ impl Service<Request<Body>> for NeverReady {
         Poll::Ready(Err(Overloaded))
     }
 
-    fn call(&mut self, _: Request<Body>) -> Self::Future {
+    fn call(&mut self, _: Request<ValidatedBody>) -> Self::Future {
         panic!("called without being ready")
     }
 }
@@ -274,10 +290,19 @@ impl Service<Request<Body>> for NeverReady {
 #[tokio::test(start_paused = true)]
 async fn the_inner_services_readiness_error_is_the_requests_error() {
     let mut svc = layer().layer(NeverReady);
-    let result = svc.ready().await.unwrap().call(genuine()).await;
+    let result = ServiceExt::<Request<Body>>::ready(&mut svc)
+        .await
+        .unwrap()
+        .call(genuine())
+        .await;
     assert_eq!(result.err(), Some(Overloaded));
     // A forged request is refused before the inner service is asked.
-    let res = svc.ready().await.unwrap().call(forged()).await.unwrap();
+    let res = ServiceExt::<Request<Body>>::ready(&mut svc)
+        .await
+        .unwrap()
+        .call(forged())
+        .await
+        .unwrap();
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
 }
 

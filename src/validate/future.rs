@@ -11,21 +11,22 @@ use pin_project_lite::pin_project;
 use tokio::time::{sleep, Sleep};
 use tower_service::Service;
 
-use super::body::ResponseBody;
-use super::layer::{Config, Keys};
+use super::body::{ResponseBody, ValidatedBody};
+use super::config::{Config, Keys};
 use super::public_url::is_websocket;
 use super::resolver::ResolveFuture;
-use super::response::{log_rejection, rejection_response, Refusal};
-use super::verdict::{account_sid, check, form_fields};
+use super::response::{rejection_response, Refusal};
+use super::verdict::{account_sid, check, signed_fields};
 use crate::fields::FormFields;
 use crate::rejection::Rejection;
 use crate::validator::RequestValidator;
+use crate::BoxError;
 
 pin_project! {
     /// Response future of [`TwilioValidate`](super::TwilioValidate).
     pub struct ResponseFuture<S, B>
     where
-        S: Service<Request<B>>,
+        S: Service<Request<ValidatedBody>>,
     {
         #[pin]
         state: State<S, B>,
@@ -36,7 +37,7 @@ pin_project! {
     #[project = StateProj]
     enum State<S, B>
     where
-        S: Service<Request<B>>,
+        S: Service<Request<ValidatedBody>>,
     {
         // Reading the body, within the limit and the read timeout.
         Buffering {
@@ -57,7 +58,7 @@ pin_project! {
         // readiness, which it was not asked for before.
         NotReady {
             inner: S,
-            request: Option<Request<B>>,
+            request: Option<Request<ValidatedBody>>,
         },
         Calling {
             #[pin]
@@ -87,7 +88,7 @@ struct Pending<S> {
 
 impl<S, B> ResponseFuture<S, B>
 where
-    S: Service<Request<B>>,
+    S: Service<Request<ValidatedBody>>,
 {
     pub(crate) fn rejected(refusal: Refusal, config: &Config) -> Self {
         Self {
@@ -128,8 +129,9 @@ where
 
 impl<S, B, ResBody> Future for ResponseFuture<S, B>
 where
-    S: Service<Request<B>, Response = Response<ResBody>>,
-    B: Body + From<Bytes>,
+    S: Service<Request<ValidatedBody>, Response = Response<ResBody>>,
+    B: Body,
+    B::Error: Into<BoxError>,
 {
     type Output = Result<Response<ResponseBody<ResBody>>, S::Error>;
 
@@ -163,11 +165,11 @@ where
                     // The buffer is handed on or dropped here, never kept.
                     let bytes = std::mem::take(buf).freeze();
                     let read = read.and_then(|()| {
-                        let fields = form_fields(&pending.parts, &bytes)?;
+                        let fields = signed_fields(&pending.parts, &bytes)?;
                         Ok(Read { bytes, fields })
                     });
                     match (read, &pending.config.keys) {
-                        (Err(rejection), _) => refuse(&pending, rejection),
+                        (Err(rejection), _) => refuse(pending, rejection),
                         (Ok(read), Keys::Static(validator)) => {
                             let validator = validator.clone();
                             finish(pending, read, Some(&validator))
@@ -183,7 +185,7 @@ where
                                         pending: Some((pending, read)),
                                     }
                                 }
-                                Err(rejection) => refuse(&pending, rejection),
+                                Err(rejection) => refuse(pending, rejection),
                             }
                         }
                     }
@@ -204,13 +206,17 @@ where
 
 /// Reads the body into `buf` until its end, the limit, an error or the
 /// read timeout.
-fn poll_body<B: Body>(
+fn poll_body<B>(
     mut body: Pin<&mut B>,
     buf: &mut BytesMut,
     deadline: &mut Option<Pin<Box<Sleep>>>,
     config: &Config,
     cx: &mut Context<'_>,
-) -> Poll<Result<(), Rejection>> {
+) -> Poll<Result<(), Rejection>>
+where
+    B: Body,
+    B::Error: Into<BoxError>,
+{
     loop {
         let frame = match body.as_mut().poll_frame(cx) {
             Poll::Ready(frame) => frame,
@@ -225,7 +231,16 @@ fn poll_body<B: Body>(
         };
         match frame {
             None => return Poll::Ready(Ok(())),
-            Some(Err(_)) => return Poll::Ready(Err(Rejection::BodyError)),
+            Some(Err(e)) => {
+                // A body cut short by a limit outside (tower-http's
+                // `RequestBodyLimitLayer`) is too large, as it is here.
+                let too_large = e.into().is::<http_body_util::LengthLimitError>();
+                return Poll::Ready(Err(if too_large {
+                    Rejection::BodyTooLarge
+                } else {
+                    Rejection::BodyError
+                }));
+            }
             Some(Ok(frame)) => {
                 let Ok(mut data) = frame.into_data() else {
                     continue; // trailers are not signed
@@ -251,8 +266,7 @@ fn finish<S, B>(
     validator: Option<&RequestValidator>,
 ) -> State<S, B>
 where
-    S: Service<Request<B>>,
-    B: From<Bytes>,
+    S: Service<Request<ValidatedBody>>,
 {
     let Pending {
         parts,
@@ -264,7 +278,7 @@ where
     let Read { bytes, fields } = read;
     match check(validator, &parts, &url, &bytes, fields) {
         Ok(webhook) => {
-            let mut req = Request::from_parts(parts, B::from(bytes));
+            let mut req = Request::from_parts(parts, ValidatedBody::from(bytes));
             req.extensions_mut()
                 .insert(webhook.with_account_sid(account_sid));
             State::NotReady {
@@ -272,25 +286,29 @@ where
                 request: Some(req),
             }
         }
-        Err(rejection) => reject(rejection.into(), &config),
+        Err(rejection) => {
+            let websocket = is_websocket(&parts);
+            reject(Refusal::of(rejection, url, websocket), &config)
+        }
     }
 }
 
 /// Refuses a request before its signature is checked: its body could not
 /// be read or decoded, or it names no account, or accounts that disagree.
-fn refuse<S, B>(pending: &Pending<S>, rejection: Rejection) -> State<S, B>
+fn refuse<S, B>(pending: Pending<S>, rejection: Rejection) -> State<S, B>
 where
-    S: Service<Request<B>>,
+    S: Service<Request<ValidatedBody>>,
 {
-    let refusal = Refusal::from(rejection);
     let websocket = is_websocket(&pending.parts);
-    log_rejection(&refusal, Some(&pending.url), websocket);
-    reject(refusal, &pending.config)
+    reject(
+        Refusal::of(rejection, pending.url, websocket),
+        &pending.config,
+    )
 }
 
 fn reject<S, B>(refusal: Refusal, config: &Config) -> State<S, B>
 where
-    S: Service<Request<B>>,
+    S: Service<Request<ValidatedBody>>,
 {
     State::Rejected {
         response: Some(rejection_response(refusal, config)),

@@ -5,15 +5,14 @@ use std::time::Duration;
 
 use tower_layer::Layer;
 
-use super::public_url::{
-    parse_base_url, parse_host, parse_prefix, parse_scheme, InvalidBaseUrl, PublicOrigin,
-};
-use super::service::TwilioValidate;
 use bytes::Bytes;
 use http::Response;
 
+use super::config::{Config, Keys};
+use super::public_url::{parse_base_url, InvalidBaseUrl, PublicOrigin};
 use super::resolver::KeyResolver;
-use crate::auth::{AuthConfigError, HttpAuth, HttpAuthBuilder};
+use super::service::TwilioValidate;
+use crate::auth::HttpAuth;
 use crate::rejection::Rejection;
 use crate::secret::Secret;
 use crate::validator::{InvalidKey, RequestValidator};
@@ -44,51 +43,10 @@ pub struct TwilioValidateLayer {
     pub(crate) config: Arc<Config>,
 }
 
-/// Where the keys come from.
-#[derive(Clone)]
-pub(crate) enum Keys {
-    /// Configured once: tokens and shared keys.
-    Static(RequestValidator),
-    /// Looked up per request by `AccountSid`.
-    Resolver(Arc<dyn KeyResolver>),
-}
-
-/// Builds the answer to a refused request.
-type OnRejection = Arc<dyn Fn(Rejection) -> Response<Bytes> + Send + Sync>;
-
-#[derive(Clone)]
-pub(crate) struct Config {
-    pub(crate) keys: Keys,
-    pub(crate) origin: PublicOrigin,
-    pub(crate) max_body_bytes: usize,
-    pub(crate) body_read_timeout: Option<Duration>,
-    pub(crate) auth: Option<HttpAuth>,
-    /// What `basic_auth`, `digest_auth` and `realm` have configured so far.
-    auth_builder: Option<HttpAuthBuilder>,
-    /// Set once the warning about credentials over plain `http` was logged.
-    pub(crate) warned_plain_http: Arc<AtomicBool>,
-    pub(crate) on_rejection: Option<OnRejection>,
-}
-
 impl fmt::Debug for TwilioValidateLayer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let c = &self.config;
-        let mut d = f.debug_struct("TwilioValidateLayer");
-        match &c.keys {
-            Keys::Static(validator) => d.field("validator", validator),
-            Keys::Resolver(_) => d.field("validator", &"KeyResolver"),
-        };
-        d.field("scheme", &c.origin.scheme)
-            .field("host", &c.origin.host)
-            .field("prefix", &c.origin.prefix)
-            .field("trust_forwarded_headers", &c.origin.trust_forwarded)
-            .field("max_body_bytes", &c.max_body_bytes)
-            .field("body_read_timeout", &c.body_read_timeout)
-            .field("http_auth", &c.auth)
-            .field(
-                "rejection_response",
-                &c.on_rejection.as_ref().map(|_| "custom"),
-            )
+        f.debug_struct("TwilioValidateLayer")
+            .field("config", &self.config)
             .finish()
     }
 }
@@ -181,7 +139,6 @@ impl TwilioValidateLayer {
                 max_body_bytes: DEFAULT_MAX_BODY_BYTES,
                 body_read_timeout: Some(DEFAULT_BODY_READ_TIMEOUT),
                 auth: None,
-                auth_builder: None,
                 warned_plain_http: Arc::new(AtomicBool::new(false)),
                 on_rejection: None,
             }),
@@ -212,80 +169,12 @@ impl TwilioValidateLayer {
         Ok(self)
     }
 
-    /// The public scheme, `http` or `https` (default `https`). WebSocket
-    /// handshakes are checked with `wss` (`ws` for `http`).
-    ///
-    /// # Panics
-    /// On any other scheme.
-    pub fn scheme(mut self, scheme: &str) -> Self {
-        let scheme = parse_scheme(scheme).unwrap_or_else(|e| panic!("{e}"));
-        self.config().origin.scheme = Some(scheme);
-        self
-    }
-
-    /// The public `host[:port]` (default: the request's authority, then `Host`).
-    ///
-    /// # Panics
-    /// When `host` is not a valid `host[:port]`.
-    pub fn host(mut self, host: &str) -> Self {
-        let host = parse_host(host).unwrap_or_else(|e| panic!("{e}"));
-        self.config().origin.host = Some(host);
-        self
-    }
-
-    /// A path prefix a proxy removed before the request reached this service,
-    /// such as `/twilio`.
-    ///
-    /// # Panics
-    /// When `prefix` does not start with `/` or has a query.
-    pub fn prefix(mut self, prefix: &str) -> Self {
-        let prefix = parse_prefix(prefix).unwrap_or_else(|e| panic!("{e}"));
-        self.config().origin.prefix = Some(prefix);
-        self
-    }
-
     /// Reads scheme, host, port and prefix from `Forwarded` (RFC 7239), then
     /// `X-Forwarded-Proto`, `-Host`, `-Port` and `-Prefix`, for what is not
     /// configured. Off by default: turn it on only behind a proxy that sets
     /// these headers itself, or a client can choose the URL that is checked.
     pub fn trust_forwarded_headers(mut self, trust: bool) -> Self {
         self.config().origin.trust_forwarded = trust;
-        self
-    }
-
-    /// Also accepts signatures made with `token` (Auth Token rotation). May
-    /// be called several times.
-    ///
-    /// # Panics
-    /// If the token is empty or only whitespace, or on a layer built
-    /// [`with_resolver`](Self::with_resolver): the resolver returns each
-    /// account's tokens.
-    pub fn secondary_token(self, token: impl Into<Secret>) -> Self {
-        self.map_validator("secondary_token", |v| v.secondary_token(token))
-    }
-
-    /// Accepts requests signed with a shared key: those whose
-    /// `X-Twilio-Webhooks-Signature-Settings` names `key_id`. Several allowed.
-    ///
-    /// # Panics
-    /// If the secret is empty or only whitespace, or on a layer built
-    /// [`with_resolver`](Self::with_resolver).
-    pub fn shared_key(self, key_id: impl Into<String>, secret: impl Into<Secret>) -> Self {
-        self.map_validator("shared_key", |v| v.shared_key(key_id, secret))
-    }
-
-    fn map_validator(
-        mut self,
-        method: &str,
-        f: impl FnOnce(RequestValidator) -> RequestValidator,
-    ) -> Self {
-        match &mut self.config().keys {
-            Keys::Static(validator) => *validator = f(validator.clone()),
-            Keys::Resolver(_) => panic!(
-                "TwilioValidateLayer::{method} does not apply with a KeyResolver: \
-                 return the account's keys from the resolver"
-            ),
-        }
         self
     }
 
@@ -315,52 +204,19 @@ impl TwilioValidateLayer {
         self
     }
 
-    /// Requires HTTP Basic credentials (RFC 7617) before the signature is
-    /// checked: a request without them gets `401` with a `WWW-Authenticate`
-    /// challenge, as Twilio expects when the webhook URL carries
-    /// `user:password@`. May be combined with [`digest_auth`](Self::digest_auth).
+    /// Requires HTTP Basic or Digest credentials before the signature is
+    /// checked, as Twilio sends them when the webhook URL carries
+    /// `user:password@`: a request without them gets `401` with the
+    /// `WWW-Authenticate` challenges Twilio answers. See [`crate::auth`].
     ///
-    /// # Panics
-    /// When `user` contains `:` or a control character.
-    pub fn basic_auth(self, user: impl Into<String>, password: impl Into<Secret>) -> Self {
-        self.configure_auth(|b| b.basic_auth(user, password))
-    }
-
-    /// Requires HTTP Digest credentials (RFC 7616; SHA-256 and MD5 offered),
-    /// with stateless nonces and replay protection. See [`crate::auth`].
-    pub fn digest_auth(self, user: impl Into<String>, password: impl Into<Secret>) -> Self {
-        self.configure_auth(|b| b.digest_auth(user, password))
-    }
-
-    /// The realm of the Basic and Digest challenges (default
-    /// [`DEFAULT_REALM`](crate::auth::DEFAULT_REALM)).
+    /// ```
+    /// use tower_twilio::{auth::HttpAuth, TwilioValidateLayer};
     ///
-    /// # Panics
-    /// When the realm is not printable ASCII or contains `"` or `\\`.
-    pub fn realm(self, realm: impl Into<String>) -> Self {
-        self.configure_auth(|b| b.realm(realm))
-    }
-
-    /// Uses a fully configured [`HttpAuth`] (stored `HA1`, shared nonce
-    /// secret, nonce lifetime, algorithms), replacing `basic_auth`,
-    /// `digest_auth` and `realm`.
+    /// let layer = TwilioValidateLayer::new("token")
+    ///     .http_auth(HttpAuth::builder().digest_auth("twilio", "a long password").build());
+    /// ```
     pub fn http_auth(mut self, auth: HttpAuth) -> Self {
-        let config = self.config();
-        config.auth_builder = None;
-        config.auth = Some(auth);
-        self
-    }
-
-    fn configure_auth(mut self, f: impl FnOnce(HttpAuthBuilder) -> HttpAuthBuilder) -> Self {
-        let config = self.config();
-        let builder = f(config.auth_builder.take().unwrap_or_default());
-        config.auth = match builder.clone().try_build() {
-            Ok(auth) => Some(auth),
-            // `realm` may come before the credentials.
-            Err(AuthConfigError::NoCredentials) => None,
-            Err(e) => panic!("invalid HTTP authentication config: {e}"),
-        };
-        config.auth_builder = Some(builder);
+        self.config().auth = Some(auth);
         self
     }
 
@@ -427,10 +283,12 @@ mod tests {
 
     #[test]
     fn debug_redacts_every_secret() {
-        let layer = TwilioValidateLayer::new("primary-token-value")
-            .secondary_token("secondary-token-value")
-            .shared_key("k1", "shared-secret-value")
-            .base_url("https://user:hunter2@hooks.example.com/twilio");
+        let layer = TwilioValidateLayer::with_validator(
+            RequestValidator::new("primary-token-value")
+                .secondary_token("secondary-token-value")
+                .shared_key("k1", "shared-secret-value"),
+        )
+        .base_url("https://user:hunter2@hooks.example.com/twilio");
         let debug = format!("{layer:?}");
         for secret in [
             "primary-token-value",

@@ -24,16 +24,19 @@
 //!    `unknown_account`).
 //! 5. The signature is checked (see [`RequestValidator`](crate::RequestValidator)):
 //!    form fields of a POST `application/x-www-form-urlencoded` body are
-//!    signed; a URL with `bodySHA256` signs the URL alone and the body must hash
+//!    signed (and are the webhook's fields; the query of such a POST is
+//!    signed as part of the URL but its fields are not the webhook's); a
+//!    GET's fields are its query, signed as part of the URL; a URL with `bodySHA256` signs the URL alone and the body must hash
 //!    to it; any other body is covered by no signature and is refused
 //!    (`unsigned_body`); the Auth Token and secondary tokens are tried with HMAC-SHA1, or
 //!    only the shared key named by `X-Twilio-Webhooks-Signature-Settings`.
-//!    Candidate URLs are tried only where they denote the same request as
-//!    the URL received ([`UrlCandidates`](crate::UrlCandidates)).
+//!    Candidate URLs (the received URL with a default port added or
+//!    removed, as Twilio's libraries try them) are tried only where they
+//!    denote the same request as the URL received.
 //! 6. Valid: the request's clone of the inner service is driven to
-//!    readiness, then called with the same method, URI, headers, extensions
-//!    and body bytes, plus a [`ValidatedWebhook`](crate::ValidatedWebhook)
-//!    extension. The inner service is not asked to be ready before: see
+//!    readiness, then called with the same method, URI, headers and
+//!    extensions, the body bytes as a [`ValidatedBody`], plus a
+//!    [`ValidatedWebhook`](crate::ValidatedWebhook) extension. The inner service is not asked to be ready before: see
 //!    [`TwilioValidate`'s readiness](TwilioValidate#readiness).
 //!    Invalid: `403 text/plain`, `invalid Twilio signature` whatever the
 //!    signature's fault (a missing signature, a failed HTTP authentication
@@ -56,13 +59,14 @@
 //! Twilio console. Without it the `Host` header chooses the host, so a
 //! request signed for another of your account's endpoints on another host
 //! could be replayed here. Behind a proxy that rewrites `Host` or strips a
-//! prefix, configure `base_url` (or `prefix`), or trust forwarded headers only
+//! prefix, configure `base_url` (with the prefix as its path), or trust forwarded headers only
 //! if the proxy overwrites them. Trailers are not signed and are dropped.
 //!
 //! The MAC is compared in constant time; the candidate URLs tried depend only
 //! on the request, not on the secret.
 
 mod body;
+mod config;
 mod future;
 mod layer;
 mod public_url;
@@ -71,7 +75,7 @@ mod response;
 mod service;
 mod verdict;
 
-pub use body::ResponseBody;
+pub use body::{ResponseBody, ValidatedBody};
 pub use future::ResponseFuture;
 pub use layer::{
     FromEnvError, TwilioValidateLayer, DEFAULT_BODY_READ_TIMEOUT, DEFAULT_MAX_BODY_BYTES,
@@ -80,4 +84,3 @@ pub(crate) use public_url::origin_form;
 pub use public_url::InvalidBaseUrl;
 pub use resolver::{KeyResolver, ResolveFuture};
 pub use service::TwilioValidate;
-pub use verdict::{X_TWILIO_SIGNATURE, X_TWILIO_WEBHOOKS_SIGNATURE_SETTINGS};

@@ -4,7 +4,7 @@ use bytes::Bytes;
 use http::header::{HeaderValue, CONTENT_TYPE, WWW_AUTHENTICATE};
 use http::{Response, StatusCode};
 
-use super::layer::Config;
+use super::config::Config;
 use crate::auth::AuthChallenge;
 use crate::candidates::UrlCandidates;
 use crate::rejection::Rejection;
@@ -21,11 +21,14 @@ const LOGGED_URL_BYTES: usize = 512;
 /// are only counted.
 const LOGGED_CANDIDATES: usize = 4;
 
-/// A refused request: why, and for a `401` the challenge to answer with.
+/// A refused request: why, for a `401` the challenge to answer with, and
+/// for the log the URL checked, if it was built.
 #[derive(Debug)]
 pub(crate) struct Refusal {
     pub(crate) rejection: Rejection,
     pub(crate) challenge: Option<AuthChallenge>,
+    pub(crate) url: Option<String>,
+    pub(crate) websocket: bool,
 }
 
 impl From<Rejection> for Refusal {
@@ -33,6 +36,20 @@ impl From<Rejection> for Refusal {
         Self {
             rejection,
             challenge: None,
+            url: None,
+            websocket: false,
+        }
+    }
+}
+
+impl Refusal {
+    /// A refusal of the request whose public URL is `url`.
+    pub(crate) fn of(rejection: Rejection, url: String, websocket: bool) -> Self {
+        Self {
+            rejection,
+            challenge: None,
+            url: Some(url),
+            websocket,
         }
     }
 }
@@ -41,7 +58,8 @@ impl From<Rejection> for Refusal {
 /// [`rejection_response`](super::TwilioValidateLayer::rejection_response), or a
 /// short `text/plain` one. Either way the typed [`Rejection`] (and for a 401
 /// the [`AuthFailure`](crate::auth::AuthFailure)) is in its extensions, and a
-/// 401 carries the `WWW-Authenticate` challenges.
+/// 401 carries the `WWW-Authenticate` challenges. This is where every
+/// refusal is logged, once ([`log_rejection`]).
 ///
 /// The default text is `invalid Twilio signature` for every signature
 /// failure, whichever it was (a bad MAC, an unknown account or shared key, a
@@ -50,9 +68,11 @@ impl From<Rejection> for Refusal {
 /// valid for the URL. A missing signature, a failed HTTP authentication and
 /// the body's problems (`413`, `408`, `400`) say what they are.
 pub(crate) fn rejection_response(refusal: Refusal, config: &Config) -> Response<Bytes> {
+    log_rejection(&refusal);
     let Refusal {
         rejection,
         challenge,
+        ..
     } = refusal;
     let mut res = match &config.on_rejection {
         Some(custom) => custom(rejection),
@@ -97,13 +117,14 @@ pub(crate) fn rejection_response(refusal: Refusal, config: &Config) -> Response<
 /// with the first 4 distinct ones, each cut likewise. That is at most 5 ×
 /// 512 bytes of URLs per event, plus fixed text. It never contains a secret
 /// or the expected signature.
-pub(crate) fn log_rejection(refusal: &Refusal, url: Option<&str>, websocket: bool) {
+fn log_rejection(refusal: &Refusal) {
     if tracing::enabled!(target: "tower_twilio", tracing::Level::INFO) {
         let rejection = refusal.rejection;
+        let url = refusal.url.as_deref();
         // Each distinct URL once, though it may be tried under several rules.
         let mut candidates: Vec<Cow<'_, str>> = Vec::new();
         for candidate in url
-            .map(|url| UrlCandidates::new(url, websocket).all())
+            .map(|url| UrlCandidates::new(url, refusal.websocket).all())
             .unwrap_or_default()
         {
             if !candidates.contains(&candidate.url) {

@@ -1,39 +1,127 @@
-//! The verdict on a request whose body has been read: its form fields, the
-//! account it is for, and its signature. Pure functions of the request's
-//! parts and body, which the future calls between its states.
+//! The verdict on a request: what its headers allow before the body is
+//! read ([`precheck`]), then its fields, the account it is for and its
+//! signature. Functions of the request's parts and body that return a value
+//! and log nothing (the refusal is logged where it is answered,
+//! `response::rejection_response`); the service and the future call them
+//! between their states.
 
 use std::borrow::Cow;
+use std::sync::atomic::Ordering;
+use std::time::SystemTime;
 
 use bytes::Bytes;
-use http::header::CONTENT_TYPE;
+use http::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE};
 use http::request::Parts;
-use http::HeaderMap;
+use http::{HeaderMap, HeaderName, HeaderValue, Method, Version};
+use http_body::Body;
 
-use super::public_url::is_websocket;
-use super::response::{cut, log_rejection};
+use super::config::Config;
+use super::public_url::{is_websocket, original_uri};
+use super::response::{cut, Refusal};
+use crate::auth::{AuthChallenge, AuthFailure, Authenticated, HttpAuth};
 use crate::fields::FormFields;
 use crate::rejection::Rejection;
-use crate::validator::{decode_form, is_form, stand_in, RequestValidator, SignedRequest};
+use crate::validator::{
+    decode_form, is_form, plausible_signature, stand_in, RequestValidator, SignedRequest,
+    X_TWILIO_SIGNATURE, X_TWILIO_WEBHOOKS_SIGNATURE_SETTINGS,
+};
 use crate::webhook::ValidatedWebhook;
 
-/// The `X-Twilio-Signature` header.
-pub const X_TWILIO_SIGNATURE: &str = "x-twilio-signature";
-/// The `X-Twilio-Webhooks-Signature-Settings` header.
-pub const X_TWILIO_WEBHOOKS_SIGNATURE_SETTINGS: &str = "x-twilio-webhooks-signature-settings";
+/// What can be checked before the body is read: HTTP authentication, if
+/// configured (the user is put into the extensions); the signature header is
+/// present once and plausible; the declared length fits; the URL can be
+/// built. Returns the URL to check the signature against.
+pub(crate) fn precheck<B: Body>(
+    config: &Config,
+    parts: &mut Parts,
+    body: &B,
+) -> Result<String, Refusal> {
+    if let Some(auth) = &config.auth {
+        let user = authenticate(auth, parts).map_err(|challenge| Refusal {
+            rejection: Rejection::Unauthenticated,
+            challenge: Some(challenge),
+            url: None,
+            websocket: false,
+        })?;
+        parts.extensions.insert(user);
+    }
+    Ok(check_headers(config, parts, body)?)
+}
 
-/// A form POST's fields, decoded once by the core's rules (over
-/// `MAX_FORM_BYTES` is `body_too_large`, a form Twilio would not send is
-/// `malformed_body`); none for any other request.
+/// The `Authorization` header against the configured credentials; more
+/// than one such header is malformed.
+fn authenticate(auth: &HttpAuth, parts: &Parts) -> Result<Authenticated, AuthChallenge> {
+    let now = SystemTime::now();
+    let authorization = single(&parts.headers, &AUTHORIZATION)
+        .map_err(|()| auth.challenge(AuthFailure::MalformedAuthorization, now))?;
+    // The Digest `uri` is the request-target as the client sent it. On
+    // HTTP/1.1 that is the request line's, which the URI is (origin-form
+    // `/path?query`, or absolute-form). On HTTP/2 and HTTP/3 the URI is
+    // absolute, built from `:scheme`, `:authority` and `:path`, and the
+    // target is `:path`: the origin-form.
+    let uri = original_uri(parts);
+    let target = match parts.version {
+        Version::HTTP_2 | Version::HTTP_3 => uri
+            .path_and_query()
+            .map_or("/", |pq| pq.as_str())
+            .to_owned(),
+        _ => uri.to_string(),
+    };
+    auth.check(
+        parts.method.as_str(),
+        &target,
+        authorization.map(HeaderValue::as_bytes),
+        now,
+    )
+}
+
+fn check_headers<B: Body>(config: &Config, parts: &Parts, body: &B) -> Result<String, Rejection> {
+    // Refused before the body is read: what cannot be the base64 of a MAC
+    // of the algorithm named (28 characters for HMAC-SHA1, 44 for
+    // HMAC-SHA256) cannot validate.
+    plausible_signature(signature(&parts.headers)?, settings(&parts.headers)?)?;
+    let limit = config.max_body_bytes as u64;
+    let declared = parts
+        .headers
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit) || body.size_hint().lower() > limit {
+        return Err(Rejection::BodyTooLarge);
+    }
+    let url = config.origin.url(parts)?;
+    if config.auth.is_some()
+        && (url.starts_with("http://") || url.starts_with("ws://"))
+        && !config.warned_plain_http.swap(true, Ordering::Relaxed)
+    {
+        tracing::warn!(
+            target: "tower_twilio",
+            "HTTP authentication is configured but the public URL is not https: \
+             credentials cross the network in the clear (Basic) or weakly protected (Digest)"
+        );
+    }
+    Ok(url)
+}
+
+/// The fields Twilio signed, as the handler gets them in
+/// [`ValidatedWebhook`]: a form POST's body fields, decoded once by the
+/// core's rules (over `MAX_FORM_BYTES` is `body_too_large`, a form Twilio
+/// would not send is `malformed_body`); a `GET`'s query parameters, decoded
+/// as axum's `Query` decodes them; none for any other request. A POST's
+/// query is signed as part of the URL but is not among the fields: the
+/// handler reads it with `Query`.
 ///
 /// A body that axum's `Form` would still decode as a form, though it is not
 /// a form POST (a `PUT`, or a media type that only starts like the form's,
 /// such as `application/x-www-form-urlencoded-x`), is `malformed_body` too:
 /// its fields are not the signed ones, so no handler may read them.
-pub(crate) fn form_fields(parts: &Parts, body: &[u8]) -> Result<FormFields, Rejection> {
+pub(crate) fn signed_fields(parts: &Parts, body: &[u8]) -> Result<FormFields, Rejection> {
     if is_form_post(parts) {
         decode_form(body)
     } else if !body.is_empty() && read_as_form_by_axum(parts) {
         Err(Rejection::MalformedBody)
+    } else if parts.method == Method::GET {
+        Ok(FormFields::from_query(parts.uri.query().unwrap_or("")))
     } else {
         Ok(FormFields::default())
     }
@@ -97,16 +185,9 @@ pub(crate) fn check(
     body: &Bytes,
     fields: FormFields,
 ) -> Result<ValidatedWebhook, Rejection> {
-    let signature = header(&parts.headers, X_TWILIO_SIGNATURE)
-        .ok()
-        .flatten()
-        .ok_or(Rejection::MalformedSignature)?;
-    let settings = header(&parts.headers, X_TWILIO_WEBHOOKS_SIGNATURE_SETTINGS)
-        .map_err(|_| Rejection::UnsupportedAlgorithm)?;
-    let websocket = is_websocket(parts);
-    let request = SignedRequest::new(url, signature)
-        .settings(settings)
-        .websocket(websocket);
+    let request = SignedRequest::new(url, signature(&parts.headers)?)
+        .settings(settings(&parts.headers)?)
+        .websocket(is_websocket(parts));
     let request = if is_form_post(parts) {
         request.fields(&fields, body)
     } else {
@@ -120,31 +201,43 @@ pub(crate) fn check(
             Err(Rejection::UnknownAccount)
         }
     };
-    match verdict {
-        Ok(validated) => {
-            tracing::debug!(
-                target: "tower_twilio",
-                key = %validated.key,
-                url = %cut(&validated.url),
-                "validated Twilio webhook"
-            );
-            Ok(ValidatedWebhook::new(fields, validated))
-        }
-        Err(rejection) => {
-            log_rejection(&rejection.into(), Some(url), websocket);
-            Err(rejection)
-        }
+    let validated = verdict?;
+    tracing::debug!(
+        target: "tower_twilio",
+        key = %validated.key,
+        url = %cut(&validated.url),
+        "validated Twilio webhook"
+    );
+    Ok(ValidatedWebhook::new(fields, validated))
+}
+
+/// A header that may appear at most once: `Err` when it is repeated.
+fn single<'a>(headers: &'a HeaderMap, name: &HeaderName) -> Result<Option<&'a HeaderValue>, ()> {
+    let mut values = headers.get_all(name).iter();
+    let first = values.next();
+    match values.next() {
+        Some(_) => Err(()),
+        None => Ok(first),
     }
 }
 
-/// A header that must appear at most once, as text.
-pub(crate) fn header<'a>(headers: &'a HeaderMap, name: &str) -> Result<Option<&'a str>, ()> {
-    let mut values = headers.get_all(name).iter();
-    let first = values.next();
-    if values.next().is_some() {
-        return Err(());
-    }
-    first.map(|v| v.to_str().map_err(|_| ())).transpose()
+/// `X-Twilio-Webhooks-Signature-Settings`, if present: repeated or not
+/// text, it names no algorithm this crate knows.
+fn settings(headers: &HeaderMap) -> Result<Option<&str>, Rejection> {
+    let value = single(headers, &X_TWILIO_WEBHOOKS_SIGNATURE_SETTINGS)
+        .map_err(|()| Rejection::UnsupportedAlgorithm)?;
+    value
+        .map(|v| v.to_str().map_err(|_| Rejection::UnsupportedAlgorithm))
+        .transpose()
+}
+
+/// `X-Twilio-Signature`: present once, and text.
+fn signature(headers: &HeaderMap) -> Result<&str, Rejection> {
+    single(headers, &X_TWILIO_SIGNATURE)
+        .map_err(|()| Rejection::DuplicateSignature)?
+        .ok_or(Rejection::MissingSignature)?
+        .to_str()
+        .map_err(|_| Rejection::MalformedSignature)
 }
 
 /// Whether the request's body is form fields (the core's rule).
@@ -171,7 +264,7 @@ mod tests {
             .body(())
             .unwrap()
             .into_parts();
-        let fields = form_fields(&parts, body.as_bytes())?;
+        let fields = signed_fields(&parts, body.as_bytes())?;
         account_sid(&parts, &fields)
     }
 
@@ -209,7 +302,7 @@ mod tests {
             .unwrap()
             .into_parts();
         let body = Bytes::from_static(b"AccountSid=AC1&Body=hi");
-        let fields = || form_fields(&parts, &body).unwrap();
+        let fields = || signed_fields(&parts, &body).unwrap();
         let url = "https://h.example/sms";
         let macs = |validator: Option<&RequestValidator>| {
             let before = crate::validator::MACS.with(|n| n.get());

@@ -1,0 +1,63 @@
+//! The layer's configuration, shared by every service it makes behind one
+//! `Arc`.
+
+use std::fmt;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::Response;
+
+use super::public_url::PublicOrigin;
+use super::resolver::KeyResolver;
+use crate::auth::HttpAuth;
+use crate::rejection::Rejection;
+use crate::validator::RequestValidator;
+
+/// Where the keys come from.
+#[derive(Clone)]
+pub(crate) enum Keys {
+    /// Configured once: tokens and shared keys.
+    Static(RequestValidator),
+    /// Looked up per request by `AccountSid`.
+    Resolver(Arc<dyn KeyResolver>),
+}
+
+/// Builds the answer to a refused request.
+type OnRejection = Arc<dyn Fn(Rejection) -> Response<Bytes> + Send + Sync>;
+
+#[derive(Clone)]
+pub(crate) struct Config {
+    pub(crate) keys: Keys,
+    pub(crate) origin: PublicOrigin,
+    pub(crate) max_body_bytes: usize,
+    pub(crate) body_read_timeout: Option<Duration>,
+    pub(crate) auth: Option<HttpAuth>,
+    /// Set once the warning about credentials over plain `http` was logged.
+    pub(crate) warned_plain_http: Arc<AtomicBool>,
+    pub(crate) on_rejection: Option<OnRejection>,
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let c = self;
+        let mut d = f.debug_struct("Config");
+        match &c.keys {
+            Keys::Static(validator) => d.field("validator", validator),
+            Keys::Resolver(_) => d.field("validator", &"KeyResolver"),
+        };
+        d.field("scheme", &c.origin.scheme)
+            .field("host", &c.origin.host)
+            .field("prefix", &c.origin.prefix)
+            .field("trust_forwarded_headers", &c.origin.trust_forwarded)
+            .field("max_body_bytes", &c.max_body_bytes)
+            .field("body_read_timeout", &c.body_read_timeout)
+            .field("http_auth", &c.auth)
+            .field(
+                "rejection_response",
+                &c.on_rejection.as_ref().map(|_| "custom"),
+            )
+            .finish()
+    }
+}
