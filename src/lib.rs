@@ -80,6 +80,7 @@
 
 pub mod auth;
 mod candidates;
+mod error;
 mod fields;
 mod form;
 mod querystring;
@@ -93,6 +94,7 @@ mod validator;
 mod webhook;
 
 pub use candidates::{Candidate, Rules, UrlCandidates};
+pub use error::{ConfigError, SignatureError};
 pub use rejection::Rejection;
 pub use secret::Secret;
 pub use settings::SignatureSettings;
@@ -100,7 +102,7 @@ pub use sign::Signer;
 pub use signature::{body_sha256_hex, compute_signature, Algorithm, UnknownAlgorithm};
 pub use validate::{TwilioValidate, TwilioValidateLayer};
 pub use validator::{
-    InvalidKey, MatchedKey, RequestValidator, SignedRequest, Validated, MAX_FORM_BYTES,
+    MatchedKey, RequestValidator, SignedRequest, Validated, MAX_FORM_BYTES,
     MAX_MACS_PER_HANDSHAKE_KEY, MAX_MACS_PER_KEY, X_TWILIO_SIGNATURE,
     X_TWILIO_WEBHOOKS_SIGNATURE_SETTINGS,
 };

@@ -4,6 +4,8 @@ use std::fmt;
 
 use http::StatusCode;
 
+use crate::error::SignatureError;
+
 /// The reason a request was refused, with a machine-readable code.
 ///
 /// The layer puts it into the rejection response's extensions and into a
@@ -161,3 +163,18 @@ impl fmt::Display for Rejection {
 }
 
 impl std::error::Error for Rejection {}
+
+impl From<SignatureError> for Rejection {
+    fn from(error: SignatureError) -> Self {
+        match error {
+            SignatureError::MalformedSignature => Rejection::MalformedSignature,
+            SignatureError::BadSignature => Rejection::BadSignature,
+            SignatureError::BodyHashMismatch => Rejection::BodyHashMismatch,
+            SignatureError::UnsignedBody => Rejection::UnsignedBody,
+            SignatureError::UnknownSharedKey => Rejection::UnknownSharedKey,
+            SignatureError::UnsupportedAlgorithm => Rejection::UnsupportedAlgorithm,
+            SignatureError::MalformedBody => Rejection::MalformedBody,
+            SignatureError::BodyTooLarge => Rejection::BodyTooLarge,
+        }
+    }
+}

@@ -10,8 +10,8 @@ use base64::Engine as _;
 use subtle::ConstantTimeEq as _;
 
 use crate::candidates::{Candidate, Rules, UrlCandidates};
+use crate::error::{ConfigError, SignatureError};
 use crate::fields::FormFields;
-use crate::rejection::Rejection;
 use crate::secret::Secret;
 use crate::settings::SignatureSettings;
 use crate::signature::{body_sha256_hex, Algorithm, MacKey, SignedParams};
@@ -103,34 +103,11 @@ impl fmt::Debug for RequestValidator {
     }
 }
 
-/// A key that cannot sign anything: empty, or only whitespace.
-///
-/// Its `Display` names the setting, never the value.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct InvalidKey {
-    setting: &'static str,
-}
-
-impl InvalidKey {
-    /// The setting that was empty, such as `"Auth Token"`.
-    pub fn setting(&self) -> &'static str {
-        self.setting
-    }
-}
-
-impl fmt::Display for InvalidKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "invalid Twilio key: the {} is empty", self.setting)
-    }
-}
-
-impl std::error::Error for InvalidKey {}
-
 /// The keyed HMAC of `secret`, unless it is blank: an empty key would accept
 /// signatures anyone can compute.
-fn mac_key(secret: Secret, setting: &'static str) -> Result<MacKey, InvalidKey> {
+fn mac_key(secret: Secret, setting: &'static str) -> Result<MacKey, ConfigError> {
     if secret.expose().iter().all(u8::is_ascii_whitespace) {
-        return Err(InvalidKey { setting });
+        return Err(ConfigError::new(setting, "is empty"));
     }
     Ok(MacKey::new(&secret))
 }
@@ -146,7 +123,7 @@ impl RequestValidator {
     }
 
     /// Like [`new`](Self::new), with an error for an empty token.
-    pub fn try_new(auth_token: impl Into<Secret>) -> Result<Self, InvalidKey> {
+    pub fn try_new(auth_token: impl Into<Secret>) -> Result<Self, ConfigError> {
         Ok(Self {
             keys: Arc::new(Keys {
                 tokens: vec![mac_key(auth_token.into(), "Auth Token")?],
@@ -169,7 +146,7 @@ impl RequestValidator {
 
     /// Like [`secondary_token`](Self::secondary_token), with an error for an
     /// empty token.
-    pub fn try_secondary_token(mut self, token: impl Into<Secret>) -> Result<Self, InvalidKey> {
+    pub fn try_secondary_token(mut self, token: impl Into<Secret>) -> Result<Self, ConfigError> {
         let key = mac_key(token.into(), "secondary Auth Token")?;
         Arc::make_mut(&mut self.keys).tokens.push(key);
         Ok(self)
@@ -193,7 +170,7 @@ impl RequestValidator {
         mut self,
         key_id: impl Into<String>,
         secret: impl Into<Secret>,
-    ) -> Result<Self, InvalidKey> {
+    ) -> Result<Self, ConfigError> {
         let key_id = key_id.into();
         let key = mac_key(secret.into(), "shared key secret")?;
         let keys = Arc::make_mut(&mut self.keys);
@@ -210,13 +187,13 @@ impl RequestValidator {
     /// tried with each key; each distinct signed string is hashed once per
     /// key, so a request costs at most [`MAX_MACS_PER_KEY`] MACs per key
     /// (and is refused before any MAC over a body nothing signs).
-    pub fn validate(&self, request: &SignedRequest<'_>) -> Result<Validated, Rejection> {
+    pub fn validate(&self, request: &SignedRequest<'_>) -> Result<Validated, SignatureError> {
         let keys = self.select_keys(request.settings)?;
         let algorithm = keys.algorithm();
         let unknown_key = matches!(keys, SigningKeys::Shared { id: None, .. });
         let signature = decode_signature(request.signature, algorithm).map_err(|e| {
             if unknown_key {
-                Rejection::UnknownSharedKey
+                SignatureError::UnknownSharedKey
             } else {
                 e
             }
@@ -234,11 +211,11 @@ impl RequestValidator {
         let candidates = UrlCandidates::new(request.url, request.websocket);
         let found = find_match(&keys, algorithm, &candidates, &params, signature.as_slice());
         if unknown_key {
-            return Err(Rejection::UnknownSharedKey);
+            return Err(SignatureError::UnknownSharedKey);
         }
-        let (key, url) = found.ok_or(Rejection::BadSignature)?;
+        let (key, url) = found.ok_or(SignatureError::BadSignature)?;
         if body_matches == Some(false) {
-            return Err(Rejection::BodyHashMismatch);
+            return Err(SignatureError::BodyHashMismatch);
         }
         Ok(Validated {
             key,
@@ -246,7 +223,7 @@ impl RequestValidator {
         })
     }
 
-    fn select_keys(&self, settings: Option<&str>) -> Result<SigningKeys<'_>, Rejection> {
+    fn select_keys(&self, settings: Option<&str>) -> Result<SigningKeys<'_>, SignatureError> {
         match parse_settings(settings)? {
             None => Ok(SigningKeys::Tokens(&self.keys.tokens)),
             Some(settings) => {
@@ -305,7 +282,7 @@ pub const MAX_MACS_PER_HANDSHAKE_KEY: usize = 12;
 /// POST makes the validator hash to `MAX_MACS_PER_KEY` × keys × 64 KiB.
 /// Twilio's form webhooks are a few KiB (an SMS of 1600 characters, every
 /// one escaped as four UTF-8 bytes, is under 20 KiB). A larger one is
-/// refused with `413` ([`Rejection::BodyTooLarge`]), before it is decoded.
+/// refused with `413` ([`SignatureError::BodyTooLarge`]), before it is decoded.
 /// Other bodies are covered by `bodySHA256`, hashed once, and limited only
 /// by the layer's `max_body_bytes`.
 pub const MAX_FORM_BYTES: usize = 64 * 1024;
@@ -438,7 +415,7 @@ impl Signature {
 
 /// Strict standard base64 (padding required, no stray bits) of a MAC of
 /// `algorithm`'s length.
-fn decode_signature(signature: &str, algorithm: Algorithm) -> Result<Signature, Rejection> {
+fn decode_signature(signature: &str, algorithm: Algorithm) -> Result<Signature, SignatureError> {
     let len = match algorithm {
         Algorithm::HmacSha1 => 20,
         Algorithm::HmacSha256 => 32,
@@ -446,17 +423,17 @@ fn decode_signature(signature: &str, algorithm: Algorithm) -> Result<Signature, 
     let mut bytes = [0; 33];
     match STANDARD.decode_slice(signature.as_bytes(), &mut bytes) {
         Ok(n) if n == len => Ok(Signature { bytes, len }),
-        _ => Err(Rejection::MalformedSignature),
+        _ => Err(SignatureError::MalformedSignature),
     }
 }
 
 /// The `X-Twilio-Webhooks-Signature-Settings` header: `None` when absent or
 /// empty (as twilio-python reads it), so HMAC-SHA1 with the tokens.
-fn parse_settings(header: Option<&str>) -> Result<Option<SignatureSettings<'_>>, Rejection> {
+fn parse_settings(header: Option<&str>) -> Result<Option<SignatureSettings<'_>>, SignatureError> {
     header
         .map(str::trim)
         .filter(|s| !s.is_empty())
-        .map(|h| SignatureSettings::parse(h).map_err(|_| Rejection::UnsupportedAlgorithm))
+        .map(|h| SignatureSettings::parse(h).map_err(|_| SignatureError::UnsupportedAlgorithm))
         .transpose()
 }
 
@@ -467,7 +444,7 @@ fn parse_settings(header: Option<&str>) -> Result<Option<SignatureSettings<'_>>,
 pub(crate) fn plausible_signature(
     signature: &str,
     settings: Option<&str>,
-) -> Result<(), Rejection> {
+) -> Result<(), SignatureError> {
     let algorithm = parse_settings(settings)?.map_or(Algorithm::HmacSha1, |s| s.algorithm());
     decode_signature(signature, algorithm).map(drop)
 }
@@ -498,11 +475,11 @@ pub(crate) fn is_form(method: &http::Method, content_type: Option<&[u8]>) -> boo
 
 /// A form POST's body decoded by the form rules: at most
 /// [`MAX_FORM_BYTES`], UTF-8 `name=value` pairs joined by single `&`.
-pub(crate) fn decode_form(body: &[u8]) -> Result<FormFields, Rejection> {
+pub(crate) fn decode_form(body: &[u8]) -> Result<FormFields, SignatureError> {
     if body.len() > MAX_FORM_BYTES {
-        return Err(Rejection::BodyTooLarge);
+        return Err(SignatureError::BodyTooLarge);
     }
-    FormFields::parse(body).map_err(|_| Rejection::MalformedBody)
+    FormFields::parse(body).map_err(|_| SignatureError::MalformedBody)
 }
 
 /// What a request's body is, as far as the signature goes.
@@ -513,7 +490,7 @@ enum Form<'a> {
     /// A form POST whose raw body is to be decoded here.
     Body,
     /// A form POST's fields, decoded by the caller.
-    Params(Result<SignedParams, Rejection>),
+    Params(Result<SignedParams, SignatureError>),
     /// A form POST's fields, decoded by the layer.
     Fields(&'a FormFields),
 }
@@ -559,7 +536,7 @@ impl<'a> SignedRequest<'a> {
     pub fn params<K: AsRef<str>, V: AsRef<str>>(mut self, params: &[(K, V)]) -> Self {
         let empty_name = params.iter().any(|(k, _)| k.as_ref().is_empty());
         self.form = Form::Params(if empty_name {
-            Err(Rejection::MalformedBody)
+            Err(SignatureError::MalformedBody)
         } else {
             Ok(SignedParams::new(params))
         });
@@ -607,10 +584,10 @@ impl<'a> SignedRequest<'a> {
     /// The parameter part of the signed string, under the body rules: none
     /// when the URL carries `bodySHA256` (the hash covers the body), a form
     /// POST's fields, and otherwise none, for a request without a body.
-    fn signed_params(&self, body_sha256: bool) -> Result<Cow<'_, SignedParams>, Rejection> {
+    fn signed_params(&self, body_sha256: bool) -> Result<Cow<'_, SignedParams>, SignatureError> {
         let form = !matches!(self.form, Form::No);
         if form && self.body.len() > MAX_FORM_BYTES {
-            return Err(Rejection::BodyTooLarge);
+            return Err(SignatureError::BodyTooLarge);
         }
         let none = || Cow::Owned(SignedParams::default());
         let fields = match &self.form {
@@ -621,13 +598,13 @@ impl<'a> SignedRequest<'a> {
         };
         if self.websocket && (!self.body.is_empty() || !fields.is_empty()) {
             // A handshake has no body.
-            Err(Rejection::UnsignedBody)
+            Err(SignatureError::UnsignedBody)
         } else if body_sha256 {
             // The hash covers the body, whatever it is.
             Ok(none())
         } else if !form && !self.body.is_empty() {
             // Nothing signs it.
-            Err(Rejection::UnsignedBody)
+            Err(SignatureError::UnsignedBody)
         } else {
             Ok(fields)
         }
@@ -643,7 +620,7 @@ mod tests {
     const B: &[u8] = br#"{"property": "value", "boolean": true}"#;
     const HASH: &str = "0a1ff7634d9ab3b95db5c9a2dfe9416e41502b283a80c7cf19632632f96e6620";
 
-    fn check(url: &str, sig: &str) -> Result<Validated, Rejection> {
+    fn check(url: &str, sig: &str) -> Result<Validated, SignatureError> {
         RequestValidator::new("12345").validate(&SignedRequest::new(url, sig).params(&P))
     }
 
@@ -704,7 +681,11 @@ mod tests {
             SignedRequest::new("https://mycompany.com/myapp.phq?foo=1&bar=2", sig).params(&P),
             SignedRequest::new("https://mycompany.com/myapp.php?foo=1&bar=3", sig).params(&P),
         ] {
-            assert_eq!(v.validate(&req), Err(Rejection::BadSignature), "{req:?}");
+            assert_eq!(
+                v.validate(&req),
+                Err(SignatureError::BadSignature),
+                "{req:?}"
+            );
         }
     }
 
@@ -718,7 +699,7 @@ mod tests {
     fn rejects_the_wrong_token() {
         let v = RequestValidator::new("54321");
         let req = SignedRequest::new(U, "RSOYDt4T1cUTdK1PDd93/VVr8B8=").params(&P);
-        assert_eq!(v.validate(&req), Err(Rejection::BadSignature));
+        assert_eq!(v.validate(&req), Err(SignatureError::BadSignature));
     }
 
     #[test]
@@ -738,11 +719,11 @@ mod tests {
         assert!(v.validate(&SignedRequest::new(&url, sig).body(B)).is_ok());
         assert_eq!(
             v.validate(&SignedRequest::new(&url, sig).body(b"{}")),
-            Err(Rejection::BodyHashMismatch)
+            Err(SignatureError::BodyHashMismatch)
         );
         assert_eq!(
             v.validate(&SignedRequest::new(&url, sig)),
-            Err(Rejection::BodyHashMismatch)
+            Err(SignatureError::BodyHashMismatch)
         );
     }
 
@@ -762,7 +743,7 @@ mod tests {
         let url = "https://example.com/test?bodySHA256=79bfb0acaf0045fd30f13d48d4fe296b393d85a3bfbee881a0172b2bd574b11e";
         let req = SignedRequest::new(url, "+LYlbGr/VmN84YPJQCuWs+9UA7E=")
             .body(br#"{"message": "a post body that does not match the bodySHA256"}"#);
-        assert_eq!(v.validate(&req), Err(Rejection::BodyHashMismatch));
+        assert_eq!(v.validate(&req), Err(SignatureError::BodyHashMismatch));
     }
 
     #[test]
@@ -789,7 +770,7 @@ mod tests {
         let req = SignedRequest::new(U, &sig)
             .params(&P)
             .settings(Some("key=k1,algorithm=HMAC_SHA256"));
-        assert_eq!(v.validate(&req), Err(Rejection::BadSignature));
+        assert_eq!(v.validate(&req), Err(SignatureError::BadSignature));
     }
 
     #[test]
@@ -803,15 +784,15 @@ mod tests {
         };
         assert_eq!(
             v.validate(&req("key=k2,algorithm=HMAC_SHA256")),
-            Err(Rejection::UnknownSharedKey)
+            Err(SignatureError::UnknownSharedKey)
         );
         assert_eq!(
             v.validate(&req("algorithm=HMAC_SHA256")),
-            Err(Rejection::UnknownSharedKey)
+            Err(SignatureError::UnknownSharedKey)
         );
         assert_eq!(
             v.validate(&req("key=k1,algorithm=HMAC_SHA512")),
-            Err(Rejection::UnsupportedAlgorithm)
+            Err(SignatureError::UnsupportedAlgorithm)
         );
         assert!(v.validate(&req("key=k1,algorithm=HMAC_SHA256")).is_ok());
     }
@@ -831,8 +812,8 @@ mod tests {
         };
         let (known, known_macs) = macs("key=k1,algorithm=HMAC_SHA256");
         let (unknown, unknown_macs) = macs("key=k9,algorithm=HMAC_SHA256");
-        assert_eq!(known, Err(Rejection::BadSignature));
-        assert_eq!(unknown, Err(Rejection::UnknownSharedKey));
+        assert_eq!(known, Err(SignatureError::BadSignature));
+        assert_eq!(unknown, Err(SignatureError::UnknownSharedKey));
         assert!(known_macs > 0);
         assert_eq!(unknown_macs, known_macs);
     }
@@ -846,7 +827,11 @@ mod tests {
             "RSOYDt4T1cUTdK1PDd93/VVr8B9=",
             "AAAA",
         ] {
-            assert_eq!(check(U, sig), Err(Rejection::MalformedSignature), "{sig}");
+            assert_eq!(
+                check(U, sig),
+                Err(SignatureError::MalformedSignature),
+                "{sig}"
+            );
         }
     }
 
@@ -857,7 +842,7 @@ mod tests {
             "wss://mycompany.com/media-stream",
             "B+WT+LSnUu+RWlK9v/62zQuXpec=",
         );
-        assert_eq!(v.validate(&req), Err(Rejection::BadSignature));
+        assert_eq!(v.validate(&req), Err(SignatureError::BadSignature));
         assert!(v.validate(&req.websocket(true)).is_ok());
         let plain = SignedRequest::new(
             "wss://mycompany.com/media-stream",
@@ -886,11 +871,11 @@ mod tests {
             assert!(v.try_shared_key("id", blank).is_err());
         }
         let err = RequestValidator::try_new(" ").unwrap_err().to_string();
-        assert_eq!(err, "invalid Twilio key: the Auth Token is empty");
+        assert_eq!(err, "invalid Twilio configuration: Auth Token is empty");
     }
 
     #[test]
-    #[should_panic(expected = "the Auth Token is empty")]
+    #[should_panic(expected = "Auth Token is empty")]
     fn new_panics_on_an_empty_token() {
         let _ = RequestValidator::new("");
     }
@@ -902,14 +887,14 @@ mod tests {
         let before = MACS.with(|n| n.get());
         // A JSON body under a URL-only signature.
         let json = SignedRequest::new(U, &url_only).body(b"{}");
-        assert_eq!(v.validate(&json), Err(Rejection::UnsignedBody));
+        assert_eq!(v.validate(&json), Err(SignatureError::UnsignedBody));
         // A WebSocket handshake with a body.
         let ws = SignedRequest::new(U, &url_only).body(b"x").websocket(true);
-        assert_eq!(v.validate(&ws), Err(Rejection::UnsignedBody));
+        assert_eq!(v.validate(&ws), Err(SignatureError::UnsignedBody));
         let ws = SignedRequest::new(U, &url_only)
             .form_body(b"a=1")
             .websocket(true);
-        assert_eq!(v.validate(&ws), Err(Rejection::UnsignedBody));
+        assert_eq!(v.validate(&ws), Err(SignatureError::UnsignedBody));
         assert_eq!(MACS.with(|n| n.get()), before);
         // Without a body, the URL alone is signed.
         assert!(v.validate(&SignedRequest::new(U, &url_only)).is_ok());
@@ -930,10 +915,10 @@ mod tests {
             (b"Body=\xff", &lossy),
         ] {
             let req = SignedRequest::new(U, sig).form_body(body);
-            assert_eq!(v.validate(&req), Err(Rejection::MalformedBody));
+            assert_eq!(v.validate(&req), Err(SignatureError::MalformedBody));
         }
         let req = SignedRequest::new(U, &url_only).params(&[("", "x")]);
-        assert_eq!(v.validate(&req), Err(Rejection::MalformedBody));
+        assert_eq!(v.validate(&req), Err(SignatureError::MalformedBody));
         let body = b"CallSid=CA1234567890ABCDE&Caller=%2B14158675309&Digits=1234&From=%2B14158675309&To=%2B18005551212";
         let req = SignedRequest::new(U, "RSOYDt4T1cUTdK1PDd93/VVr8B8=").form_body(body);
         assert!(v.validate(&req).is_ok());
@@ -957,7 +942,11 @@ mod tests {
         ] {
             let sig = sign(signed);
             let req = SignedRequest::new(received, &sig).params(&P);
-            assert_eq!(v.validate(&req), Err(Rejection::BadSignature), "{received}");
+            assert_eq!(
+                v.validate(&req),
+                Err(SignatureError::BadSignature),
+                "{received}"
+            );
         }
         // 1000 pairs, then one Node's re-encoding would drop.
         let mut query: Vec<String> = (0..1000).map(|i| format!("k{i}=v")).collect();
@@ -966,7 +955,7 @@ mod tests {
         let received = format!("https://h.com/s?{}", query.join("&"));
         let sig = sign(&signed);
         let req = SignedRequest::new(&received, &sig).params(&P);
-        assert_eq!(v.validate(&req), Err(Rejection::BadSignature));
+        assert_eq!(v.validate(&req), Err(SignatureError::BadSignature));
         // What denotes the same request is still accepted.
         for (signed, received) in [
             ("https://h.com:443/voice", "https://h.com/voice"),
@@ -1002,7 +991,7 @@ mod tests {
             for url in urls {
                 let before = MACS.with(|n| n.get());
                 let req = SignedRequest::new(url, forged).params(&fields);
-                assert_eq!(v.validate(&req), Err(Rejection::BadSignature));
+                assert_eq!(v.validate(&req), Err(SignatureError::BadSignature));
                 let macs = MACS.with(|n| n.get()) - before;
                 assert!(macs <= MAX_MACS_PER_KEY * tokens, "{url}: {macs} MACs");
                 worst = worst.max(macs);
@@ -1016,7 +1005,7 @@ mod tests {
         let req = SignedRequest::new("wss://H.COM/a?q=%27x+y&r='", forged).websocket(true);
         assert_eq!(
             RequestValidator::new("t").validate(&req),
-            Err(Rejection::BadSignature)
+            Err(SignatureError::BadSignature)
         );
         assert_eq!(MACS.with(|n| n.get()) - before, MAX_MACS_PER_HANDSHAKE_KEY);
         // A form body over the limit is refused before any MAC.
@@ -1025,7 +1014,7 @@ mod tests {
         let req = SignedRequest::new(U, forged).form_body(big.as_bytes());
         assert_eq!(
             RequestValidator::new("t").validate(&req),
-            Err(Rejection::BodyTooLarge)
+            Err(SignatureError::BodyTooLarge)
         );
         assert_eq!(MACS.with(|n| n.get()), before);
         // The usual request: two MACs per key (without and with port).
@@ -1033,7 +1022,7 @@ mod tests {
         let req = SignedRequest::new(U, forged).params(&P);
         assert_eq!(
             RequestValidator::new("t").validate(&req),
-            Err(Rejection::BadSignature)
+            Err(SignatureError::BadSignature)
         );
         assert_eq!(MACS.with(|n| n.get()) - before, 2);
     }

@@ -23,7 +23,7 @@ use http::{Request, StatusCode};
 use proptest::prelude::*;
 use tower::ServiceExt;
 use tower_twilio::{
-    compute_signature, Algorithm, Rejection, RequestValidator, SignedRequest, Signer,
+    compute_signature, Algorithm, RequestValidator, SignatureError, SignedRequest, Signer,
     TwilioValidateLayer,
 };
 
@@ -135,7 +135,7 @@ fn verdict(
     signed_params: &[(String, String)],
     url: &str,
     params: &[(String, String)],
-) -> Result<(), Rejection> {
+) -> Result<(), SignatureError> {
     let (secret, algorithm, settings) = if shared_key {
         (SHARED, Algorithm::HmacSha256, Some(SETTINGS))
     } else {
@@ -203,7 +203,7 @@ proptest! {
         *target = replace_char(target, index, |c| other_ascii(c, pick));
         prop_assert_eq!(
             verdict(shared_key, &url, &params, &url, &changed),
-            Err(Rejection::BadSignature),
+            Err(SignatureError::BadSignature),
             "{:?} -> {:?}", params, changed
         );
     }
@@ -225,7 +225,7 @@ proptest! {
         let (signed, sent) = (url.render(), changed.render());
         prop_assert_eq!(
             verdict(shared_key, &signed, &params, &sent, &params),
-            Err(Rejection::BadSignature),
+            Err(SignatureError::BadSignature),
             "{} -> {}", signed, sent
         );
     }
@@ -250,7 +250,7 @@ proptest! {
         let (signed, sent) = (url.render(), changed.render());
         prop_assert_eq!(
             verdict(shared_key, &signed, &params, &sent, &params),
-            Err(Rejection::BadSignature),
+            Err(SignatureError::BadSignature),
             "{} -> {}", signed, sent
         );
     }
@@ -265,7 +265,7 @@ proptest! {
         let url = url.render();
         let signature = compute_signature(&token, Algorithm::HmacSha1, &url, &params);
         let request = SignedRequest::new(&url, &signature).params(&params);
-        prop_assert_eq!(validator().validate(&request).map(|_| ()), Err(Rejection::BadSignature));
+        prop_assert_eq!(validator().validate(&request).map(|_| ()), Err(SignatureError::BadSignature));
     }
 }
 

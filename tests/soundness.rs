@@ -560,7 +560,7 @@ fn from_env_refuses_a_shared_key_with_a_blank_secret() {
             Ok(_) => panic!("TWILIO_SHARED_KEYS={keys:?} was accepted"),
             Err(err) => err,
         };
-        assert_eq!(err.variable(), "TWILIO_SHARED_KEYS");
+        assert_eq!(err.setting(), "TWILIO_SHARED_KEYS");
         assert!(err.to_string().contains("TWILIO_SHARED_KEYS"), "{err}");
     }
 }

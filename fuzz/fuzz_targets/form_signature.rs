@@ -14,7 +14,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use tower_twilio::{
-    body_sha256_hex, compute_signature, Algorithm, Rejection, RequestValidator, SignedRequest,
+    body_sha256_hex, compute_signature, Algorithm, SignatureError, RequestValidator, SignedRequest,
     UrlCandidates,
 };
 
@@ -38,14 +38,14 @@ fuzz_target!(|data: &[u8]| {
     let verdict = RequestValidator::new(TOKEN).validate(&request);
 
     if !well_formed(body) {
-        assert_eq!(verdict, Err(Rejection::MalformedBody));
+        assert_eq!(verdict, Err(SignatureError::MalformedBody));
         return;
     }
     match &body_sha256 {
         Some(expected) if *expected == body_sha256_hex(body) => {
             assert!(verdict.is_ok(), "{verdict:?}")
         }
-        Some(_) => assert_eq!(verdict, Err(Rejection::BodyHashMismatch)),
+        Some(_) => assert_eq!(verdict, Err(SignatureError::BodyHashMismatch)),
         None if !params.iter().any(|(k, v)| has_astral(k) || has_astral(v)) => {
             assert!(verdict.is_ok(), "{url:?} {params:?}: {verdict:?}")
         }

@@ -27,7 +27,8 @@ use http_body::{Frame, SizeHint};
 use http_body_util::BodyExt;
 use libfuzzer_sys::fuzz_target;
 use tower::ServiceExt;
-use tower_twilio::{Rejection, Signer, TwilioValidateLayer, ValidatedWebhook};
+use tower_twilio::auth::HttpAuth;
+use tower_twilio::{Rejection, RequestValidator, Signer, TwilioValidateLayer, ValidatedWebhook};
 
 const TOKEN: &str = "fuzz-auth-token";
 const SECONDARY: &str = "fuzz-secondary-token";
@@ -122,19 +123,21 @@ fuzz_target!(|input: Input| {
 });
 
 fn layer(input: &Input) -> TwilioValidateLayer {
-    let mut layer = TwilioValidateLayer::new(TOKEN)
+    let validator = RequestValidator::new(TOKEN)
         .secondary_token(SECONDARY)
-        .shared_key("k1", SHARED)
+        .shared_key("k1", SHARED);
+    let mut layer = TwilioValidateLayer::with_validator(validator)
         .trust_forwarded_headers(input.trust_forwarded)
         .max_body_bytes(LIMIT)
         .body_read_timeout(Duration::from_secs(1));
     if input.base_url {
         layer = layer.base_url(BASE);
     }
+    let auth = HttpAuth::builder();
     match input.auth {
         Auth::None => layer,
-        Auth::Basic => layer.basic_auth("twilio", PASSWORD),
-        Auth::Digest => layer.digest_auth("twilio", PASSWORD),
+        Auth::Basic => layer.http_auth(auth.basic_auth("twilio", PASSWORD).build()),
+        Auth::Digest => layer.http_auth(auth.digest_auth("twilio", PASSWORD).build()),
     }
 }
 

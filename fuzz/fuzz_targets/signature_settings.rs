@@ -9,7 +9,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use tower_twilio::{
-    compute_signature, Rejection, RequestValidator, SignatureSettings, SignedRequest,
+    compute_signature, SignatureError, RequestValidator, SignatureSettings, SignedRequest,
 };
 
 const URL: &str = "https://mycompany.com/myapp.php?foo=1&bar=2";
@@ -22,7 +22,7 @@ fuzz_target!(|data: &[u8]| {
         let sig = compute_signature("shared-secret", Default::default(), URL, &PARAMS);
         let verdict = validator.validate(&request(&sig, &header));
         if !header.trim().is_empty() {
-            assert_eq!(verdict, Err(Rejection::UnsupportedAlgorithm));
+            assert_eq!(verdict, Err(SignatureError::UnsupportedAlgorithm));
         }
         return;
     };
@@ -41,11 +41,11 @@ fuzz_target!(|data: &[u8]| {
     match settings.key() {
         Some("k1") => {
             assert!(keyed.is_ok(), "{header:?}: {keyed:?}");
-            assert_eq!(tokened, Err(Rejection::BadSignature));
+            assert_eq!(tokened, Err(SignatureError::BadSignature));
         }
         _ => {
-            assert_eq!(keyed, Err(Rejection::UnknownSharedKey));
-            assert_eq!(tokened, Err(Rejection::UnknownSharedKey));
+            assert_eq!(keyed, Err(SignatureError::UnknownSharedKey));
+            assert_eq!(tokened, Err(SignatureError::UnknownSharedKey));
         }
     }
 });

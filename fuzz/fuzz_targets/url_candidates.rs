@@ -9,7 +9,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use tower_twilio::{
-    body_sha256_hex, compute_signature, Algorithm, Rejection, RequestValidator, Rules,
+    body_sha256_hex, compute_signature, Algorithm, SignatureError, RequestValidator, Rules,
     SignedRequest, UrlCandidates,
 };
 
@@ -45,7 +45,7 @@ fuzz_target!(|data: &[u8]| {
         .validate(&SignedRequest::new(&url, &signature).websocket(websocket));
     match body_sha256_param(&url) {
         Some(hash) if hash != body_sha256_hex(b"") => {
-            assert_eq!(verdict, Err(Rejection::BodyHashMismatch))
+            assert_eq!(verdict, Err(SignatureError::BodyHashMismatch))
         }
         _ => assert_eq!(verdict.map(|v| v.url), Ok(url.into_owned())),
     }

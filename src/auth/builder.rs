@@ -1,6 +1,5 @@
 //! The builder of [`HttpAuth`] and its configuration errors.
 
-use std::fmt;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
@@ -11,6 +10,7 @@ use super::digest::{self, Digest, DigestAlgorithm};
 use super::nonce::Nonces;
 use super::replay::ReplayCache;
 use super::{HttpAuth, Inner};
+use crate::error::ConfigError;
 use crate::secret::Secret;
 
 /// The default realm.
@@ -59,7 +59,7 @@ impl DigestCredential {
         self,
         algorithms: Option<Vec<DigestAlgorithm>>,
         realm: &str,
-    ) -> Result<(String, Vec<(DigestAlgorithm, Secret)>), AuthConfigError> {
+    ) -> Result<(String, Vec<(DigestAlgorithm, Secret)>), Invalid> {
         match self {
             Self::Password { user, password } => {
                 let ha1 = algorithms
@@ -77,7 +77,7 @@ impl DigestCredential {
                         .and_then(digest::from_hex)
                         .map(Zeroizing::new)
                         .filter(|raw| raw.len() * 2 == algorithm.hex_len())
-                        .ok_or(AuthConfigError::InvalidHa1 { algorithm })?;
+                        .ok_or(Invalid::InvalidHa1 { algorithm })?;
                     normalized.push((algorithm, Secret::new(digest::hex(&raw))));
                 }
                 let algorithms = algorithms.unwrap_or_else(|| {
@@ -91,7 +91,7 @@ impl DigestCredential {
                     let index = normalized
                         .iter()
                         .position(|(stored, _)| *stored == algorithm)
-                        .ok_or(AuthConfigError::MissingHa1 { algorithm })?;
+                        .ok_or(Invalid::MissingHa1 { algorithm })?;
                     ha1.push(normalized.swap_remove(index));
                 }
                 Ok((user, ha1))
@@ -216,38 +216,42 @@ impl HttpAuthBuilder {
     ///
     /// # Panics
     ///
-    /// If the configuration is invalid (see [`AuthConfigError`]); use
-    /// [`try_build`](Self::try_build) to handle that instead.
+    /// If the configuration is invalid; use [`try_build`](Self::try_build)
+    /// to handle that instead.
     pub fn build(self) -> HttpAuth {
-        self.try_build()
-            .unwrap_or_else(|e| panic!("invalid HTTP authentication config: {e}"))
+        self.try_build().unwrap_or_else(|e| panic!("{e}"))
     }
 
     /// Builds the [`HttpAuth`].
     ///
     /// # Errors
     ///
-    /// The [`AuthConfigError`] that says what is wrong with the configuration.
-    pub fn try_build(self) -> Result<HttpAuth, AuthConfigError> {
+    /// The [`ConfigError`] that names the setting that is wrong.
+    pub fn try_build(self) -> Result<HttpAuth, ConfigError> {
+        Ok(self.check()?)
+    }
+
+    /// The [`HttpAuth`], or the rule its configuration breaks.
+    pub(crate) fn check(self) -> Result<HttpAuth, Invalid> {
         let realm = self.realm;
         if !realm
             .bytes()
             .all(|b| (b' '..=b'~').contains(&b) && b != b'"' && b != b'\\')
         {
-            return Err(AuthConfigError::InvalidRealm);
+            return Err(Invalid::InvalidRealm);
         }
         if self
             .nonce_secret
             .as_ref()
             .is_some_and(|s| s.expose().len() < MIN_NONCE_SECRET_LEN)
         {
-            return Err(AuthConfigError::NonceSecretTooShort);
+            return Err(Invalid::NonceSecretTooShort);
         }
         if self.nonce_lifetime.as_secs() == 0 {
-            return Err(AuthConfigError::InvalidNonceLifetime);
+            return Err(Invalid::InvalidNonceLifetime);
         }
         if self.replay_cache_capacity == 0 {
-            return Err(AuthConfigError::InvalidReplayCacheCapacity);
+            return Err(Invalid::InvalidReplayCacheCapacity);
         }
         if let Some(algorithms) = &self.algorithms {
             let repeated = algorithms
@@ -255,7 +259,7 @@ impl HttpAuthBuilder {
                 .enumerate()
                 .any(|(i, a)| algorithms[..i].contains(a));
             if algorithms.is_empty() || repeated {
-                return Err(AuthConfigError::InvalidDigestAlgorithms);
+                return Err(Invalid::InvalidDigestAlgorithms);
             }
         }
 
@@ -263,10 +267,10 @@ impl HttpAuthBuilder {
             None => None,
             Some((user, password)) => {
                 if user.contains(':') || user.chars().any(char::is_control) {
-                    return Err(AuthConfigError::InvalidBasicUser);
+                    return Err(Invalid::InvalidBasicUser);
                 }
                 if password.expose().iter().any(|b| b.is_ascii_control()) {
-                    return Err(AuthConfigError::InvalidBasicPassword);
+                    return Err(Invalid::InvalidBasicPassword);
                 }
                 Some(Basic::new(user, password, &realm))
             }
@@ -278,7 +282,7 @@ impl HttpAuthBuilder {
                 let (user, ha1) = credential.offered_ha1(self.algorithms, &realm)?;
                 let secret = match self.nonce_secret {
                     Some(secret) => secret,
-                    None => process_nonce_secret().ok_or(AuthConfigError::RandomUnavailable)?,
+                    None => process_nonce_secret().ok_or(Invalid::RandomUnavailable)?,
                 };
                 let nonces = Nonces::new(secret, &realm, self.nonce_lifetime);
                 let replay = ReplayCache::new(self.replay_cache_capacity);
@@ -287,7 +291,7 @@ impl HttpAuthBuilder {
         };
 
         if basic.is_none() && digest.is_none() {
-            return Err(AuthConfigError::NoCredentials);
+            return Err(Invalid::NoCredentials);
         }
         Ok(HttpAuth {
             inner: Arc::new(Inner { basic, digest }),
@@ -308,12 +312,10 @@ fn process_nonce_secret() -> Option<Secret> {
     Some(SECRET.get_or_init(|| Secret::new(bytes.to_vec())).clone())
 }
 
-/// What is wrong with an [`HttpAuthBuilder`]'s configuration.
-///
-/// Its `Display` never contains a password, `HA1` or nonce secret.
+/// What is wrong with an [`HttpAuthBuilder`]'s configuration, told to the
+/// user as a [`ConfigError`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum AuthConfigError {
+pub(crate) enum Invalid {
     /// Neither Basic nor Digest credentials were configured.
     NoCredentials,
     /// The Basic user contains `:` or a control character (RFC 7617 §2).
@@ -345,52 +347,51 @@ pub enum AuthConfigError {
     RandomUnavailable,
 }
 
-impl fmt::Display for AuthConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::NoCredentials => f.write_str("configure basic_auth or digest_auth (or both)"),
-            Self::InvalidBasicUser => {
-                f.write_str("a Basic user must not contain ':' or control characters (RFC 7617)")
-            }
-            Self::InvalidBasicPassword => {
-                f.write_str("a Basic password must not contain control characters (RFC 7617)")
-            }
-            Self::InvalidRealm => {
-                f.write_str("the realm must be printable ASCII without '\"' or '\\'")
-            }
-            Self::InvalidDigestAlgorithms => {
-                f.write_str("the Digest algorithms must be a non-empty list without repeats")
-            }
-            Self::InvalidHa1 { algorithm } => write!(
-                f,
-                "the stored HA1 for {} must be {} hex digits",
-                algorithm.as_str(),
-                algorithm.hex_len()
+impl From<Invalid> for ConfigError {
+    fn from(invalid: Invalid) -> Self {
+        use DigestAlgorithm::{Md5, Sha256};
+        let (setting, problem) = match invalid {
+            Invalid::NoCredentials => (
+                "HTTP authentication",
+                "needs basic_auth or digest_auth (or both)",
             ),
-            Self::MissingHa1 { algorithm } => {
-                write!(
-                    f,
-                    "Digest algorithm {} is offered but has no stored HA1",
-                    algorithm.as_str()
-                )
+            Invalid::InvalidBasicUser => (
+                "Basic user",
+                "must not contain ':' or control characters (RFC 7617)",
+            ),
+            Invalid::InvalidBasicPassword => (
+                "Basic password",
+                "must not contain control characters (RFC 7617)",
+            ),
+            Invalid::InvalidRealm => ("realm", "must be printable ASCII without '\"' or '\\'"),
+            Invalid::InvalidDigestAlgorithms => (
+                "Digest algorithms",
+                "must be a non-empty list without repeats",
+            ),
+            Invalid::InvalidHa1 { algorithm: Md5 } => {
+                ("stored HA1", "for MD5 must be 32 hex digits")
             }
-            Self::NonceSecretTooShort => {
-                write!(
-                    f,
-                    "the nonce secret must be at least {MIN_NONCE_SECRET_LEN} bytes"
-                )
+            Invalid::InvalidHa1 { algorithm: Sha256 } => {
+                ("stored HA1", "for SHA-256 must be 64 hex digits")
             }
-            Self::InvalidNonceLifetime => {
-                f.write_str("the nonce lifetime must be at least one second")
+            Invalid::MissingHa1 { algorithm: Md5 } => {
+                ("stored HA1", "for MD5 is missing, and MD5 is offered")
             }
-            Self::InvalidReplayCacheCapacity => {
-                f.write_str("the replay cache capacity must be at least 1")
-            }
-            Self::RandomUnavailable => {
-                f.write_str("the OS random number generator failed; configure nonce_secret")
-            }
-        }
+            Invalid::MissingHa1 { algorithm: Sha256 } => (
+                "stored HA1",
+                "for SHA-256 is missing, and SHA-256 is offered",
+            ),
+            Invalid::NonceSecretTooShort => ("nonce secret", "must be at least 16 bytes"),
+            Invalid::InvalidNonceLifetime => ("nonce lifetime", "must be at least one second"),
+            Invalid::InvalidReplayCacheCapacity => ("replay cache capacity", "must be at least 1"),
+            Invalid::RandomUnavailable => (
+                "nonce secret",
+                "could not be drawn from the OS random number generator; configure nonce_secret",
+            ),
+        };
+        ConfigError::new(setting, problem)
     }
 }
 
-impl std::error::Error for AuthConfigError {}
+// The message above says 16.
+const _: () = assert!(MIN_NONCE_SECRET_LEN == 16);

@@ -66,8 +66,8 @@ use sha2::{Digest as _, Sha256};
 use subtle::{Choice, ConstantTimeEq};
 
 pub use self::builder::{
-    AuthConfigError, HttpAuthBuilder, DEFAULT_DIGEST_ALGORITHMS, DEFAULT_NONCE_LIFETIME,
-    DEFAULT_REALM, DEFAULT_REPLAY_CACHE_CAPACITY,
+    HttpAuthBuilder, DEFAULT_DIGEST_ALGORITHMS, DEFAULT_NONCE_LIFETIME, DEFAULT_REALM,
+    DEFAULT_REPLAY_CACHE_CAPACITY,
 };
 pub use self::digest::DigestAlgorithm;
 pub use self::failure::AuthFailure;

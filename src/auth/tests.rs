@@ -7,6 +7,7 @@ use base64::Engine as _;
 use md5::Md5;
 use sha2::{Digest as _, Sha256};
 
+use super::builder::Invalid;
 use super::*;
 
 const T0: u64 = 1_700_000_000;
@@ -935,50 +936,47 @@ fn a_scheme_that_is_not_configured_is_unsupported() {
 fn invalid_configurations_are_refused_at_build_time() {
     let digest = || HttpAuth::builder().digest_auth("twilio", "s3cret");
     let cases = [
-        (HttpAuth::builder(), AuthConfigError::NoCredentials),
+        (HttpAuth::builder(), Invalid::NoCredentials),
         (
             HttpAuth::builder().basic_auth("twi:lio", "pw"),
-            AuthConfigError::InvalidBasicUser,
+            Invalid::InvalidBasicUser,
         ),
         (
             HttpAuth::builder().basic_auth("twilio\n", "pw"),
-            AuthConfigError::InvalidBasicUser,
+            Invalid::InvalidBasicUser,
         ),
         (
             HttpAuth::builder().basic_auth("twilio", "p\rw"),
-            AuthConfigError::InvalidBasicPassword,
+            Invalid::InvalidBasicPassword,
         ),
-        (digest().realm("say \"hi\""), AuthConfigError::InvalidRealm),
-        (digest().realm("línea"), AuthConfigError::InvalidRealm),
+        (digest().realm("say \"hi\""), Invalid::InvalidRealm),
+        (digest().realm("línea"), Invalid::InvalidRealm),
         (
             digest().digest_algorithms([]),
-            AuthConfigError::InvalidDigestAlgorithms,
+            Invalid::InvalidDigestAlgorithms,
         ),
         (
             digest().digest_algorithms([DigestAlgorithm::Md5, DigestAlgorithm::Md5]),
-            AuthConfigError::InvalidDigestAlgorithms,
+            Invalid::InvalidDigestAlgorithms,
         ),
-        (
-            digest().nonce_secret("short"),
-            AuthConfigError::NonceSecretTooShort,
-        ),
+        (digest().nonce_secret("short"), Invalid::NonceSecretTooShort),
         (
             digest().nonce_lifetime(Duration::from_millis(999)),
-            AuthConfigError::InvalidNonceLifetime,
+            Invalid::InvalidNonceLifetime,
         ),
         (
             digest().replay_cache_capacity(0),
-            AuthConfigError::InvalidReplayCacheCapacity,
+            Invalid::InvalidReplayCacheCapacity,
         ),
         (
             HttpAuth::builder().digest_auth_ha1("twilio", DigestAlgorithm::Md5, "abc"),
-            AuthConfigError::InvalidHa1 {
+            Invalid::InvalidHa1 {
                 algorithm: DigestAlgorithm::Md5,
             },
         ),
         (
             HttpAuth::builder().digest_auth_ha1("twilio", DigestAlgorithm::Md5, "0".repeat(64)),
-            AuthConfigError::InvalidHa1 {
+            Invalid::InvalidHa1 {
                 algorithm: DigestAlgorithm::Md5,
             },
         ),
@@ -986,18 +984,18 @@ fn invalid_configurations_are_refused_at_build_time() {
             HttpAuth::builder()
                 .digest_auth_ha1("twilio", DigestAlgorithm::Md5, "0".repeat(32))
                 .digest_algorithms(DEFAULT_DIGEST_ALGORITHMS),
-            AuthConfigError::MissingHa1 {
+            Invalid::MissingHa1 {
                 algorithm: DigestAlgorithm::Sha256,
             },
         ),
     ];
     for (builder, expected) in cases {
-        assert_eq!(builder.try_build().unwrap_err(), expected);
+        assert_eq!(builder.check().unwrap_err(), expected);
     }
 }
 
 #[test]
-#[should_panic(expected = "a Basic user must not contain ':'")]
+#[should_panic(expected = "Basic user must not contain ':'")]
 fn build_panics_with_a_clear_message() {
     let _ = HttpAuth::builder().basic_auth("twi:lio", "pw").build();
 }

@@ -9,13 +9,14 @@ use bytes::Bytes;
 use http::Response;
 
 use super::config::{Config, Keys};
-use super::public_url::{parse_base_url, InvalidBaseUrl, PublicOrigin};
+use super::public_url::{parse_base_url, PublicOrigin};
 use super::resolver::KeyResolver;
 use super::service::TwilioValidate;
 use crate::auth::HttpAuth;
+use crate::error::ConfigError;
 use crate::rejection::Rejection;
 use crate::secret::Secret;
-use crate::validator::{InvalidKey, RequestValidator};
+use crate::validator::RequestValidator;
 
 /// The default body limit: 1 MiB.
 ///
@@ -62,7 +63,7 @@ impl TwilioValidateLayer {
     }
 
     /// Like [`new`](Self::new), with an error for an empty token.
-    pub fn try_new(auth_token: impl Into<Secret>) -> Result<Self, InvalidKey> {
+    pub fn try_new(auth_token: impl Into<Secret>) -> Result<Self, ConfigError> {
         RequestValidator::try_new(auth_token).map(Self::with_validator)
     }
 
@@ -76,20 +77,21 @@ impl TwilioValidateLayer {
     /// | `TWILIO_SHARED_KEYS` | shared keys as `id=secret` pairs separated by commas |
     ///
     /// The error names the variable to set or fix, never its value.
-    pub fn from_env() -> Result<Self, FromEnvError> {
+    pub fn from_env() -> Result<Self, ConfigError> {
         Self::from_vars(|name| std::env::var(name).ok())
     }
 
-    fn from_vars(var: impl Fn(&'static str) -> Option<String>) -> Result<Self, FromEnvError> {
+    fn from_vars(var: impl Fn(&'static str) -> Option<String>) -> Result<Self, ConfigError> {
         let present = |name| var(name).filter(|v| !v.trim().is_empty());
-        let empty = |variable| move |_| FromEnvError::invalid(variable, "is empty");
-        let token =
-            present("TWILIO_AUTH_TOKEN").ok_or(FromEnvError::missing("TWILIO_AUTH_TOKEN"))?;
-        let mut validator = RequestValidator::try_new(token).map_err(empty("TWILIO_AUTH_TOKEN"))?;
+        let in_variable = |variable| move |e: ConfigError| e.in_variable(variable);
+        let token = present("TWILIO_AUTH_TOKEN")
+            .ok_or(ConfigError::new("TWILIO_AUTH_TOKEN", "is not set"))?;
+        let mut validator =
+            RequestValidator::try_new(token).map_err(in_variable("TWILIO_AUTH_TOKEN"))?;
         if let Some(token) = present("TWILIO_SECONDARY_AUTH_TOKEN") {
             validator = validator
                 .try_secondary_token(token)
-                .map_err(empty("TWILIO_SECONDARY_AUTH_TOKEN"))?;
+                .map_err(in_variable("TWILIO_SECONDARY_AUTH_TOKEN"))?;
         }
         // Holds the shared secrets: wiped when dropped, like a `Secret`.
         if let Some(keys) = present("TWILIO_SHARED_KEYS").map(zeroize::Zeroizing::new) {
@@ -97,25 +99,20 @@ impl TwilioValidateLayer {
                 let (id, secret) = pair
                     .split_once('=')
                     .filter(|(id, _)| !id.trim().is_empty())
-                    .ok_or(FromEnvError::invalid(
+                    .ok_or(ConfigError::new(
                         "TWILIO_SHARED_KEYS",
-                        "expected id=secret pairs separated by commas",
+                        "must be id=secret pairs separated by commas",
                     ))?;
                 validator = validator
                     .try_shared_key(id.trim(), secret.trim())
-                    .map_err(|_| {
-                        FromEnvError::invalid(
-                            "TWILIO_SHARED_KEYS",
-                            "has a key with an empty secret",
-                        )
-                    })?;
+                    .map_err(in_variable("TWILIO_SHARED_KEYS"))?;
             }
         }
         let mut layer = Self::with_validator(validator);
         if let Some(url) = present("TWILIO_BASE_URL") {
             layer = layer
                 .try_base_url(url.trim())
-                .map_err(|e| FromEnvError::invalid("TWILIO_BASE_URL", e.reason))?;
+                .map_err(in_variable("TWILIO_BASE_URL"))?;
         }
         Ok(layer)
     }
@@ -160,7 +157,7 @@ impl TwilioValidateLayer {
     }
 
     /// Like [`base_url`](Self::base_url), returning an error instead of panicking.
-    pub fn try_base_url(mut self, url: &str) -> Result<Self, InvalidBaseUrl> {
+    pub fn try_base_url(mut self, url: &str) -> Result<Self, ConfigError> {
         let (scheme, host, prefix) = parse_base_url(url)?;
         let origin = &mut self.config().origin;
         origin.scheme = Some(scheme);
@@ -236,39 +233,6 @@ impl TwilioValidateLayer {
     }
 }
 
-/// [`TwilioValidateLayer::from_env`] could not configure the layer.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct FromEnvError {
-    variable: &'static str,
-    problem: &'static str,
-}
-
-impl FromEnvError {
-    fn missing(variable: &'static str) -> Self {
-        Self {
-            variable,
-            problem: "is not set",
-        }
-    }
-
-    fn invalid(variable: &'static str, problem: &'static str) -> Self {
-        Self { variable, problem }
-    }
-
-    /// The environment variable to set or fix.
-    pub fn variable(&self) -> &'static str {
-        self.variable
-    }
-}
-
-impl fmt::Display for FromEnvError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}", self.variable, self.problem)
-    }
-}
-
-impl std::error::Error for FromEnvError {}
-
 impl<S> Layer<S> for TwilioValidateLayer {
     type Service = TwilioValidate<S>;
 
@@ -302,7 +266,7 @@ mod tests {
     }
 
     #[test]
-    #[should_panic(expected = "invalid Twilio webhook base URL")]
+    #[should_panic(expected = "invalid Twilio configuration: base URL must be scheme://host")]
     fn base_url_panics_on_an_invalid_url() {
         let _ = TwilioValidateLayer::new("t").base_url("hooks.example.com");
     }
@@ -336,13 +300,16 @@ mod tests {
     #[test]
     fn from_env_names_the_missing_or_invalid_variable_but_not_its_value() {
         let err = TwilioValidateLayer::from_vars(vars(&[])).unwrap_err();
-        assert_eq!(err.to_string(), "TWILIO_AUTH_TOKEN is not set");
+        assert_eq!(
+            err.to_string(),
+            "invalid Twilio configuration: TWILIO_AUTH_TOKEN is not set"
+        );
         let err = TwilioValidateLayer::from_vars(vars(&[
             ("TWILIO_AUTH_TOKEN", "tok"),
             ("TWILIO_SHARED_KEYS", "k1:hunter2"),
         ]))
         .unwrap_err();
-        assert_eq!(err.variable(), "TWILIO_SHARED_KEYS");
+        assert_eq!(err.setting(), "TWILIO_SHARED_KEYS");
         assert!(!err.to_string().contains("hunter2"));
     }
 

@@ -77,10 +77,7 @@ mod verdict;
 
 pub use body::{ResponseBody, ValidatedBody};
 pub use future::ResponseFuture;
-pub use layer::{
-    FromEnvError, TwilioValidateLayer, DEFAULT_BODY_READ_TIMEOUT, DEFAULT_MAX_BODY_BYTES,
-};
+pub use layer::{TwilioValidateLayer, DEFAULT_BODY_READ_TIMEOUT, DEFAULT_MAX_BODY_BYTES};
 pub(crate) use public_url::origin_form;
-pub use public_url::InvalidBaseUrl;
 pub use resolver::{KeyResolver, ResolveFuture};
 pub use service::TwilioValidate;

@@ -2,7 +2,6 @@
 //! request's parts.
 
 use std::borrow::Cow;
-use std::fmt;
 use std::str::FromStr;
 
 use http::header::{HeaderMap, HOST, UPGRADE};
@@ -10,6 +9,7 @@ use http::request::Parts;
 use http::uri::Authority;
 use http::{Method, Version};
 
+use crate::error::ConfigError;
 use crate::rejection::Rejection;
 
 /// Where the public URL's scheme, host and prefix come from.
@@ -22,30 +22,15 @@ pub(crate) struct PublicOrigin {
 }
 
 /// A base URL, scheme, host or prefix that cannot be used.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct InvalidBaseUrl {
-    pub(crate) reason: &'static str,
+const fn invalid(problem: &'static str) -> ConfigError {
+    ConfigError::new("base URL", problem)
 }
-
-impl InvalidBaseUrl {
-    fn new(reason: &'static str) -> Self {
-        Self { reason }
-    }
-}
-
-impl fmt::Display for InvalidBaseUrl {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "invalid Twilio webhook base URL: {}", self.reason)
-    }
-}
-
-impl std::error::Error for InvalidBaseUrl {}
 
 /// The parts of `scheme://[userinfo@]host[:port][/prefix]`, userinfo dropped.
-pub(crate) fn parse_base_url(url: &str) -> Result<(String, String, String), InvalidBaseUrl> {
-    let (scheme, rest) = url.split_once("://").ok_or(InvalidBaseUrl::new(
-        "expected scheme://host[:port][/prefix]",
-    ))?;
+pub(crate) fn parse_base_url(url: &str) -> Result<(String, String, String), ConfigError> {
+    let (scheme, rest) = url
+        .split_once("://")
+        .ok_or(invalid("must be scheme://host[:port][/prefix]"))?;
     let scheme = parse_scheme(scheme)?;
     let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
     let (authority, path) = rest.split_at(authority_end);
@@ -57,34 +42,30 @@ pub(crate) fn parse_base_url(url: &str) -> Result<(String, String, String), Inva
     Ok((scheme, host, prefix))
 }
 
-pub(crate) fn parse_scheme(scheme: &str) -> Result<String, InvalidBaseUrl> {
+pub(crate) fn parse_scheme(scheme: &str) -> Result<String, ConfigError> {
     let scheme = scheme.to_ascii_lowercase();
     match scheme.as_str() {
         "http" | "https" => Ok(scheme),
-        _ => Err(InvalidBaseUrl::new("the scheme must be http or https")),
+        _ => Err(invalid("must have the scheme http or https")),
     }
 }
 
-pub(crate) fn parse_host(host: &str) -> Result<String, InvalidBaseUrl> {
+pub(crate) fn parse_host(host: &str) -> Result<String, ConfigError> {
     match Authority::from_str(host) {
         Ok(a) if !a.host().is_empty() && !host.contains('@') => Ok(host.to_owned()),
-        _ => Err(InvalidBaseUrl::new("the host must be host[:port]")),
+        _ => Err(invalid("must have a host[:port]")),
     }
 }
 
-pub(crate) fn parse_prefix(prefix: &str) -> Result<String, InvalidBaseUrl> {
+pub(crate) fn parse_prefix(prefix: &str) -> Result<String, ConfigError> {
     if prefix.contains(['?', '#']) {
-        return Err(InvalidBaseUrl::new(
-            "the base URL must not have a query or fragment",
-        ));
+        return Err(invalid("must not have a query or fragment"));
     }
     if !prefix.is_empty() && !prefix.starts_with('/') {
-        return Err(InvalidBaseUrl::new("the prefix must start with /"));
+        return Err(invalid("must have a path prefix that starts with /"));
     }
     if prefix.bytes().any(|b| b.is_ascii_control() || b == b' ') {
-        return Err(InvalidBaseUrl::new(
-            "the prefix must not contain spaces or controls",
-        ));
+        return Err(invalid("must not contain spaces or control characters"));
     }
     Ok(prefix.trim_end_matches('/').to_owned())
 }

@@ -117,7 +117,7 @@ fn check_headers<B: Body>(config: &Config, parts: &Parts, body: &B) -> Result<St
 /// its fields are not the signed ones, so no handler may read them.
 pub(crate) fn signed_fields(parts: &Parts, body: &[u8]) -> Result<FormFields, Rejection> {
     if is_form_post(parts) {
-        decode_form(body)
+        Ok(decode_form(body)?)
     } else if !body.is_empty() && read_as_form_by_axum(parts) {
         Err(Rejection::MalformedBody)
     } else if parts.method == Method::GET {
@@ -194,7 +194,7 @@ pub(crate) fn check(
         request.body(body)
     };
     let verdict = match validator {
-        Some(validator) => validator.validate(&request),
+        Some(validator) => validator.validate(&request).map_err(Rejection::from),
         None => {
             // The work only: the verdict is the same whatever it says.
             let _ = stand_in().validate(&request);
