@@ -77,7 +77,7 @@ impl DigestCredential {
                         .and_then(digest::from_hex)
                         .map(Zeroizing::new)
                         .filter(|raw| raw.len() * 2 == algorithm.hex_len())
-                        .ok_or(Invalid::InvalidHa1 { algorithm })?;
+                        .ok_or(Invalid::Ha1 { algorithm })?;
                     normalized.push((algorithm, Secret::new(digest::hex(&raw))));
                 }
                 let algorithms = algorithms.unwrap_or_else(|| {
@@ -238,7 +238,7 @@ impl HttpAuthBuilder {
             .bytes()
             .all(|b| (b' '..=b'~').contains(&b) && b != b'"' && b != b'\\')
         {
-            return Err(Invalid::InvalidRealm);
+            return Err(Invalid::Realm);
         }
         if self
             .nonce_secret
@@ -248,10 +248,10 @@ impl HttpAuthBuilder {
             return Err(Invalid::NonceSecretTooShort);
         }
         if self.nonce_lifetime.as_secs() == 0 {
-            return Err(Invalid::InvalidNonceLifetime);
+            return Err(Invalid::NonceLifetime);
         }
         if self.replay_cache_capacity == 0 {
-            return Err(Invalid::InvalidReplayCacheCapacity);
+            return Err(Invalid::ReplayCacheCapacity);
         }
         if let Some(algorithms) = &self.algorithms {
             let repeated = algorithms
@@ -259,7 +259,7 @@ impl HttpAuthBuilder {
                 .enumerate()
                 .any(|(i, a)| algorithms[..i].contains(a));
             if algorithms.is_empty() || repeated {
-                return Err(Invalid::InvalidDigestAlgorithms);
+                return Err(Invalid::DigestAlgorithms);
             }
         }
 
@@ -267,10 +267,10 @@ impl HttpAuthBuilder {
             None => None,
             Some((user, password)) => {
                 if user.contains(':') || user.chars().any(char::is_control) {
-                    return Err(Invalid::InvalidBasicUser);
+                    return Err(Invalid::BasicUser);
                 }
                 if password.expose().iter().any(|b| b.is_ascii_control()) {
-                    return Err(Invalid::InvalidBasicPassword);
+                    return Err(Invalid::BasicPassword);
                 }
                 Some(Basic::new(user, password, &realm))
             }
@@ -319,15 +319,15 @@ pub(crate) enum Invalid {
     /// Neither Basic nor Digest credentials were configured.
     NoCredentials,
     /// The Basic user contains `:` or a control character (RFC 7617 §2).
-    InvalidBasicUser,
+    BasicUser,
     /// The Basic password contains a control character (RFC 7617 §2).
-    InvalidBasicPassword,
+    BasicPassword,
     /// The realm is not printable ASCII, or contains `"` or `\`.
-    InvalidRealm,
+    Realm,
     /// The list of Digest algorithms is empty or repeats one.
-    InvalidDigestAlgorithms,
+    DigestAlgorithms,
     /// A stored `HA1` is not hex of the algorithm's length.
-    InvalidHa1 {
+    Ha1 {
         /// The algorithm it was given for.
         algorithm: DigestAlgorithm,
     },
@@ -339,9 +339,9 @@ pub(crate) enum Invalid {
     /// The nonce secret is shorter than 16 bytes.
     NonceSecretTooShort,
     /// The nonce lifetime is shorter than one second.
-    InvalidNonceLifetime,
+    NonceLifetime,
     /// The replay cache capacity is zero.
-    InvalidReplayCacheCapacity,
+    ReplayCacheCapacity,
     /// The operating system's random number generator failed while drawing
     /// the default nonce secret; configure one with `nonce_secret`.
     RandomUnavailable,
@@ -355,23 +355,21 @@ impl From<Invalid> for ConfigError {
                 "HTTP authentication",
                 "needs basic_auth or digest_auth (or both)",
             ),
-            Invalid::InvalidBasicUser => (
+            Invalid::BasicUser => (
                 "Basic user",
                 "must not contain ':' or control characters (RFC 7617)",
             ),
-            Invalid::InvalidBasicPassword => (
+            Invalid::BasicPassword => (
                 "Basic password",
                 "must not contain control characters (RFC 7617)",
             ),
-            Invalid::InvalidRealm => ("realm", "must be printable ASCII without '\"' or '\\'"),
-            Invalid::InvalidDigestAlgorithms => (
+            Invalid::Realm => ("realm", "must be printable ASCII without '\"' or '\\'"),
+            Invalid::DigestAlgorithms => (
                 "Digest algorithms",
                 "must be a non-empty list without repeats",
             ),
-            Invalid::InvalidHa1 { algorithm: Md5 } => {
-                ("stored HA1", "for MD5 must be 32 hex digits")
-            }
-            Invalid::InvalidHa1 { algorithm: Sha256 } => {
+            Invalid::Ha1 { algorithm: Md5 } => ("stored HA1", "for MD5 must be 32 hex digits"),
+            Invalid::Ha1 { algorithm: Sha256 } => {
                 ("stored HA1", "for SHA-256 must be 64 hex digits")
             }
             Invalid::MissingHa1 { algorithm: Md5 } => {
@@ -382,8 +380,8 @@ impl From<Invalid> for ConfigError {
                 "for SHA-256 is missing, and SHA-256 is offered",
             ),
             Invalid::NonceSecretTooShort => ("nonce secret", "must be at least 16 bytes"),
-            Invalid::InvalidNonceLifetime => ("nonce lifetime", "must be at least one second"),
-            Invalid::InvalidReplayCacheCapacity => ("replay cache capacity", "must be at least 1"),
+            Invalid::NonceLifetime => ("nonce lifetime", "must be at least one second"),
+            Invalid::ReplayCacheCapacity => ("replay cache capacity", "must be at least 1"),
             Invalid::RandomUnavailable => (
                 "nonce secret",
                 "could not be drawn from the OS random number generator; configure nonce_secret",

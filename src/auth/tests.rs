@@ -939,44 +939,41 @@ fn invalid_configurations_are_refused_at_build_time() {
         (HttpAuth::builder(), Invalid::NoCredentials),
         (
             HttpAuth::builder().basic_auth("twi:lio", "pw"),
-            Invalid::InvalidBasicUser,
+            Invalid::BasicUser,
         ),
         (
             HttpAuth::builder().basic_auth("twilio\n", "pw"),
-            Invalid::InvalidBasicUser,
+            Invalid::BasicUser,
         ),
         (
             HttpAuth::builder().basic_auth("twilio", "p\rw"),
-            Invalid::InvalidBasicPassword,
+            Invalid::BasicPassword,
         ),
-        (digest().realm("say \"hi\""), Invalid::InvalidRealm),
-        (digest().realm("línea"), Invalid::InvalidRealm),
-        (
-            digest().digest_algorithms([]),
-            Invalid::InvalidDigestAlgorithms,
-        ),
+        (digest().realm("say \"hi\""), Invalid::Realm),
+        (digest().realm("línea"), Invalid::Realm),
+        (digest().digest_algorithms([]), Invalid::DigestAlgorithms),
         (
             digest().digest_algorithms([DigestAlgorithm::Md5, DigestAlgorithm::Md5]),
-            Invalid::InvalidDigestAlgorithms,
+            Invalid::DigestAlgorithms,
         ),
         (digest().nonce_secret("short"), Invalid::NonceSecretTooShort),
         (
             digest().nonce_lifetime(Duration::from_millis(999)),
-            Invalid::InvalidNonceLifetime,
+            Invalid::NonceLifetime,
         ),
         (
             digest().replay_cache_capacity(0),
-            Invalid::InvalidReplayCacheCapacity,
+            Invalid::ReplayCacheCapacity,
         ),
         (
             HttpAuth::builder().digest_auth_ha1("twilio", DigestAlgorithm::Md5, "abc"),
-            Invalid::InvalidHa1 {
+            Invalid::Ha1 {
                 algorithm: DigestAlgorithm::Md5,
             },
         ),
         (
             HttpAuth::builder().digest_auth_ha1("twilio", DigestAlgorithm::Md5, "0".repeat(64)),
-            Invalid::InvalidHa1 {
+            Invalid::Ha1 {
                 algorithm: DigestAlgorithm::Md5,
             },
         ),
