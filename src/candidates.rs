@@ -45,20 +45,8 @@ pub struct Candidate<'a> {
     pub rules: Rules,
 }
 
-/// Builds the candidate URLs for one public URL.
-///
-/// ```
-/// use tower_twilio::UrlCandidates;
-///
-/// let candidates = UrlCandidates::new("https://example.com:8443/voice", false);
-/// let urls: Vec<String> = candidates.all().into_iter().map(|c| c.url.into_owned()).collect();
-/// assert_eq!(urls, [
-///     "https://example.com/voice",      // python, port removed
-///     "https://example.com:8443/voice", // python, as received
-///     "https://example.com/voice",      // node, port removed
-///     "https://example.com:8443/voice", // node, as received
-/// ]);
-/// ```
+/// Builds the candidate URLs for one public URL. Internal: the order and
+/// the set are the crate's to change, within the rules above.
 #[derive(Clone, Copy, Debug)]
 pub struct UrlCandidates<'a> {
     url: &'a str,

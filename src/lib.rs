@@ -93,11 +93,17 @@ pub mod validate;
 mod validator;
 mod webhook;
 
-pub use candidates::{Candidate, Rules, UrlCandidates};
 pub use error::{ConfigError, SignatureError};
 pub use rejection::Rejection;
 pub use secret::Secret;
-pub use settings::SignatureSettings;
+/// Internals the fuzz targets drive directly: not part of the API, and not
+/// covered by semver.
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing {
+    pub use crate::candidates::{Candidate, Rules, UrlCandidates};
+    pub use crate::settings::SignatureSettings;
+}
 pub use sign::Signer;
 pub use signature::{body_sha256_hex, compute_signature, Algorithm, UnknownAlgorithm};
 pub use validate::{TwilioValidate, TwilioValidateLayer};

@@ -10,7 +10,11 @@ use zeroize::Zeroizing;
 /// overwritten with zeros when the last owner drops it. Copies made by the
 /// hash functions while computing a MAC live on the stack for the duration of
 /// one computation and are not wiped; that is documented, not hidden.
-#[derive(Clone, PartialEq, Eq)]
+///
+/// It has no `PartialEq`: comparing secrets with `==` would take a time
+/// that depends on where they differ. The crate compares MACs, in constant
+/// time.
+#[derive(Clone)]
 pub struct Secret(Zeroizing<Vec<u8>>);
 
 impl Secret {

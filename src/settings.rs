@@ -7,14 +7,6 @@ use crate::signature::{Algorithm, UnknownAlgorithm};
 /// Parts are separated by `,`, names and values are trimmed, names are
 /// case-sensitive and the first occurrence of a name wins (as twilio-python
 /// reads it). A missing `algorithm` means `HMAC_SHA1`.
-///
-/// ```
-/// use tower_twilio::{Algorithm, SignatureSettings};
-///
-/// let s = SignatureSettings::parse("key=webhooks_sharedkey_1, algorithm=HMAC_SHA256").unwrap();
-/// assert_eq!(s.key(), Some("webhooks_sharedkey_1"));
-/// assert_eq!(s.algorithm(), Algorithm::HmacSha256);
-/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SignatureSettings<'a> {
     key: Option<&'a str>,

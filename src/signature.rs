@@ -19,6 +19,7 @@ use crate::secret::Secret;
 /// `HmacSha1` with the account Auth Token is what every webhook uses unless
 /// `X-Twilio-Webhooks-Signature-Settings` names another algorithm.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
 pub enum Algorithm {
     /// `HMAC_SHA1`, the default.
     #[default]

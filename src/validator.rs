@@ -27,6 +27,7 @@ pub const X_TWILIO_WEBHOOKS_SIGNATURE_SETTINGS: http::HeaderName =
 
 /// Which configured key produced a valid signature.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum MatchedKey {
     /// The primary Auth Token.
     AuthToken,
@@ -49,10 +50,20 @@ impl fmt::Display for MatchedKey {
 /// A successful validation.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Validated {
+    key: MatchedKey,
+    url: String,
+}
+
+impl Validated {
     /// The key that signed the request.
-    pub key: MatchedKey,
+    pub fn key(&self) -> &MatchedKey {
+        &self.key
+    }
+
     /// The candidate URL the signature was made over.
-    pub url: String,
+    pub fn url(&self) -> &str {
+        &self.url
+    }
 }
 
 /// Validates Twilio signatures without any web framework.
@@ -627,7 +638,7 @@ mod tests {
     #[test]
     fn accepts_the_seed_example() {
         let ok = check(U, "RSOYDt4T1cUTdK1PDd93/VVr8B8=").unwrap();
-        assert_eq!(ok.key, MatchedKey::AuthToken);
+        assert_eq!(ok.key(), &MatchedKey::AuthToken);
         assert_eq!(ok.url, U);
     }
 
@@ -708,7 +719,10 @@ mod tests {
             .secondary_token("other")
             .secondary_token("12345");
         let req = SignedRequest::new(U, "RSOYDt4T1cUTdK1PDd93/VVr8B8=").params(&P);
-        assert_eq!(v.validate(&req).unwrap().key, MatchedKey::SecondaryToken(1));
+        assert_eq!(
+            v.validate(&req).unwrap().key(),
+            &MatchedKey::SecondaryToken(1)
+        );
     }
 
     #[test]

@@ -81,12 +81,12 @@ impl ValidatedWebhook {
 
     /// The key that signed the request.
     pub fn matched_key(&self) -> &MatchedKey {
-        &self.validated.key
+        self.validated.key()
     }
 
     /// The URL the signature was made over.
     pub fn url(&self) -> &str {
-        &self.validated.url
+        self.validated.url()
     }
 
     /// The `AccountSid` whose keys validated the request, when the layer

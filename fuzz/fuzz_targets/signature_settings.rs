@@ -8,9 +8,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use tower_twilio::{
-    compute_signature, SignatureError, RequestValidator, SignatureSettings, SignedRequest,
-};
+use tower_twilio::fuzzing::SignatureSettings;
+use tower_twilio::{compute_signature, RequestValidator, SignatureError, SignedRequest};
 
 const URL: &str = "https://mycompany.com/myapp.php?foo=1&bar=2";
 const PARAMS: [(&str, &str); 2] = [("CallSid", "CA1234567890ABCDE"), ("Digits", "1234")];

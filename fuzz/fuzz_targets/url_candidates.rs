@@ -8,9 +8,9 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+use tower_twilio::fuzzing::{Rules, UrlCandidates};
 use tower_twilio::{
-    body_sha256_hex, compute_signature, Algorithm, SignatureError, RequestValidator, Rules,
-    SignedRequest, UrlCandidates,
+    body_sha256_hex, compute_signature, Algorithm, RequestValidator, SignatureError, SignedRequest,
 };
 
 const TOKEN: &str = "fuzz-auth-token";
@@ -47,7 +47,7 @@ fuzz_target!(|data: &[u8]| {
         Some(hash) if hash != body_sha256_hex(b"") => {
             assert_eq!(verdict, Err(SignatureError::BodyHashMismatch))
         }
-        _ => assert_eq!(verdict.map(|v| v.url), Ok(url.into_owned())),
+        _ => assert_eq!(verdict.map(|v| v.url().to_owned()), Ok(url.into_owned())),
     }
 });
 

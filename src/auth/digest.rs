@@ -24,6 +24,7 @@ use crate::secret::Secret;
 /// A client may also ask for the `-sess` variant of an offered algorithm
 /// (`SHA-256-sess`, `MD5-sess`); it is accepted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum DigestAlgorithm {
     /// `SHA-256` (RFC 7616), the preferred one.
     Sha256,

@@ -92,6 +92,7 @@ struct Inner {
 
 /// The authentication scheme a request used.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum AuthScheme {
     /// RFC 7617 Basic.
     Basic,
@@ -101,6 +102,7 @@ pub enum AuthScheme {
 
 /// A request whose credentials were accepted.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Authenticated {
     /// The configured user the credentials belong to.
     pub user: String,

@@ -204,8 +204,8 @@ pub(crate) fn check(
     let validated = verdict?;
     tracing::debug!(
         target: "tower_twilio",
-        key = %validated.key,
-        url = %cut(&validated.url),
+        key = %validated.key(),
+        url = %cut(validated.url()),
         "validated Twilio webhook"
     );
     Ok(ValidatedWebhook::new(fields, validated))
