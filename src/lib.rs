@@ -79,42 +79,30 @@
 #![warn(missing_docs)]
 
 pub mod auth;
-mod candidates;
-mod error;
-mod fields;
-mod form;
-mod querystring;
-mod rejection;
-mod secret;
-mod settings;
-mod sign;
-mod signature;
+mod core;
 pub mod validate;
-mod validator;
-mod webhook;
 
-pub use error::{ConfigError, SignatureError};
-pub use rejection::Rejection;
-pub use secret::Secret;
+pub use crate::core::error::{ConfigError, SignatureError};
+pub use crate::core::secret::Secret;
+pub use crate::core::sign::Signer;
+pub use crate::core::signature::{body_sha256_hex, compute_signature, Algorithm, UnknownAlgorithm};
+pub use crate::core::validator::{
+    MatchedKey, RequestValidator, SignedRequest, Validated, MAX_FORM_BYTES,
+    MAX_MACS_PER_HANDSHAKE_KEY, MAX_MACS_PER_KEY, X_TWILIO_SIGNATURE,
+    X_TWILIO_WEBHOOKS_SIGNATURE_SETTINGS,
+};
+#[cfg(feature = "axum")]
+pub use validate::{MissingTwilioValidateLayer, TwilioForm, TwilioFormRejection};
+pub use validate::{Rejection, TwilioValidate, TwilioValidateLayer, ValidatedWebhook};
+
 /// Internals the fuzz targets drive directly: not part of the API, and not
 /// covered by semver.
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing {
-    pub use crate::candidates::{Candidate, Rules, UrlCandidates};
-    pub use crate::settings::SignatureSettings;
+    pub use crate::core::candidates::{Candidate, Rules, UrlCandidates};
+    pub use crate::core::settings::SignatureSettings;
 }
-pub use sign::Signer;
-pub use signature::{body_sha256_hex, compute_signature, Algorithm, UnknownAlgorithm};
-pub use validate::{TwilioValidate, TwilioValidateLayer};
-pub use validator::{
-    MatchedKey, RequestValidator, SignedRequest, Validated, MAX_FORM_BYTES,
-    MAX_MACS_PER_HANDSHAKE_KEY, MAX_MACS_PER_KEY, X_TWILIO_SIGNATURE,
-    X_TWILIO_WEBHOOKS_SIGNATURE_SETTINGS,
-};
 
 /// Any error, boxed: what a body's error must convert into.
 pub(crate) type BoxError = Box<dyn std::error::Error + Send + Sync>;
-pub use webhook::ValidatedWebhook;
-#[cfg(feature = "axum")]
-pub use webhook::{MissingTwilioValidateLayer, TwilioForm, TwilioFormRejection};

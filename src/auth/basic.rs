@@ -6,7 +6,7 @@ use base64::Engine as _;
 use zeroize::Zeroizing;
 
 use super::{eq_hashed, AuthFailure};
-use crate::secret::Secret;
+use crate::core::secret::Secret;
 
 /// Standard base64, with or without the trailing `=`.
 const LENIENT_BASE64: GeneralPurpose = GeneralPurpose::new(

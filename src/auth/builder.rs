@@ -10,8 +10,8 @@ use super::digest::{self, Digest, DigestAlgorithm};
 use super::nonce::Nonces;
 use super::replay::ReplayCache;
 use super::{HttpAuth, Inner};
-use crate::error::ConfigError;
-use crate::secret::Secret;
+use crate::core::error::ConfigError;
+use crate::core::secret::Secret;
 
 /// The default realm.
 pub const DEFAULT_REALM: &str = "Twilio webhook";

@@ -17,7 +17,7 @@ use super::nonce::Nonces;
 use super::params::{self, DigestParams};
 use super::replay::ReplayCache;
 use super::{eq_hashed, AuthFailure};
-use crate::secret::Secret;
+use crate::core::secret::Secret;
 
 /// A hash algorithm for Digest authentication.
 ///

@@ -15,7 +15,7 @@ use base64::Engine as _;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-use crate::secret::Secret;
+use crate::core::secret::Secret;
 
 const NONCE_LABEL: &[u8] = b"tower-twilio digest nonce\0";
 const OPAQUE_LABEL: &[u8] = b"tower-twilio digest opaque\0";

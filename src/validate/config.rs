@@ -12,8 +12,8 @@ use http::Response;
 use super::public_url::PublicOrigin;
 use super::resolver::KeyResolver;
 use crate::auth::HttpAuth;
-use crate::rejection::Rejection;
-use crate::validator::RequestValidator;
+use crate::core::validator::RequestValidator;
+use crate::validate::rejection::Rejection;
 
 /// Where the keys come from.
 #[derive(Clone)]

@@ -17,9 +17,9 @@ use super::public_url::is_websocket;
 use super::resolver::ResolveFuture;
 use super::response::{rejection_response, Refusal};
 use super::verdict::{account_sid, check, signed_fields};
-use crate::fields::FormFields;
-use crate::rejection::Rejection;
-use crate::validator::RequestValidator;
+use crate::core::fields::FormFields;
+use crate::core::validator::RequestValidator;
+use crate::validate::rejection::Rejection;
 use crate::BoxError;
 
 pin_project! {

@@ -13,10 +13,10 @@ use super::public_url::{parse_base_url, PublicOrigin};
 use super::resolver::KeyResolver;
 use super::service::TwilioValidate;
 use crate::auth::HttpAuth;
-use crate::error::ConfigError;
-use crate::rejection::Rejection;
-use crate::secret::Secret;
-use crate::validator::RequestValidator;
+use crate::core::error::ConfigError;
+use crate::core::secret::Secret;
+use crate::core::validator::RequestValidator;
+use crate::validate::rejection::Rejection;
 
 /// The default body limit: 1 MiB.
 ///

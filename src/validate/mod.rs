@@ -36,12 +36,12 @@
 //! 6. Valid: the request's clone of the inner service is driven to
 //!    readiness, then called with the same method, URI, headers and
 //!    extensions, the body bytes as a [`ValidatedBody`], plus a
-//!    [`ValidatedWebhook`](crate::ValidatedWebhook) extension. The inner service is not asked to be ready before: see
+//!    [`ValidatedWebhook`] extension. The inner service is not asked to be ready before: see
 //!    [`TwilioValidate`'s readiness](TwilioValidate#readiness).
 //!    Invalid: `403 text/plain`, `invalid Twilio signature` whatever the
 //!    signature's fault (a missing signature, a failed HTTP authentication
 //!    and the body's `413`, `408` and `400` say what they are). The typed
-//!    [`Rejection`](crate::Rejection) is in the response's extensions and in
+//!    [`Rejection`] is in the response's extensions and in
 //!    a `tracing` event (target `tower_twilio`, level INFO) with the URL and
 //!    the candidates tried, cut to a bounded length. Neither ever contains a
 //!    secret or the expected signature.
@@ -70,14 +70,19 @@ mod config;
 mod future;
 mod layer;
 mod public_url;
+pub(crate) mod rejection;
 mod resolver;
 mod response;
 mod service;
 mod verdict;
+pub(crate) mod webhook;
 
 pub use body::{ResponseBody, ValidatedBody};
 pub use future::ResponseFuture;
 pub use layer::{TwilioValidateLayer, DEFAULT_BODY_READ_TIMEOUT, DEFAULT_MAX_BODY_BYTES};
-pub(crate) use public_url::origin_form;
+pub use rejection::Rejection;
 pub use resolver::{KeyResolver, ResolveFuture};
 pub use service::TwilioValidate;
+pub use webhook::ValidatedWebhook;
+#[cfg(feature = "axum")]
+pub use webhook::{MissingTwilioValidateLayer, TwilioForm, TwilioFormRejection};

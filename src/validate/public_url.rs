@@ -9,8 +9,9 @@ use http::request::Parts;
 use http::uri::Authority;
 use http::{Method, Version};
 
-use crate::error::ConfigError;
-use crate::rejection::Rejection;
+use crate::core::error::ConfigError;
+use crate::core::target::origin_form;
+use crate::validate::rejection::Rejection;
 
 /// Where the public URL's scheme, host and prefix come from.
 #[derive(Clone, Debug, Default)]
@@ -135,24 +136,6 @@ fn request_host(parts: &Parts) -> Result<Option<&str>, Rejection> {
     match (authority, header) {
         (Some(a), Some(h)) if !a.eq_ignore_ascii_case(h) => Err(Rejection::MissingHost),
         (a, h) => Ok(a.or(h)),
-    }
-}
-
-/// The request target in origin form, as a router reads it: the path, then
-/// `?` and the query if there is one. `None` for a target that is not a
-/// path (`*`, `host:port`), which Twilio never requests. An absolute-form
-/// target without a path (`http://host?x=1`) is `/?x=1`, as routed.
-pub(crate) fn origin_form(uri: &http::Uri) -> Option<Cow<'_, str>> {
-    let path = uri.path();
-    if !path.starts_with('/') {
-        return None;
-    }
-    match uri.path_and_query() {
-        Some(pq) if pq.as_str().starts_with('/') => Some(Cow::Borrowed(pq.as_str())),
-        _ => Some(match uri.query() {
-            Some(query) => Cow::Owned(format!("{path}?{query}")),
-            None => Cow::Borrowed(path),
-        }),
     }
 }
 

@@ -1,7 +1,7 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use crate::validator::RequestValidator;
+use crate::core::validator::RequestValidator;
 
 /// The future a [`KeyResolver`] returns.
 pub type ResolveFuture = Pin<Box<dyn Future<Output = Option<RequestValidator>> + Send>>;

@@ -6,8 +6,8 @@ use http::{Response, StatusCode};
 
 use super::config::Config;
 use crate::auth::AuthChallenge;
-use crate::candidates::UrlCandidates;
-use crate::rejection::Rejection;
+use crate::core::candidates::UrlCandidates;
+use crate::validate::rejection::Rejection;
 
 /// The default answer to every signature failure (see
 /// [`Rejection::is_signature_failure`]): one text for all of them, so that

@@ -19,13 +19,13 @@ use super::config::Config;
 use super::public_url::{is_websocket, original_uri};
 use super::response::{cut, Refusal};
 use crate::auth::{AuthChallenge, AuthFailure, Authenticated, HttpAuth};
-use crate::fields::FormFields;
-use crate::rejection::Rejection;
-use crate::validator::{
+use crate::core::fields::FormFields;
+use crate::core::validator::{
     decode_form, is_form, plausible_signature, stand_in, RequestValidator, SignedRequest,
     X_TWILIO_SIGNATURE, X_TWILIO_WEBHOOKS_SIGNATURE_SETTINGS,
 };
-use crate::webhook::ValidatedWebhook;
+use crate::validate::rejection::Rejection;
+use crate::validate::webhook::ValidatedWebhook;
 
 /// What can be checked before the body is read: HTTP authentication, if
 /// configured (the user is put into the extensions); the signature header is
@@ -305,9 +305,12 @@ mod tests {
         let fields = || signed_fields(&parts, &body).unwrap();
         let url = "https://h.example/sms";
         let macs = |validator: Option<&RequestValidator>| {
-            let before = crate::validator::MACS.with(|n| n.get());
+            let before = crate::core::validator::MACS.with(|n| n.get());
             let verdict = check(validator, &parts, url, &body, fields()).map(|_| ());
-            (verdict, crate::validator::MACS.with(|n| n.get()) - before)
+            (
+                verdict,
+                crate::core::validator::MACS.with(|n| n.get()) - before,
+            )
         };
         let known = RequestValidator::new("token-of-AC1");
         let (known_verdict, known_macs) = macs(Some(&known));

@@ -6,11 +6,11 @@ use std::fmt;
 use http::header::{HeaderValue, CONTENT_TYPE};
 use http::{Request, Uri};
 
-use crate::secret::Secret;
-use crate::signature::{body_sha256_hex, compute_signature, Algorithm};
-use crate::validate::origin_form;
-use crate::validator::{body_sha256_param, is_form};
-use crate::validator::{X_TWILIO_SIGNATURE, X_TWILIO_WEBHOOKS_SIGNATURE_SETTINGS};
+use crate::core::secret::Secret;
+use crate::core::signature::{body_sha256_hex, compute_signature, Algorithm};
+use crate::core::target::origin_form;
+use crate::core::validator::{body_sha256_param, is_form};
+use crate::core::validator::{X_TWILIO_SIGNATURE, X_TWILIO_WEBHOOKS_SIGNATURE_SETTINGS};
 
 /// Signs `http::Request`s as Twilio would, so tests can drive a route that
 /// sits behind [`TwilioValidateLayer`](crate::TwilioValidateLayer).

@@ -9,12 +9,12 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use subtle::ConstantTimeEq as _;
 
-use crate::candidates::{Candidate, Rules, UrlCandidates};
-use crate::error::{ConfigError, SignatureError};
-use crate::fields::FormFields;
-use crate::secret::Secret;
-use crate::settings::SignatureSettings;
-use crate::signature::{body_sha256_hex, Algorithm, MacKey, SignedParams};
+use crate::core::candidates::{Candidate, Rules, UrlCandidates};
+use crate::core::error::{ConfigError, SignatureError};
+use crate::core::fields::FormFields;
+use crate::core::secret::Secret;
+use crate::core::settings::SignatureSettings;
+use crate::core::signature::{body_sha256_hex, Algorithm, MacKey, SignedParams};
 
 /// The `X-Twilio-Signature` header: the base64 MAC of the request.
 pub const X_TWILIO_SIGNATURE: http::HeaderName =
@@ -625,8 +625,8 @@ impl<'a> SignedRequest<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::signature::compute_signature;
-    use crate::signature::tests::{P, U};
+    use crate::core::signature::compute_signature;
+    use crate::core::signature::tests::{P, U};
 
     const B: &[u8] = br#"{"property": "value", "boolean": true}"#;
     const HASH: &str = "0a1ff7634d9ab3b95db5c9a2dfe9416e41502b283a80c7cf19632632f96e6620";

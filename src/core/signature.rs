@@ -12,7 +12,7 @@ use std::cmp::Ordering;
 use std::fmt;
 use std::str::FromStr;
 
-use crate::secret::Secret;
+use crate::core::secret::Secret;
 
 /// The HMAC Twilio signed a request with.
 ///

@@ -2,9 +2,9 @@
 
 use std::sync::OnceLock;
 
-use crate::fields::FormFields;
+use crate::core::fields::FormFields;
 
-use crate::validator::{MatchedKey, Validated};
+use crate::core::validator::{MatchedKey, Validated};
 
 /// Inserted into the request's extensions by the layer once the signature is
 /// valid: the decoded form fields in the order received, the key that matched,
@@ -117,7 +117,7 @@ impl ValidatedWebhook {
     pub fn deserialize<T: serde::de::DeserializeOwned>(
         &self,
     ) -> Result<T, serde::de::value::Error> {
-        crate::form::from_pairs(self.fields.iter())
+        crate::core::form::from_pairs(self.fields.iter())
     }
 }
 

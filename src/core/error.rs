@@ -37,13 +37,44 @@ impl SignatureError {
     /// A stable, machine-readable code such as `bad_signature`: the same as
     /// the [`Rejection`](crate::Rejection) it becomes.
     pub fn as_str(&self) -> &'static str {
-        crate::Rejection::from(*self).as_str()
+        match self {
+            Self::MalformedSignature => "malformed_signature",
+            Self::BadSignature => "bad_signature",
+            Self::BodyHashMismatch => "body_hash_mismatch",
+            Self::UnsignedBody => "unsigned_body",
+            Self::UnknownSharedKey => "unknown_shared_key",
+            Self::UnsupportedAlgorithm => "unsupported_algorithm",
+            Self::MalformedBody => "malformed_body",
+            Self::BodyTooLarge => "body_too_large",
+        }
+    }
+
+    /// What is wrong, in words.
+    pub(crate) fn text(&self) -> &'static str {
+        match self {
+            Self::MalformedSignature => "X-Twilio-Signature is not a base64 HMAC",
+            Self::BadSignature => "X-Twilio-Signature does not match this URL and body",
+            Self::BodyHashMismatch => "the body does not match bodySHA256",
+            Self::UnsignedBody => {
+                "the body is neither form fields nor covered by bodySHA256, so it is not signed"
+            }
+            Self::UnknownSharedKey => {
+                "X-Twilio-Webhooks-Signature-Settings names no configured shared key"
+            }
+            Self::UnsupportedAlgorithm => {
+                "X-Twilio-Webhooks-Signature-Settings names an unsupported algorithm"
+            }
+            Self::MalformedBody => {
+                "the form body is not UTF-8 name=value pairs joined by single '&'"
+            }
+            Self::BodyTooLarge => "the body is larger than the limit",
+        }
     }
 }
 
 impl fmt::Display for SignatureError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&crate::Rejection::from(*self), f)
+        write!(f, "{} ({})", self.text(), self.as_str())
     }
 }
 

@@ -4,7 +4,7 @@ use std::fmt;
 
 use http::StatusCode;
 
-use crate::error::SignatureError;
+use crate::core::error::SignatureError;
 
 /// The reason a request was refused, with a machine-readable code.
 ///
@@ -101,62 +101,59 @@ impl Rejection {
         )
     }
 
+    /// The signature's verdict this is, if it is one.
+    fn signature_error(&self) -> Option<SignatureError> {
+        Some(match self {
+            Rejection::MalformedSignature => SignatureError::MalformedSignature,
+            Rejection::BadSignature => SignatureError::BadSignature,
+            Rejection::BodyHashMismatch => SignatureError::BodyHashMismatch,
+            Rejection::UnsignedBody => SignatureError::UnsignedBody,
+            Rejection::UnknownSharedKey => SignatureError::UnknownSharedKey,
+            Rejection::UnsupportedAlgorithm => SignatureError::UnsupportedAlgorithm,
+            Rejection::MalformedBody => SignatureError::MalformedBody,
+            Rejection::BodyTooLarge => SignatureError::BodyTooLarge,
+            _ => return None,
+        })
+    }
+
     /// A stable, machine-readable code such as `bad_signature`.
     pub fn as_str(&self) -> &'static str {
+        if let Some(error) = self.signature_error() {
+            return error.as_str();
+        }
         match self {
             Rejection::MissingSignature => "missing_signature",
             Rejection::DuplicateSignature => "duplicate_signature",
-            Rejection::MalformedSignature => "malformed_signature",
-            Rejection::BadSignature => "bad_signature",
-            Rejection::BodyHashMismatch => "body_hash_mismatch",
-            Rejection::UnsignedBody => "unsigned_body",
-            Rejection::UnknownSharedKey => "unknown_shared_key",
-            Rejection::UnsupportedAlgorithm => "unsupported_algorithm",
             Rejection::UnknownAccount => "unknown_account",
             Rejection::AccountMismatch => "account_mismatch",
             Rejection::MissingHost => "missing_host",
             Rejection::UnsupportedTarget => "unsupported_target",
-            Rejection::BodyTooLarge => "body_too_large",
             Rejection::BodyError => "body_error",
-            Rejection::MalformedBody => "malformed_body",
             Rejection::BodyTimeout => "body_timeout",
             Rejection::Unauthenticated => "unauthenticated",
+            _ => unreachable!("a signature error"),
         }
     }
 }
 
 impl fmt::Display for Rejection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let text = match self {
-            Rejection::MissingSignature => "no X-Twilio-Signature header",
-            Rejection::DuplicateSignature => "more than one X-Twilio-Signature header",
-            Rejection::MalformedSignature => "X-Twilio-Signature is not a base64 HMAC",
-            Rejection::BadSignature => "X-Twilio-Signature does not match this URL and body",
-            Rejection::BodyHashMismatch => "the body does not match bodySHA256",
-            Rejection::UnsignedBody => {
-                "the body is neither form fields nor covered by bodySHA256, so it is not signed"
-            }
-            Rejection::UnknownSharedKey => {
-                "X-Twilio-Webhooks-Signature-Settings names no configured shared key"
-            }
-            Rejection::UnsupportedAlgorithm => {
-                "X-Twilio-Webhooks-Signature-Settings names an unsupported algorithm"
-            }
-            Rejection::UnknownAccount => "the request's AccountSid is not served here",
-            Rejection::AccountMismatch => {
+        let text = match (self.signature_error(), self) {
+            (Some(error), _) => error.text(),
+            (_, Rejection::MissingSignature) => "no X-Twilio-Signature header",
+            (_, Rejection::DuplicateSignature) => "more than one X-Twilio-Signature header",
+            (_, Rejection::UnknownAccount) => "the request's AccountSid is not served here",
+            (_, Rejection::AccountMismatch) => {
                 "the request's AccountSid values (form fields and query) differ"
             }
-            Rejection::MissingHost => {
+            (_, Rejection::MissingHost) => {
                 "no usable host to rebuild the public URL (none, or the target's and Host differ)"
             }
-            Rejection::UnsupportedTarget => "the request target is not a path",
-            Rejection::BodyTooLarge => "the body is larger than the limit",
-            Rejection::BodyError => "the body could not be read",
-            Rejection::MalformedBody => {
-                "the form body is not UTF-8 name=value pairs joined by single '&'"
-            }
-            Rejection::BodyTimeout => "the body did not arrive in time",
-            Rejection::Unauthenticated => "HTTP authentication failed",
+            (_, Rejection::UnsupportedTarget) => "the request target is not a path",
+            (_, Rejection::BodyError) => "the body could not be read",
+            (_, Rejection::BodyTimeout) => "the body did not arrive in time",
+            (_, Rejection::Unauthenticated) => "HTTP authentication failed",
+            _ => unreachable!("a signature error"),
         };
         write!(f, "{text} ({})", self.as_str())
     }

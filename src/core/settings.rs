@@ -1,6 +1,6 @@
 //! `X-Twilio-Webhooks-Signature-Settings: key=<shared key id>,algorithm=<name>`.
 
-use crate::signature::{Algorithm, UnknownAlgorithm};
+use crate::core::signature::{Algorithm, UnknownAlgorithm};
 
 /// The parsed `X-Twilio-Webhooks-Signature-Settings` header.
 ///

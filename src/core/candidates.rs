@@ -23,7 +23,7 @@
 use std::borrow::Cow;
 use std::ops::{ControlFlow, Range};
 
-use crate::querystring;
+use crate::core::querystring;
 
 /// Whose rules a candidate URL is checked under.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
