@@ -1,12 +1,11 @@
-//! The layer composed with tower-http's layers, axum's routers and plain
-//! hyper, each over loopback TCP.
+//! The layer composed with tower-http's layers and axum's routers, each
+//! over loopback TCP (plain hyper without axum: `tests/hyper.rs`).
 //!
 //! Every stack is served on 127.0.0.1 and driven by a real client (hyper's,
 //! or raw HTTP/1.1 where the framing itself is under test). The layer is
 //! configured with `base_url`, so the host the client connects to does not
 //! enter the signature.
 
-use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
@@ -14,47 +13,19 @@ use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::Router;
 use bytes::Bytes;
-use http::header::{ACCEPT_ENCODING, CONTENT_ENCODING, CONTENT_TYPE};
-use http::{HeaderMap, HeaderValue, Request, Response, StatusCode, Version};
-use http_body_util::{BodyExt, Full, Limited};
-use hyper::body::Incoming;
-use hyper_util::client::legacy::Client;
-use hyper_util::rt::{TokioExecutor, TokioIo};
-use hyper_util::service::TowerToHyperService;
-use tokio::io::AsyncWriteExt;
-use tokio::net::{TcpListener, TcpStream};
-use tower::{Layer, ServiceBuilder};
+use http::header::{ACCEPT_ENCODING, CONTENT_ENCODING};
+use http::{HeaderValue, Request, StatusCode, Version};
+use http_body_util::Full;
+use tower::ServiceBuilder;
 use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
-use tower_twilio::validate::ValidatedBody;
-use tower_twilio::{Signer, TwilioValidateLayer, ValidatedWebhook};
+use tower_twilio::{Signer, TwilioForm, ValidatedWebhook};
 
 mod common;
 
-const TOKEN: &str = "compose-auth-token";
-const BASE: &str = "https://hooks.example.com";
-const FORM: &str = "application/x-www-form-urlencoded";
-/// 62 bytes: over [`SMALL_LIMIT`].
-const BODY: &str = "CallSid=CA1234567890ABCDE&From=%2B14158675309&Body=hello+there";
-/// The `Body` field of [`BODY`], decoded.
-const FIELD: &str = "hello there";
-/// Well-formed (the base64 of 20 bytes) and wrong.
-const FORGED: &str = "AAAAAAAAAAAAAAAAAAAAAAAAAAA=";
-/// A request-body limit outside the layer that [`BODY`] exceeds.
-const SMALL_LIMIT: usize = 32;
-/// The status tower-http's `TimeoutLayer` is configured to answer with:
-/// not one the Twilio layer ever gives, so it is told apart.
-const TIMEOUT_STATUS: StatusCode = StatusCode::GATEWAY_TIMEOUT;
-/// The header the handlers echo the `Body` field in.
-const SEEN: &str = "x-seen-body";
-
-type BoxError = Box<dyn std::error::Error + Send + Sync>;
-
-fn twilio() -> TwilioValidateLayer {
-    TwilioValidateLayer::new(TOKEN).base_url(BASE)
-}
+use common::stack::*;
 
 // ---- handlers --------------------------------------------------------------
 
@@ -72,157 +43,19 @@ async fn slow(_: ValidatedWebhook) -> &'static str {
     "too late"
 }
 
-/// The plain-hyper handler: what the layer hands on, with no axum types.
-async fn plain(req: Request<ValidatedBody>) -> Result<Response<Full<Bytes>>, Infallible> {
-    let field = req
-        .extensions()
-        .get::<ValidatedWebhook>()
-        .and_then(|w| w.get("Body"))
-        .unwrap_or("-")
-        .to_owned();
-    let mut res = Response::new(Full::new(req.body().bytes().clone()));
-    res.headers_mut()
-        .insert(SEEN, HeaderValue::from_str(&field).unwrap());
-    Ok(res)
-}
-
 fn voice_router() -> Router {
     Router::new()
         .route("/voice", post(voice))
         .route("/slow", post(slow))
 }
 
-/// `svc`, checked to take requests with a `B` body.
-fn takes<B, S: tower::Service<Request<B>>>(svc: S) -> S {
-    svc
-}
-
 // ---- servers ---------------------------------------------------------------
-
-async fn listener() -> (TcpListener, SocketAddr) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    (listener, addr)
-}
 
 /// `app` served by `axum::serve` (HTTP/1.1, and HTTP/2 with prior knowledge).
 async fn serve_axum(app: Router) -> SocketAddr {
     let (listener, addr) = listener().await;
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     addr
-}
-
-/// A Tower service over `hyper::body::Incoming`, served by hyper's own
-/// connection builders: HTTP/1.1, or HTTP/2 with prior knowledge (h2c).
-async fn serve_hyper<S, B>(svc: S, h2: bool) -> SocketAddr
-where
-    S: tower::Service<Request<Incoming>, Response = Response<B>> + Clone + Send + 'static,
-    S::Future: Send + 'static,
-    S::Error: Into<BoxError>,
-    B: http_body::Body + Send + 'static,
-    B::Data: Send,
-    B::Error: Into<BoxError>,
-{
-    let (listener, addr) = listener().await;
-    tokio::spawn(async move {
-        while let Ok((stream, _)) = listener.accept().await {
-            let svc = TowerToHyperService::new(svc.clone());
-            let io = TokioIo::new(stream);
-            tokio::spawn(async move {
-                if h2 {
-                    let _ = hyper::server::conn::http2::Builder::new(TokioExecutor::new())
-                        .serve_connection(io, svc)
-                        .await;
-                } else {
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(io, svc)
-                        .await;
-                }
-            });
-        }
-    });
-    addr
-}
-
-/// The `X-Twilio-Signature` Twilio sends for a form POST of `body` to
-/// `path` under [`BASE`].
-fn signature_for(path: &str, body: &str) -> String {
-    let mut req = Request::post(path)
-        .header(CONTENT_TYPE, FORM)
-        .body(body)
-        .unwrap();
-    Signer::new(TOKEN, BASE).sign(&mut req);
-    req.headers()["x-twilio-signature"]
-        .to_str()
-        .unwrap()
-        .to_owned()
-}
-
-// ---- clients ---------------------------------------------------------------
-
-/// A form POST of [`BODY`] to `path` on `addr`, signed by Twilio for
-/// `signed_path` (or, with `None`, carrying a forged signature).
-fn request(addr: SocketAddr, path: &str, signed_path: Option<&str>) -> Request<Full<Bytes>> {
-    let body = BODY;
-    let mut req = Request::post(format!("http://{addr}{path}"))
-        .header(CONTENT_TYPE, FORM)
-        .body(body)
-        .unwrap();
-    match signed_path {
-        Some(signed) => {
-            let signature = signature_for(signed, body);
-            req.headers_mut()
-                .insert("x-twilio-signature", signature.parse().unwrap());
-        }
-        None => {
-            req.headers_mut()
-                .insert("x-twilio-signature", HeaderValue::from_static(FORGED));
-        }
-    }
-    req.map(|b| Full::new(Bytes::from_static(b.as_bytes())))
-}
-
-/// Signed by Twilio for the path it is sent to.
-fn genuine(addr: SocketAddr, path: &str) -> Request<Full<Bytes>> {
-    request(addr, path, Some(path))
-}
-
-fn forged(addr: SocketAddr, path: &str) -> Request<Full<Bytes>> {
-    request(addr, path, None)
-}
-
-struct Answer {
-    status: StatusCode,
-    version: Version,
-    headers: HeaderMap,
-    body: Bytes,
-}
-
-impl Answer {
-    /// The `Body` field the handler saw, if a handler answered.
-    fn seen(&self) -> Option<&str> {
-        self.headers.get(SEEN).and_then(|v| v.to_str().ok())
-    }
-}
-
-/// Sends `req` with hyper's client: HTTP/1.1, or HTTP/2 with prior
-/// knowledge.
-async fn send(req: Request<Full<Bytes>>, h2: bool) -> Answer {
-    let client = Client::builder(TokioExecutor::new())
-        .http2_only(h2)
-        .build_http::<Full<Bytes>>();
-    let res = client.request(req).await.unwrap();
-    let (parts, body) = res.into_parts();
-    Answer {
-        status: parts.status,
-        version: parts.version,
-        headers: parts.headers,
-        body: body.collect().await.unwrap().to_bytes(),
-    }
-}
-
-async fn send_h1(req: Request<Full<Bytes>>) -> Answer {
-    send(req, false).await
 }
 
 /// A genuine request reaches the handler, which sees the field; a forged
@@ -251,40 +84,6 @@ async fn assert_gzipped(addr: SocketAddr) {
         Some(&HeaderValue::from_static("gzip"))
     );
     assert_eq!(res.body[..2], [0x1f, 0x8b], "a gzip stream");
-}
-
-/// A 413 the Twilio layer wrote (its text, not tower-http's
-/// `length limit exceeded`).
-fn assert_layer_413(wire: &common::Wire) {
-    assert_eq!(wire.status, 413, "{}", wire.head);
-    assert!(
-        wire.body.starts_with("the body is larger than the limit"),
-        "{:?}",
-        wire.body
-    );
-}
-
-/// One raw HTTP/1.1 form POST of `body`, chunked or with a
-/// `Content-Length`, signed for `/voice`.
-async fn raw_post(addr: SocketAddr, body: &str, chunked: bool) -> common::Wire {
-    let signature = signature_for("/voice", body);
-    let framing = if chunked {
-        format!(
-            "Transfer-Encoding: chunked\r\n\r\n{:x}\r\n{body}\r\n0\r\n\r\n",
-            body.len()
-        )
-    } else {
-        format!("Content-Length: {}\r\n\r\n{body}", body.len())
-    };
-    let wire = format!(
-        "POST /voice HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: {FORM}\r\n\
-         X-Twilio-Signature: {signature}\r\nConnection: close\r\n{framing}"
-    );
-    let mut stream = TcpStream::connect(addr).await.unwrap();
-    stream.write_all(wire.as_bytes()).await.unwrap();
-    common::read_response(&mut stream, true)
-        .await
-        .expect("a response")
 }
 
 // ---- 1. tower-http outside, one ServiceBuilder ----------------------------
@@ -417,90 +216,7 @@ async fn layer_on_the_outer_router_covers_a_nested_router() {
     assert_eq!(stripped.status, StatusCode::FORBIDDEN);
 }
 
-// ---- 6. plain hyper -------------------------------------------------------
-
-#[tokio::test]
-async fn plain_hyper_http1_over_incoming_validates() {
-    let svc = takes::<Incoming, _>(ServiceBuilder::new().layer(twilio()).service_fn(plain));
-    let addr = serve_hyper(svc, false).await;
-
-    let ok = send_h1(genuine(addr, "/voice")).await;
-    assert_eq!(ok.status, StatusCode::OK);
-    assert_eq!(ok.seen(), Some(FIELD));
-    assert_eq!(&ok.body[..], BODY.as_bytes(), "the body bytes, untouched");
-
-    let refused = send_h1(forged(addr, "/voice")).await;
-    assert_eq!(refused.status, StatusCode::FORBIDDEN);
-    assert_eq!(refused.seen(), None);
-}
-
-#[tokio::test]
-async fn plain_hyper_http1_with_body_limit_outside_validates_and_limits() {
-    // `RequestBodyLimitLayer` outside: the layer gets `Limited<Incoming>`.
-    let inner = takes::<Limited<Incoming>, _>(twilio().layer(tower::service_fn(plain)));
-    let svc = RequestBodyLimitLayer::new(4096).layer(inner);
-    let addr = serve_hyper(svc, false).await;
-
-    let ok = send_h1(genuine(addr, "/voice")).await;
-    assert_eq!(ok.status, StatusCode::OK);
-    assert_eq!(ok.seen(), Some(FIELD));
-
-    let refused = send_h1(forged(addr, "/voice")).await;
-    assert_eq!(refused.status, StatusCode::FORBIDDEN);
-
-    // The same stack under a limit the body exceeds, sent chunked: the
-    // limit's error, read by the layer, is a 413.
-    let small = ServiceBuilder::new()
-        .layer(RequestBodyLimitLayer::new(SMALL_LIMIT))
-        .layer(twilio())
-        .service_fn(plain);
-    let addr = serve_hyper(small, false).await;
-    let over = raw_post(addr, BODY, true).await;
-    assert_layer_413(&over);
-}
-
-#[tokio::test]
-async fn plain_hyper_body_error_from_incoming_is_a_400() {
-    let svc = takes::<Incoming, _>(ServiceBuilder::new().layer(twilio()).service_fn(plain));
-    let addr = serve_hyper(svc, false).await;
-
-    // A signed request whose chunked framing breaks after the first chunk:
-    // `Incoming` yields an error, which is not a length limit's.
-    let signature = signature_for("/voice", BODY);
-    let wire = format!(
-        "POST /voice HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: {FORM}\r\n\
-         X-Twilio-Signature: {signature}\r\nTransfer-Encoding: chunked\r\n\r\n\
-         4\r\nBody\r\nzz\r\n"
-    );
-    let mut stream = TcpStream::connect(addr).await.unwrap();
-    stream.write_all(wire.as_bytes()).await.unwrap();
-    let res = common::read_response(&mut stream, true)
-        .await
-        .expect("a response");
-    assert_eq!(res.status, 400, "{}", res.head);
-    assert_eq!(res.header(SEEN), None);
-}
-
-// ---- 7. h2c ---------------------------------------------------------------
-
-#[tokio::test]
-async fn plain_hyper_h2c_validates() {
-    let svc = ServiceBuilder::new()
-        .layer(RequestBodyLimitLayer::new(4096))
-        .layer(twilio())
-        .service_fn(plain);
-    let addr = serve_hyper(svc, true).await;
-
-    let ok = send(genuine(addr, "/voice"), true).await;
-    assert_eq!(ok.version, Version::HTTP_2);
-    assert_eq!(ok.status, StatusCode::OK);
-    assert_eq!(ok.seen(), Some(FIELD));
-    assert_eq!(&ok.body[..], BODY.as_bytes());
-
-    let refused = send(forged(addr, "/voice"), true).await;
-    assert_eq!(refused.version, Version::HTTP_2);
-    assert_eq!(refused.status, StatusCode::FORBIDDEN);
-}
+// ---- 6. h2c ---------------------------------------------------------------
 
 #[tokio::test]
 async fn axum_with_tower_http_layers_outside_over_h2c_validates() {
@@ -516,7 +232,7 @@ async fn axum_with_tower_http_layers_outside_over_h2c_validates() {
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
 }
 
-// ---- 8. body limit outside ------------------------------------------------
+// ---- 7. body limit outside ------------------------------------------------
 
 #[tokio::test]
 async fn body_limit_outside_refuses_an_oversized_chunked_body_with_413() {
@@ -546,7 +262,7 @@ async fn body_limit_outside_refuses_an_oversized_content_length_itself() {
     assert_eq!(over.body, "length limit exceeded");
 }
 
-// ---- 9. timeout outside ---------------------------------------------------
+// ---- 8. timeout outside ---------------------------------------------------
 
 #[tokio::test]
 async fn timeout_outside_answers_for_a_slow_handler_with_an_empty_body() {
@@ -562,4 +278,35 @@ async fn timeout_outside_answers_for_a_slow_handler_with_an_empty_body() {
         started.elapsed() < Duration::from_secs(4),
         "answered before the handler finished"
     );
+}
+
+// ---- 9. a GET webhook through TwilioForm ----------------------------------
+
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct Status {
+    call_sid: String,
+    call_status: String,
+}
+
+#[tokio::test]
+async fn twilio_form_reads_a_get_webhooks_query() {
+    let app = Router::new()
+        .route(
+            "/status",
+            get(|TwilioForm(s): TwilioForm<Status>| async move {
+                format!("{} {}", s.call_sid, s.call_status)
+            }),
+        )
+        .layer(twilio());
+    let addr = serve_axum(app).await;
+    let mut req = Request::get(format!(
+        "http://{addr}/status?CallSid=CA1&CallStatus=completed"
+    ))
+    .body(Bytes::new())
+    .unwrap();
+    Signer::new(TOKEN, BASE).sign(&mut req);
+    let res = send_h1(req.map(Full::new)).await;
+    assert_eq!(res.status, StatusCode::OK);
+    assert_eq!(&res.body[..], b"CA1 completed");
 }

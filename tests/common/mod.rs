@@ -1,6 +1,8 @@
 //! What the integration tests that talk raw HTTP/1.1 over loopback share.
 #![allow(dead_code)] // each test crate uses part of it
 
+pub mod stack;
+
 use tokio::io::AsyncReadExt;
 use tokio::net::TcpStream;
 
