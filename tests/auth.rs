@@ -10,11 +10,13 @@ use axum::Router;
 use base64::Engine as _;
 use http::{Request, StatusCode};
 use http_body_util::BodyExt;
-use md5::Md5;
-use sha2::{Digest as _, Sha256};
 use tower::ServiceExt;
 use tower_twilio::auth::{AuthFailure, Authenticated, HttpAuth};
 use tower_twilio::{Rejection, Signer, TwilioValidateLayer};
+
+mod common;
+
+use common::digest;
 
 const TOKEN: &str = "12345";
 const BASE: &str = "https://hooks.example.com";
@@ -77,48 +79,6 @@ async fn send(router: Router, req: Request<Body>) -> Answer {
 fn basic(user: &str, pass: &str) -> String {
     let encoded = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{pass}"));
     format!("Basic {encoded}")
-}
-
-fn param<'a>(challenge: &'a str, name: &str) -> Option<&'a str> {
-    let start = challenge.find(&format!("{name}="))? + name.len() + 1;
-    let rest = &challenge[start..];
-    match rest.strip_prefix('"') {
-        Some(quoted) => quoted.split('"').next(),
-        None => rest.split([',', ' ']).next(),
-    }
-}
-
-/// What curl or python-requests computes for a Digest challenge (qop=auth).
-fn digest(challenge: &str, user: &str, pass: &str, uri: &str, nc: u32) -> String {
-    let hash = |s: String| -> String {
-        if challenge.contains("algorithm=SHA-256") {
-            hex(&Sha256::digest(s.as_bytes()))
-        } else {
-            hex(&Md5::digest(s.as_bytes()))
-        }
-    };
-    let algorithm = if challenge.contains("algorithm=SHA-256") {
-        "SHA-256"
-    } else {
-        "MD5"
-    };
-    let realm = param(challenge, "realm").unwrap();
-    let nonce = param(challenge, "nonce").unwrap();
-    let opaque = param(challenge, "opaque").unwrap();
-    let cnonce = format!("0a4f113b{algorithm}");
-    let nc = format!("{nc:08x}");
-    let ha1 = hash(format!("{user}:{realm}:{pass}"));
-    let ha2 = hash(format!("POST:{uri}"));
-    let response = hash(format!("{ha1}:{nonce}:{nc}:{cnonce}:auth:{ha2}"));
-    format!(
-        "Digest username=\"{user}\", realm=\"{realm}\", nonce=\"{nonce}\", uri=\"{uri}\", \
-         algorithm={algorithm}, response=\"{response}\", opaque=\"{opaque}\", qop=auth, \
-         nc={nc}, cnonce=\"{cnonce}\""
-    )
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn counter() -> Arc<AtomicUsize> {
@@ -236,7 +196,7 @@ async fn digest_flow_401_then_retry_then_rising_nc() {
     for challenge in &first.challenges {
         // curl takes the first (SHA-256), python-requests the last (MD5).
         for nc in 1..=3 {
-            let auth = digest(challenge, "twilio", "pw", "/voice", nc);
+            let auth = digest::authorization(challenge, "twilio", "pw", "/voice", nc);
             let answer = send(app.clone(), request(Some(&auth), true)).await;
             assert_eq!(
                 answer.status,
@@ -256,7 +216,7 @@ async fn digest_wrong_password_is_401_and_bad_signature_is_403() {
     let app = router(layer, counter());
     let challenge = send(app.clone(), request(None, true)).await.challenges[0].clone();
 
-    let wrong = digest(&challenge, "twilio", "nope", "/voice", 1);
+    let wrong = digest::authorization(&challenge, "twilio", "nope", "/voice", 1);
     let answer = send(app.clone(), request(Some(&wrong), true)).await;
     assert_eq!(
         (answer.status, answer.failure),
@@ -266,7 +226,7 @@ async fn digest_wrong_password_is_401_and_bad_signature_is_403() {
         )
     );
 
-    let right = digest(&challenge, "twilio", "pw", "/voice", 1);
+    let right = digest::authorization(&challenge, "twilio", "pw", "/voice", 1);
     let answer = send(app, request(Some(&right), false)).await;
     assert_eq!(answer.status, StatusCode::FORBIDDEN);
 }
@@ -278,7 +238,7 @@ async fn a_replayed_nonce_count_is_401() {
         .http_auth(HttpAuth::builder().digest_auth("twilio", "pw").build());
     let app = router(layer, counter());
     let challenge = send(app.clone(), request(None, true)).await.challenges[0].clone();
-    let auth = digest(&challenge, "twilio", "pw", "/voice", 5);
+    let auth = digest::authorization(&challenge, "twilio", "pw", "/voice", 5);
     assert_eq!(
         send(app.clone(), request(Some(&auth), true)).await.status,
         StatusCode::OK
@@ -291,7 +251,7 @@ async fn a_replayed_nonce_count_is_401() {
             Some(AuthFailure::ReplayedNonceCount)
         )
     );
-    let lower = digest(&challenge, "twilio", "pw", "/voice", 4);
+    let lower = digest::authorization(&challenge, "twilio", "pw", "/voice", 4);
     assert_eq!(
         send(app, request(Some(&lower), true)).await.status,
         StatusCode::UNAUTHORIZED
@@ -319,7 +279,13 @@ async fn a_stale_nonce_gets_stale_true_and_the_retry_succeeds() {
     let stale = send(
         app.clone(),
         request(
-            Some(&digest(&old_challenge, "twilio", "pw", "/voice", 1)),
+            Some(&digest::authorization(
+                &old_challenge,
+                "twilio",
+                "pw",
+                "/voice",
+                1,
+            )),
             true,
         ),
     )
@@ -330,7 +296,7 @@ async fn a_stale_nonce_gets_stale_true_and_the_retry_succeeds() {
     );
     assert!(stale.challenges[0].contains("stale=true"));
 
-    let fresh = digest(&stale.challenges[0], "twilio", "pw", "/voice", 1);
+    let fresh = digest::authorization(&stale.challenges[0], "twilio", "pw", "/voice", 1);
     assert_eq!(
         send(app, request(Some(&fresh), true)).await.status,
         StatusCode::OK
@@ -344,7 +310,7 @@ async fn the_digest_uri_must_be_the_request_target() {
         .http_auth(HttpAuth::builder().digest_auth("twilio", "pw").build());
     let app = router(layer, counter());
     let challenge = send(app.clone(), request(None, true)).await.challenges[0].clone();
-    let other = digest(&challenge, "twilio", "pw", "/other", 1);
+    let other = digest::authorization(&challenge, "twilio", "pw", "/other", 1);
     let answer = send(app, request(Some(&other), true)).await;
     assert_eq!(
         (answer.status, answer.failure),
@@ -425,7 +391,7 @@ mod http2 {
             let (status, challenges) = post(addr, target, None).await;
             assert_eq!(status, StatusCode::UNAUTHORIZED);
             for challenge in &challenges[..2] {
-                let auth = digest(challenge, "twilio", "pw", target, 1);
+                let auth = digest::authorization(challenge, "twilio", "pw", target, 1);
                 let (status, _) = post(addr, target, Some(&auth)).await;
                 assert_eq!(status, StatusCode::OK, "{target} {challenge}");
             }
@@ -440,7 +406,7 @@ mod http2 {
         let (_, challenges) = post(addr, "/voice", None).await;
         let absolute = format!("http://{addr}/voice");
         for uri in ["/other", "/voice?x=1", absolute.as_str()] {
-            let auth = digest(&challenges[0], "twilio", "pw", uri, 1);
+            let auth = digest::authorization(&challenges[0], "twilio", "pw", uri, 1);
             let (status, _) = post(addr, "/voice", Some(&auth)).await;
             assert_eq!(status, StatusCode::UNAUTHORIZED, "{uri}");
         }

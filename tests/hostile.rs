@@ -11,10 +11,9 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::convert::Infallible;
 use std::net::SocketAddr;
-use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::task::{Context, Poll};
+
 use std::time::{Duration, SystemTime};
 
 use axum::body::{Body, Bytes};
@@ -28,7 +27,9 @@ use tower::ServiceExt;
 use tower_twilio::auth::{AuthFailure, HttpAuth, MAX_AUTHORIZATION_LEN};
 
 mod common;
+
 use common::Wire;
+use common::{digest, PanickingBody};
 use tower_twilio::{
     compute_signature, Algorithm, Rejection, RequestValidator, Signer, TwilioValidateLayer,
 };
@@ -149,21 +150,6 @@ fn with_signature(value: &[u8]) -> Request<Body> {
         HeaderValue::from_bytes(value).unwrap(),
     );
     req
-}
-
-/// A body that must never be polled.
-struct PanickingBody;
-
-impl http_body::Body for PanickingBody {
-    type Data = Bytes;
-    type Error = Infallible;
-
-    fn poll_frame(
-        self: Pin<&mut Self>,
-        _: &mut Context<'_>,
-    ) -> Poll<Option<Result<http_body::Frame<Bytes>, Infallible>>> {
-        panic!("the body was read")
-    }
 }
 
 /// A signed form POST whose body must not be read.
@@ -667,7 +653,6 @@ async fn a_host_header_that_is_not_a_host_is_400_without_a_configured_host() {
 
 const USER: &str = "twilio";
 const PASSWORD: &str = "hostile-password";
-const REALM: &str = "Twilio webhook";
 
 fn digest_app() -> (App, HttpAuth) {
     let auth = HttpAuth::builder()
@@ -685,36 +670,7 @@ fn digest_params(auth: &HttpAuth) -> Vec<(&'static str, String)> {
         .unwrap_err()
         .www_authenticate()[0]
         .clone();
-    let param = |name: &str| {
-        let start = challenge.find(&format!("{name}=\"")).unwrap() + name.len() + 2;
-        challenge[start..].split('"').next().unwrap().to_owned()
-    };
-    let (nonce, opaque) = (param("nonce"), param("opaque"));
-    let hash = |s: String| hex(&<sha2::Sha256 as sha2::Digest>::digest(s.as_bytes()));
-    let ha1 = hash(format!("{USER}:{REALM}:{PASSWORD}"));
-    let ha2 = hash("POST:/voice".to_owned());
-    let response = hash(format!("{ha1}:{nonce}:00000001:0a4f113b:auth:{ha2}"));
-    vec![
-        ("username", format!("\"{USER}\"")),
-        ("realm", format!("\"{REALM}\"")),
-        ("nonce", format!("\"{nonce}\"")),
-        ("uri", "\"/voice\"".to_owned()),
-        ("algorithm", "SHA-256".to_owned()),
-        ("response", format!("\"{response}\"")),
-        ("opaque", format!("\"{opaque}\"")),
-        ("qop", "auth".to_owned()),
-        ("nc", "00000001".to_owned()),
-        ("cnonce", "\"0a4f113b\"".to_owned()),
-    ]
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn digest_header(params: &[(&str, String)]) -> String {
-    let list: Vec<String> = params.iter().map(|(k, v)| format!("{k}={v}")).collect();
-    format!("Digest {}", list.join(", "))
+    digest::params(&challenge, USER, PASSWORD, "/voice", 1)
 }
 
 fn with_authorization(value: &[u8]) -> Request<Body> {
@@ -740,7 +696,7 @@ async fn refuses_credentials(app: &App, auth: &HttpAuth, header: &[u8], failure:
     );
     assert_eq!(app.calls.load(Ordering::SeqCst), 0);
     let mut good = good_request().map(Body::from);
-    let valid = digest_header(&digest_params(auth));
+    let valid = digest::header(&digest_params(auth));
     good.headers_mut()
         .insert("authorization", HeaderValue::from_str(&valid).unwrap());
     assert_eq!(app.send(good).await.status, StatusCode::OK);
@@ -758,7 +714,7 @@ async fn digest_credentials_missing_any_parameter_are_401() {
         refuses_credentials(
             &app,
             &auth,
-            digest_header(&params).as_bytes(),
+            digest::header(&params).as_bytes(),
             AuthFailure::MissingParameter { name },
         )
         .await;
@@ -774,7 +730,7 @@ async fn digest_credentials_repeating_any_parameter_are_401() {
         refuses_credentials(
             &app,
             &auth,
-            digest_header(&params).as_bytes(),
+            digest::header(&params).as_bytes(),
             AuthFailure::MalformedAuthorization,
         )
         .await;
@@ -790,7 +746,7 @@ async fn digest_credentials_with_an_enormous_parameter_are_401() {
         refuses_credentials(
             &app,
             &auth,
-            digest_header(&params).as_bytes(),
+            digest::header(&params).as_bytes(),
             AuthFailure::MalformedAuthorization,
         )
         .await;
@@ -806,7 +762,7 @@ async fn digest_credentials_with_an_enormous_parameter_are_401() {
     refuses_credentials(
         &app,
         &auth,
-        digest_header(&params).as_bytes(),
+        digest::header(&params).as_bytes(),
         AuthFailure::InvalidNonce,
     )
     .await;
@@ -820,7 +776,7 @@ async fn digest_credentials_with_thousands_of_unknown_parameters_are_read_in_one
     for i in 0..1500 {
         params.push(("x", format!("{i}")));
     }
-    let header = digest_header(&params);
+    let header = digest::header(&params);
     assert!(header.len() < MAX_AUTHORIZATION_LEN);
     refuses_credentials(
         &app,

@@ -19,6 +19,10 @@ use tower_twilio::{
     TwilioValidateLayer, ValidatedWebhook,
 };
 
+mod common;
+
+use common::PanickingBody;
+
 const TOKEN: &str = "12345";
 const BASE: &str = "https://mycompany.com";
 const FORM: &str = "application/x-www-form-urlencoded";
@@ -500,21 +504,6 @@ async fn websocket_handshakes_are_checked_with_wss() {
         .insert("x-twilio-signature", sig.parse().unwrap());
     let (status, _, _, _) = send(app(layer(), counter()), req.map(Body::from)).await;
     assert_eq!(status, StatusCode::OK);
-}
-
-/// A body that must never be polled.
-struct PanickingBody;
-
-impl http_body::Body for PanickingBody {
-    type Data = Bytes;
-    type Error = Infallible;
-
-    fn poll_frame(
-        self: Pin<&mut Self>,
-        _: &mut Context<'_>,
-    ) -> Poll<Option<Result<http_body::Frame<Bytes>, Infallible>>> {
-        panic!("the body was read")
-    }
 }
 
 /// A stream of ready items, without a futures dependency.

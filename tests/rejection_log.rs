@@ -1,13 +1,17 @@
 //! What one rejection writes to the log: a bounded amount, however long the
 //! URL, so that forged requests cannot make the log cost more than they do.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
 use axum::body::Body;
 use axum::Router;
 use http::{HeaderValue, Request, StatusCode};
 use tower::ServiceExt;
 use tower_twilio::TwilioValidateLayer;
+
+mod common;
+
+use common::LogBuffer;
 
 const BASE: &str = "https://hooks.example.com";
 /// Well-formed (the base64 of 20 bytes) and wrong.
@@ -55,17 +59,8 @@ fn log_of(req: Request<Body>) -> String {
     let _serial = SERIAL
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
-    let logs = Arc::new(Mutex::new(Vec::new()));
-    let writer = {
-        let logs = logs.clone();
-        move || LogWriter(logs.clone())
-    };
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::INFO)
-        .with_writer(writer)
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let logs = LogBuffer::default();
+    let _guard = tracing::subscriber::set_default(logs.subscriber(tracing::Level::INFO));
     let app = Router::new()
         .fallback(|| async { "ok" })
         .layer(TwilioValidateLayer::new("token").base_url(BASE));
@@ -75,21 +70,7 @@ fn log_of(req: Request<Body>) -> String {
         .unwrap()
         .block_on(async move { app.oneshot(req).await.unwrap().status() });
     assert_eq!(status, StatusCode::FORBIDDEN);
-    let logs = logs.lock().unwrap().clone();
-    String::from_utf8(logs).unwrap()
-}
-
-struct LogWriter(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for LogWriter {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
+    logs.text()
 }
 
 /// The log is short, names the reason, and shows the URL cut.

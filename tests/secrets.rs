@@ -11,7 +11,7 @@
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::{Duration, SystemTime};
 
 use axum::body::Body;
@@ -25,6 +25,10 @@ use tower_twilio::auth::HttpAuth;
 use tower_twilio::{
     compute_signature, Algorithm, RequestValidator, Secret, Signer, TwilioValidateLayer,
 };
+
+mod common;
+
+use common::LogBuffer;
 
 const TOKEN: &str = "secret-primary-auth-token";
 const SECONDARY: &str = "secret-secondary-auth-token";
@@ -285,17 +289,8 @@ fn tracing_events_never_show_a_secret_or_the_expected_signature() {
 }
 
 async fn tracing_events() {
-    let logs = Arc::new(Mutex::new(Vec::new()));
-    let writer = {
-        let logs = logs.clone();
-        move || LogWriter(logs.clone())
-    };
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(writer)
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let logs = LogBuffer::default();
+    let _guard = tracing::subscriber::set_default(logs.subscriber(tracing::Level::TRACE));
 
     let statuses = drive(app(layer())).await;
     assert_eq!(
@@ -303,7 +298,7 @@ async fn tracing_events() {
         EXPECTED
     );
 
-    let logs = String::from_utf8(logs.lock().unwrap().clone()).unwrap();
+    let logs = logs.text();
     assert!(logs.contains("bad_signature"), "{logs}");
     assert_no_secret("a tracing event", &logs);
     // What the forged request should have carried: a valid signature.
@@ -314,19 +309,6 @@ async fn tracing_events() {
         &form_urlencoded::parse(BODY.as_bytes()).collect::<Vec<_>>(),
     );
     assert!(!logs.contains(&expected), "{logs}");
-}
-
-struct LogWriter(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for LogWriter {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
 }
 
 #[test]

@@ -38,6 +38,8 @@ use tower_twilio::{Rejection, Signer, TwilioValidateLayer};
 
 mod common;
 
+use common::StalledBody;
+
 const TOKEN: &str = "tower-stack-auth-token";
 const BASE: &str = "https://hooks.example.com";
 const FORM: &str = "application/x-www-form-urlencoded";
@@ -85,21 +87,6 @@ fn forged() -> Request<Body> {
     req.headers_mut()
         .insert("x-twilio-signature", HeaderValue::from_static(FORGED));
     req
-}
-
-/// A body that is never ready.
-struct StalledBody;
-
-impl http_body::Body for StalledBody {
-    type Data = Bytes;
-    type Error = Infallible;
-
-    fn poll_frame(
-        self: Pin<&mut Self>,
-        _: &mut Context<'_>,
-    ) -> Poll<Option<Result<http_body::Frame<Bytes>, Infallible>>> {
-        Poll::Pending
-    }
 }
 
 /// The handler: counts its calls, then answers once `gate` lets it (pass

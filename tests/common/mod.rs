@@ -1,7 +1,15 @@
 //! What the integration tests that talk raw HTTP/1.1 over loopback share.
 #![allow(dead_code)] // each test crate uses part of it
 
+pub mod digest;
 pub mod stack;
+
+use std::convert::Infallible;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
 
 use tokio::io::AsyncReadExt;
 use tokio::net::TcpStream;
@@ -61,4 +69,67 @@ pub async fn read_response(stream: &mut TcpStream, with_body: bool) -> Option<Wi
     }
     wire.body = String::from_utf8_lossy(&body).into_owned();
     Some(wire)
+}
+
+/// A body that must never be polled: for what is refused before the body
+/// is read.
+pub struct PanickingBody;
+
+impl http_body::Body for PanickingBody {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Bytes>, Infallible>>> {
+        panic!("the body was read")
+    }
+}
+
+/// A body that never arrives.
+pub struct StalledBody;
+
+impl http_body::Body for StalledBody {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Bytes>, Infallible>>> {
+        Poll::Pending
+    }
+}
+
+/// Where a `tracing_subscriber::fmt` subscriber writes, to read back.
+#[derive(Clone, Default)]
+pub struct LogBuffer(Arc<Mutex<Vec<u8>>>);
+
+impl LogBuffer {
+    /// A subscriber that writes every event up to `level` here, plain text.
+    pub fn subscriber(&self, level: tracing::Level) -> impl tracing::Subscriber + Send + Sync {
+        let buffer = self.clone();
+        tracing_subscriber::fmt()
+            .with_max_level(level)
+            .with_writer(move || buffer.clone())
+            .with_ansi(false)
+            .finish()
+    }
+
+    /// What was written, as text.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
+
+impl std::io::Write for LogBuffer {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
