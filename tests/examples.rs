@@ -18,6 +18,9 @@ mod server;
 #[allow(dead_code)]
 #[path = "../examples/sign.rs"]
 mod sign;
+#[allow(dead_code)]
+#[path = "../examples/stack.rs"]
+mod stack;
 
 use axum::body::Body;
 use axum::Router;
@@ -780,4 +783,79 @@ async fn server_refuses_unsigned_requests_even_on_unknown_paths() {
             "{uri}"
         );
     }
+}
+
+// ----------------------------------------------------------------------- stack
+
+const STACK_BASE: &str = "http://127.0.0.1:3002";
+
+fn stack_app() -> Router {
+    stack::app(stack::DEMO_AUTH_TOKEN, STACK_BASE)
+}
+
+#[test]
+fn the_readme_shows_the_stack_example_as_it_is() {
+    let source = include_str!("../examples/stack.rs");
+    let begin = source.find("// README: begin\n").unwrap() + "// README: begin\n".len();
+    let end = source.find("    // README: end").unwrap();
+    let block: String = source[begin..end]
+        .lines()
+        .map(|line| format!("{}\n", line.strip_prefix("    ").unwrap_or(line)))
+        .collect();
+    let readme = include_str!("../README.md");
+    assert!(readme.contains(&block), "README.md lacks:\n{block}");
+}
+
+#[tokio::test]
+async fn stack_validates_compresses_and_limits() {
+    let call = || form_post("/voice", "CallSid=CA1234567890ABCDE&From=%2B14158675309");
+    let (status, _, body) = send(
+        stack_app(),
+        signed(stack::DEMO_AUTH_TOKEN, STACK_BASE, call()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body.contains("<Say>"), "{body}");
+
+    let mut gzip = signed(stack::DEMO_AUTH_TOKEN, STACK_BASE, call());
+    gzip.headers_mut()
+        .insert("accept-encoding", "gzip".parse().unwrap());
+    let res = stack_app().oneshot(gzip).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["content-encoding"], "gzip");
+
+    let (status, rejection, _) =
+        send(stack_app(), signed("another-token", STACK_BASE, call())).await;
+    assert_eq!(
+        (status, rejection),
+        (StatusCode::FORBIDDEN, Some(Rejection::BadSignature))
+    );
+
+    // Over the limit, with a Content-Length: tower-http refuses it.
+    let big = format!("CallSid=CA1&Body={}", "x".repeat(stack::BODY_LIMIT));
+    let mut req = signed(
+        stack::DEMO_AUTH_TOKEN,
+        STACK_BASE,
+        form_post("/voice", &big),
+    );
+    req.headers_mut()
+        .insert("content-length", big.len().to_string().parse().unwrap());
+    let (status, rejection, _) = send(stack_app(), req).await;
+    assert_eq!((status, rejection), (StatusCode::PAYLOAD_TOO_LARGE, None));
+
+    // Streamed without a length: the layer's own 413, whichever limit hits.
+    let mut req = signed(
+        stack::DEMO_AUTH_TOKEN,
+        STACK_BASE,
+        form_post("/voice", &big),
+    );
+    let bytes = axum::body::Bytes::from(big.clone());
+    *req.body_mut() = Body::from_stream(futures_util::stream::once(async move {
+        Ok::<_, std::convert::Infallible>(bytes)
+    }));
+    let (status, rejection, _) = send(stack_app(), req).await;
+    assert_eq!(
+        (status, rejection),
+        (StatusCode::PAYLOAD_TOO_LARGE, Some(Rejection::BodyTooLarge))
+    );
 }
