@@ -72,6 +72,41 @@
 //! # }
 //! ```
 //!
+//! # The API
+//!
+//! The crate has three parts, one folder each in the source (`core/`,
+//! `validate/`, `auth/`):
+//!
+//! - **The layer** ([`validate`]): [`TwilioValidateLayer`] (every setting is
+//!   one builder method; keys come from [`new`](TwilioValidateLayer::new),
+//!   [`with_validator`](TwilioValidateLayer::with_validator),
+//!   [`with_resolver`](TwilioValidateLayer::with_resolver) or
+//!   [`from_env`](TwilioValidateLayer::from_env)), the service
+//!   [`TwilioValidate`] and its [`ResponseFuture`](validate::ResponseFuture);
+//!   the body it hands the inner service, [`ValidatedBody`](validate::ValidatedBody),
+//!   and the one it answers with, [`ResponseBody`](validate::ResponseBody);
+//!   [`KeyResolver`](validate::KeyResolver) for keys per account; and the
+//!   refusal, [`Rejection`]. What a handler gets: [`ValidatedWebhook`] and,
+//!   with the `axum` feature, the extractors `TwilioForm` (with
+//!   `TwilioFormRejection`) and `MissingTwilioValidateLayer`.
+//! - **The core**, with no Tower in it: [`RequestValidator`] (the keys) checks a
+//!   [`SignedRequest`] and returns [`Validated`] (with the [`MatchedKey`]) or a
+//!   [`SignatureError`]; [`compute_signature`] and [`body_sha256_hex`] with
+//!   [`Algorithm`] compute what Twilio sends; [`Signer`] signs an
+//!   `http::Request` for tests; [`Secret`] holds keys; [`ConfigError`] is the
+//!   one error of every fallible setting; the header names
+//!   [`X_TWILIO_SIGNATURE`] and [`X_TWILIO_WEBHOOKS_SIGNATURE_SETTINGS`] and
+//!   the bounds [`MAX_FORM_BYTES`], [`MAX_MACS_PER_KEY`] and
+//!   [`MAX_MACS_PER_HANDSHAKE_KEY`].
+//! - **HTTP authentication** ([`auth`]): [`HttpAuth`](auth::HttpAuth), built
+//!   with [`HttpAuthBuilder`](auth::HttpAuthBuilder) and given to the layer
+//!   with [`http_auth`](TwilioValidateLayer::http_auth), for Basic and
+//!   Digest; usable on its own through [`HttpAuth::check`](auth::HttpAuth::check).
+//!
+//! Features: `axum` (on by default) adds the extractors and reads axum's
+//! `OriginalUri` under `Router::nest`. Without it the layer serves any
+//! Tower stack, plain hyper included.
+//!
 //! # Without Tower
 //!
 //! [`RequestValidator`] and [`compute_signature`] are the framework-free core.
