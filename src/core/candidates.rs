@@ -391,6 +391,12 @@ fn decode_into(text: &str, out: &mut Vec<u8>) {
 /// only if not the default one and written as the parser writes it, a path
 /// without dot segments or escapes, and a query of characters the parser
 /// keeps. False says nothing: the parser decides then.
+///
+/// Measured with callgrind (a forged form POST, one token, 1,000 requests):
+/// a reject costs 28,042 instructions with this check and 30,062 without
+/// for `https://hooks.example.com/voice`, 38,500 and 40,653 with the query
+/// `?foo=bar&x=1`: it saves the WHATWG parse, 5 to 7% of a reject. A URL
+/// it cannot settle (`/a%20b?q=%27x`: 58,224 and 57,956) costs it 0.5%.
 fn plainly_whatwg(url: &str) -> bool {
     let (rest, default_port) = if let Some(rest) = url.strip_prefix("https://") {
         (rest, "443")
