@@ -29,30 +29,32 @@ struct Counting;
 thread_local! {
     static MEASURING: Cell<bool> = const { Cell::new(false) };
     static COUNT: Cell<usize> = const { Cell::new(0) };
+    static BYTES: Cell<usize> = const { Cell::new(0) };
 }
 
-fn note_allocation() {
+fn note_allocation(bytes: usize) {
     // `try_with`: the allocator may run while thread-locals are torn down.
     let _ = MEASURING.try_with(|on| {
         if on.get() {
             COUNT.with(|c| c.set(c.get() + 1));
+            BYTES.with(|b| b.set(b.get() + bytes));
         }
     });
 }
 
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        note_allocation();
+        note_allocation(layout.size());
         System.alloc(layout)
     }
 
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        note_allocation();
+        note_allocation(layout.size());
         System.alloc_zeroed(layout)
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        note_allocation();
+        note_allocation(new_size);
         System.realloc(ptr, layout, new_size)
     }
 
@@ -68,6 +70,7 @@ static GLOBAL: Counting = Counting;
 /// outside the count).
 fn allocations<T>(f: impl FnOnce() -> T) -> (usize, T) {
     COUNT.with(|c| c.set(0));
+    BYTES.with(|b| b.set(0));
     MEASURING.with(|on| on.set(true));
     let out = f();
     MEASURING.with(|on| on.set(false));
@@ -178,4 +181,57 @@ fn the_layer_rejects_a_forged_form_webhook_with_a_fixed_number_of_allocations() 
         assert_eq!(status, 403, "{}", case.name);
         assert_eq!(n, 14, "{}: allocations in the layer (reject)", case.name);
     }
+}
+
+/// A body that announces 1 MiB and never sends it.
+struct Announced;
+
+impl http_body::Body for Announced {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Bytes>, Infallible>>> {
+        Poll::Pending
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        http_body::SizeHint::with_exact(1024 * 1024)
+    }
+}
+
+#[test]
+fn a_length_announced_but_not_sent_reserves_at_most_64_kib() {
+    // No read timeout: its timer needs a Tokio runtime.
+    let layer = TwilioValidateLayer::with_validator(validator())
+        .base_url(BASE_URL)
+        .body_read_timeout(None);
+    let inner = tower::service_fn(|_: Request<ValidatedBody>| async {
+        Ok::<_, Infallible>(Response::new(Full::new(Bytes::new())))
+    });
+    let mut service = tower::ServiceBuilder::new().layer(layer).service(inner);
+    let case = Case::inbound_call();
+    let request = case
+        .request::<Vec<u8>>(&case.wrong_signature())
+        .map(|_| Announced);
+    let waker = Waker::from(Arc::new(NoopWake));
+    now(
+        ServiceExt::<Request<Announced>>::ready(&mut service),
+        &waker,
+    )
+    .unwrap();
+    let (_, future) = allocations(|| {
+        let mut future = Box::pin(service.call(request));
+        let pending = future.as_mut().poll(&mut Context::from_waker(&waker));
+        assert!(pending.is_pending());
+        future
+    });
+    let bytes = BYTES.with(Cell::get);
+    drop(future);
+    assert!(
+        (64 * 1024..80 * 1024).contains(&bytes),
+        "{bytes} bytes held for a body not yet sent"
+    );
 }

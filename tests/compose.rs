@@ -10,7 +10,7 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use axum::response::IntoResponse;
-use axum::routing::{get, post};
+use axum::routing::{any, get, post};
 use axum::Router;
 use bytes::Bytes;
 use http::header::{ACCEPT_ENCODING, CONTENT_ENCODING};
@@ -21,7 +21,7 @@ use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
-use tower_twilio::{Signer, TwilioForm, ValidatedWebhook};
+use tower_twilio::{compute_signature, Algorithm, Signer, TwilioForm, ValidatedWebhook};
 
 mod common;
 
@@ -309,4 +309,85 @@ async fn twilio_form_reads_a_get_webhooks_query() {
     let res = send_h1(req.map(Full::new)).await;
     assert_eq!(res.status, StatusCode::OK);
     assert_eq!(&res.body[..], b"CA1 completed");
+}
+
+// ---- 10. the same signed query, whatever reads it -------------------------
+
+/// Echoes the `Body` field the layer gives in a header, so that a `HEAD`
+/// shows it too.
+async fn seen(webhook: ValidatedWebhook) -> impl IntoResponse {
+    let field = webhook.get("Body").unwrap_or("-").to_owned();
+    ([(SEEN, field)], "ok")
+}
+
+#[tokio::test]
+async fn a_head_or_an_h2_websocket_handshake_gets_the_query_as_fields_like_a_get() {
+    let app = Router::new()
+        .route("/status", get(seen))
+        .route("/stream", any(seen))
+        .layer(twilio());
+    let addr = serve_axum(app).await;
+    let signed = |method: http::Method, url: String, signed_for: &str| {
+        let signature = compute_signature(
+            TOKEN,
+            Algorithm::HmacSha1,
+            signed_for,
+            &[] as &[(&str, &str)],
+        );
+        Request::builder()
+            .method(method)
+            .uri(url)
+            .header("x-twilio-signature", signature)
+            .body(Full::new(Bytes::new()))
+            .unwrap()
+    };
+    let query = "CallSid=CA1&Body=hello+there";
+
+    for method in [http::Method::GET, http::Method::HEAD] {
+        let req = signed(
+            method.clone(),
+            format!("http://{addr}/status?{query}"),
+            &format!("{BASE}/status?{query}"),
+        );
+        let res = send_h1(req).await;
+        assert_eq!(
+            (res.status, res.seen()),
+            (StatusCode::OK, Some(FIELD)),
+            "{method}"
+        );
+    }
+
+    // An HTTP/2 WebSocket handshake (RFC 8441): a CONNECT, signed for wss.
+    let stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let (mut client, connection) = hyper::client::conn::http2::handshake(
+        hyper_util::rt::TokioExecutor::new(),
+        hyper_util::rt::TokioIo::new(stream),
+    )
+    .await
+    .unwrap();
+    tokio::spawn(connection);
+    let mut req = signed(
+        http::Method::CONNECT,
+        format!("http://{addr}/stream?{query}"),
+        &format!("wss://hooks.example.com/stream?{query}"),
+    );
+    req.extensions_mut()
+        .insert(hyper::ext::Protocol::from_static("websocket"));
+    let res = client.send_request(req).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()[SEEN], FIELD);
+}
+
+// ---- 11. a body limit in its own outer Router::layer ----------------------
+
+#[tokio::test]
+async fn body_limit_as_an_outer_router_layer_refuses_an_oversized_chunked_body_with_413() {
+    // axum wraps the limit's error in its own between the two layers.
+    let app = voice_router()
+        .layer(twilio())
+        .layer(RequestBodyLimitLayer::new(SMALL_LIMIT));
+    let addr = serve_axum(app).await;
+    assert_layer_413(&raw_post(addr, BODY, true).await);
+    let ok = raw_post(addr, "Body=hello+there", true).await;
+    assert_eq!(ok.status, 200, "{}", ok.head);
 }

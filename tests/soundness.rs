@@ -772,3 +772,30 @@ async fn a_captured_form_post_can_be_replayed_as_a_get_whose_path_spells_its_fie
         ["fallback /voiceFrom+1555"]
     );
 }
+
+#[tokio::test]
+async fn a_captured_form_post_to_a_url_with_a_query_can_be_replayed_as_a_get_whose_query_spells_other_fields(
+) {
+    // A text whose body the attacker wrote, `z&From=%2B1999&q=`, POSTed by
+    // Twilio to `/status?t=1`, signs as
+    // `https://hooks.example.com/status?t=1Bodyz&From=%2B1999&q=From+1555`:
+    // the URL of a GET whose query (its fields) says `From=+1999`.
+    let (addr, seen) = serve(layer()).await;
+    let signature = sign(
+        &format!("{BASE}/status?t=1"),
+        &[("Body", "z&From=%2B1999&q="), ("From", "+1555")],
+    );
+    let captured = Req::post(
+        "/status?t=1",
+        FORM,
+        "Body=z%26From%3D%252B1999%26q%3D&From=%2B1555",
+    )
+    .signed(&signature);
+    assert_eq!(accepted(addr, &seen, &captured).await.len(), 1);
+
+    let replayed = Req::get("/status?t=1Bodyz&From=%2B1999&q=From+1555").signed(&signature);
+    assert_eq!(
+        accepted(addr, &seen, &replayed).await,
+        ["/status query: From=+1999 q=From 1555 t=1Bodyz body: "]
+    );
+}

@@ -62,6 +62,9 @@ impl DigestCredential {
     ) -> Result<(String, Vec<(DigestAlgorithm, Secret)>), Invalid> {
         match self {
             Self::Password { user, password } => {
+                if password.expose().is_empty() {
+                    return Err(Invalid::EmptyPassword);
+                }
                 let ha1 = algorithms
                     .unwrap_or_else(|| DEFAULT_DIGEST_ALGORITHMS.to_vec())
                     .into_iter()
@@ -218,8 +221,12 @@ impl HttpAuthBuilder {
     ///
     /// If the configuration is invalid; use [`try_build`](Self::try_build)
     /// to handle that instead.
+    #[track_caller]
     pub fn build(self) -> HttpAuth {
-        self.try_build().unwrap_or_else(|e| panic!("{e}"))
+        match self.try_build() {
+            Ok(auth) => auth,
+            Err(e) => panic!("{e}"),
+        }
     }
 
     /// Builds the [`HttpAuth`].
@@ -272,6 +279,9 @@ impl HttpAuthBuilder {
                 if password.expose().iter().any(|b| b.is_ascii_control()) {
                     return Err(Invalid::BasicPassword);
                 }
+                if password.expose().is_empty() {
+                    return Err(Invalid::EmptyPassword);
+                }
                 Some(Basic::new(user, password, &realm))
             }
         };
@@ -322,6 +332,8 @@ pub(crate) enum Invalid {
     BasicUser,
     /// The Basic password contains a control character (RFC 7617 §2).
     BasicPassword,
+    /// A Basic or Digest password is empty: anyone could answer it.
+    EmptyPassword,
     /// The realm is not printable ASCII, or contains `"` or `\`.
     Realm,
     /// The list of Digest algorithms is empty or repeats one.
@@ -363,6 +375,7 @@ impl From<Invalid> for ConfigError {
                 "Basic password",
                 "must not contain control characters (RFC 7617)",
             ),
+            Invalid::EmptyPassword => ("password", "is empty: anyone could answer the challenge"),
             Invalid::Realm => ("realm", "must be printable ASCII without '\"' or '\\'"),
             Invalid::DigestAlgorithms => (
                 "Digest algorithms",

@@ -949,6 +949,14 @@ fn invalid_configurations_are_refused_at_build_time() {
             HttpAuth::builder().basic_auth("twilio", "p\rw"),
             Invalid::BasicPassword,
         ),
+        (
+            HttpAuth::builder().basic_auth("twilio", ""),
+            Invalid::EmptyPassword,
+        ),
+        (
+            HttpAuth::builder().digest_auth("twilio", ""),
+            Invalid::EmptyPassword,
+        ),
         (digest().realm("say \"hi\""), Invalid::Realm),
         (digest().realm("línea"), Invalid::Realm),
         (digest().digest_algorithms([]), Invalid::DigestAlgorithms),

@@ -129,8 +129,12 @@ impl RequestValidator {
     /// # Panics
     ///
     /// If the token is empty or only whitespace; see [`try_new`](Self::try_new).
+    #[track_caller]
     pub fn new(auth_token: impl Into<Secret>) -> Self {
-        Self::try_new(auth_token).unwrap_or_else(|e| panic!("{e}"))
+        match Self::try_new(auth_token) {
+            Ok(validator) => validator,
+            Err(e) => panic!("{e}"),
+        }
     }
 
     /// Like [`new`](Self::new), with an error for an empty token.
@@ -150,9 +154,12 @@ impl RequestValidator {
     ///
     /// If the token is empty or only whitespace.
     #[must_use]
+    #[track_caller]
     pub fn secondary_token(self, token: impl Into<Secret>) -> Self {
-        self.try_secondary_token(token)
-            .unwrap_or_else(|e| panic!("{e}"))
+        match self.try_secondary_token(token) {
+            Ok(validator) => validator,
+            Err(e) => panic!("{e}"),
+        }
     }
 
     /// Like [`secondary_token`](Self::secondary_token), with an error for an
@@ -170,9 +177,12 @@ impl RequestValidator {
     ///
     /// If the secret is empty or only whitespace.
     #[must_use]
+    #[track_caller]
     pub fn shared_key(self, key_id: impl Into<String>, secret: impl Into<Secret>) -> Self {
-        self.try_shared_key(key_id, secret)
-            .unwrap_or_else(|e| panic!("{e}"))
+        match self.try_shared_key(key_id, secret) {
+            Ok(validator) => validator,
+            Err(e) => panic!("{e}"),
+        }
     }
 
     /// Like [`shared_key`](Self::shared_key), with an error for an empty
@@ -183,6 +193,9 @@ impl RequestValidator {
         secret: impl Into<Secret>,
     ) -> Result<Self, ConfigError> {
         let key_id = key_id.into();
+        if key_id.trim().is_empty() {
+            return Err(ConfigError::new("shared key id", "is empty"));
+        }
         let key = mac_key(secret.into(), "shared key secret")?;
         let keys = Arc::make_mut(&mut self.keys);
         keys.shared.retain(|(id, _)| *id != key_id);
@@ -882,7 +895,9 @@ mod tests {
             );
             let v = RequestValidator::new("12345");
             assert!(v.clone().try_secondary_token(blank).is_err());
-            assert!(v.try_shared_key("id", blank).is_err());
+            assert!(v.clone().try_shared_key("id", blank).is_err());
+            let err = v.try_shared_key(blank, "secret").unwrap_err();
+            assert_eq!(err.setting(), "shared key id");
         }
         let err = RequestValidator::try_new(" ").unwrap_err().to_string();
         assert_eq!(err, "invalid Twilio configuration: Auth Token is empty");

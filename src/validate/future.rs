@@ -22,6 +22,10 @@ use crate::core::validator::RequestValidator;
 use crate::validate::rejection::Rejection;
 use crate::BoxError;
 
+/// The most reserved for a body before its bytes arrive: Twilio's form
+/// webhooks are a few KiB, and a larger body grows the buffer as it comes.
+const INITIAL_CAPACITY: usize = 64 * 1024;
+
 pin_project! {
     /// Response future of [`TwilioValidate`](super::TwilioValidate).
     pub struct ResponseFuture<S, B>
@@ -108,8 +112,13 @@ where
     where
         B: Body,
     {
-        // Reserve what the body announces, never more than the limit.
-        let capacity = body.size_hint().lower().min(config.max_body_bytes as u64) as usize;
+        // Reserve what the body announces, up to a first slice of the limit:
+        // the rest only as it arrives, so a `Content-Length` alone holds
+        // no more than `INITIAL_CAPACITY` per connection.
+        let capacity =
+            body.size_hint()
+                .lower()
+                .min(config.max_body_bytes.min(INITIAL_CAPACITY) as u64) as usize;
         Self {
             state: State::Buffering {
                 body,
@@ -233,8 +242,14 @@ where
             None => return Poll::Ready(Ok(())),
             Some(Err(e)) => {
                 // A body cut short by a limit outside (tower-http's
-                // `RequestBodyLimitLayer`) is too large, as it is here.
-                let too_large = e.into().is::<http_body_util::LengthLimitError>();
+                // `RequestBodyLimitLayer`) is too large, as it is here; a
+                // router between them (axum's) wraps the error in its own.
+                let error: BoxError = e.into();
+                let too_large = std::iter::successors(
+                    Some(&*error as &(dyn std::error::Error + 'static)),
+                    |e| e.source(),
+                )
+                .any(|e| e.is::<http_body_util::LengthLimitError>());
                 return Poll::Ready(Err(if too_large {
                     Rejection::BodyTooLarge
                 } else {

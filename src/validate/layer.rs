@@ -35,8 +35,10 @@ pub const DEFAULT_BODY_READ_TIMEOUT: Duration = Duration::from_secs(10);
 /// Layer that validates `X-Twilio-Signature` before calling the inner service.
 ///
 /// See the [module docs](crate::validate) for the behaviour and the threat
-/// model. The builder methods consume and return the layer; invalid values
-/// panic at build time with a clear message (or use the `try_` variants).
+/// model. The builder methods consume and return the layer; an empty token
+/// or an invalid base URL panics at build time with a clear message
+/// ([`try_new`](Self::try_new) and [`try_base_url`](Self::try_base_url)
+/// return the [`ConfigError`] instead).
 /// Its `Debug` never shows a secret.
 #[derive(Clone)]
 #[must_use]
@@ -58,6 +60,7 @@ impl TwilioValidateLayer {
     /// # Panics
     /// If the token is empty or only whitespace (a signature made with an
     /// empty key proves nothing); [`try_new`](Self::try_new) returns the error.
+    #[track_caller]
     pub fn new(auth_token: impl Into<Secret>) -> Self {
         Self::with_validator(RequestValidator::new(auth_token))
     }
@@ -84,8 +87,14 @@ impl TwilioValidateLayer {
     fn from_vars(var: impl Fn(&'static str) -> Option<String>) -> Result<Self, ConfigError> {
         let present = |name| var(name).filter(|v| !v.trim().is_empty());
         let in_variable = |variable| move |e: ConfigError| e.in_variable(variable);
-        let token = present("TWILIO_AUTH_TOKEN")
-            .ok_or(ConfigError::new("TWILIO_AUTH_TOKEN", "is not set"))?;
+        let token = present("TWILIO_AUTH_TOKEN").ok_or_else(|| {
+            // Read again only when blank or unset: nothing secret then.
+            let problem = match var("TWILIO_AUTH_TOKEN") {
+                Some(_) => "is empty",
+                None => "is not set",
+            };
+            ConfigError::new("TWILIO_AUTH_TOKEN", problem)
+        })?;
         let mut validator =
             RequestValidator::try_new(token).map_err(in_variable("TWILIO_AUTH_TOKEN"))?;
         if let Some(token) = present("TWILIO_SECONDARY_AUTH_TOKEN") {
@@ -152,8 +161,12 @@ impl TwilioValidateLayer {
     ///
     /// # Panics
     /// When `url` is not such a URL; see [`try_base_url`](Self::try_base_url).
+    #[track_caller]
     pub fn base_url(self, url: &str) -> Self {
-        self.try_base_url(url).unwrap_or_else(|e| panic!("{e}"))
+        match self.try_base_url(url) {
+            Ok(layer) => layer,
+            Err(e) => panic!("{e}"),
+        }
     }
 
     /// Like [`base_url`](Self::base_url), returning an error instead of panicking.
@@ -303,6 +316,11 @@ mod tests {
         assert_eq!(
             err.to_string(),
             "invalid Twilio configuration: TWILIO_AUTH_TOKEN is not set"
+        );
+        let err = TwilioValidateLayer::from_vars(vars(&[("TWILIO_AUTH_TOKEN", " ")])).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid Twilio configuration: TWILIO_AUTH_TOKEN is empty"
         );
         let err = TwilioValidateLayer::from_vars(vars(&[
             ("TWILIO_AUTH_TOKEN", "tok"),

@@ -53,7 +53,15 @@ pub(crate) fn parse_scheme(scheme: &str) -> Result<String, ConfigError> {
 
 pub(crate) fn parse_host(host: &str) -> Result<String, ConfigError> {
     match Authority::from_str(host) {
-        Ok(a) if !a.host().is_empty() && !host.contains('@') => Ok(host.to_owned()),
+        Ok(a) if !a.host().is_empty() && !host.contains('@') => {
+            // A port, if written, must be one (`http` keeps `:99999` but
+            // gives no number for it).
+            let port_written = host.len() > a.host().len();
+            if port_written && a.port_u16().is_none() {
+                return Err(invalid("must have a port from 0 to 65535"));
+            }
+            Ok(host.to_owned())
+        }
         _ => Err(invalid("must have a host[:port]")),
     }
 }
@@ -254,6 +262,14 @@ mod tests {
             req = req.header(*k, *v);
         }
         req.body(()).unwrap().into_parts().0
+    }
+
+    #[test]
+    fn a_port_out_of_range_is_refused() {
+        assert!(parse_base_url("https://hooks.example.com:99999").is_err());
+        assert!(parse_base_url("https://hooks.example.com:").is_err());
+        assert!(parse_base_url("https://hooks.example.com:8443/x").is_ok());
+        assert!(parse_base_url("https://[::1]:8443").is_ok());
     }
 
     #[test]

@@ -106,10 +106,11 @@ fn check_headers<B: Body>(config: &Config, parts: &Parts, body: &B) -> Result<St
 /// The fields Twilio signed, as the handler gets them in
 /// [`ValidatedWebhook`]: a form POST's body fields, decoded once by the
 /// core's rules (over `MAX_FORM_BYTES` is `body_too_large`, a form Twilio
-/// would not send is `malformed_body`); a `GET`'s query parameters, decoded
-/// as axum's `Query` decodes them; none for any other request. A POST's
-/// query is signed as part of the URL but is not among the fields: the
-/// handler reads it with `Query`.
+/// would not send is `malformed_body`); the query parameters of a `GET`, a
+/// `HEAD` (which axum routes to the `GET` handler) and a WebSocket handshake
+/// (an HTTP/2 one is a `CONNECT`), decoded as axum's `Query` decodes them;
+/// none for any other request. A POST's query is signed as part of the URL
+/// but is not among the fields: the handler reads it with `Query`.
 ///
 /// A body that axum's `Form` would still decode as a form, though it is not
 /// a form POST (a `PUT`, or a media type that only starts like the form's,
@@ -120,7 +121,7 @@ pub(crate) fn signed_fields(parts: &Parts, body: &[u8]) -> Result<FormFields, Re
         Ok(decode_form(body)?)
     } else if !body.is_empty() && read_as_form_by_axum(parts) {
         Err(Rejection::MalformedBody)
-    } else if parts.method == Method::GET {
+    } else if parts.method == Method::GET || parts.method == Method::HEAD || is_websocket(parts) {
         Ok(FormFields::from_query(parts.uri.query().unwrap_or("")))
     } else {
         Ok(FormFields::default())

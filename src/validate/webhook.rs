@@ -7,7 +7,7 @@ use crate::core::fields::FormFields;
 use crate::core::validator::{MatchedKey, Validated};
 
 /// Inserted into the request's extensions by the layer once the signature is
-/// valid: the decoded form fields in the order received, the key that matched,
+/// valid: the decoded fields in the order received (see [`params`](Self::params)), the key that matched,
 /// the URL the signature was made over and, with a
 /// [`KeyResolver`](crate::validate::KeyResolver), the account whose keys
 /// validated it.
@@ -55,8 +55,9 @@ impl ValidatedWebhook {
         self
     }
 
-    /// The decoded form fields, in the order received (empty unless the
-    /// request was a form POST).
+    /// The decoded fields, in the order received: a form POST's body
+    /// fields, or the query of a `GET`, a `HEAD` or a WebSocket handshake;
+    /// empty for any other request.
     pub fn params(&self) -> &[(String, String)] {
         self.owned.get_or_init(|| {
             self.fields
