@@ -391,3 +391,50 @@ async fn body_limit_as_an_outer_router_layer_refuses_an_oversized_chunked_body_w
     let ok = raw_post(addr, "Body=hello+there", true).await;
     assert_eq!(ok.status, 200, "{}", ok.head);
 }
+
+// ---- 12. axum middleware inside the layer -----------------------------------
+
+/// An axum middleware, which takes axum's `Request` (`Request<Body>`), sees
+/// the validated fields.
+async fn tag(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let field = req
+        .extensions()
+        .get::<ValidatedWebhook>()
+        .and_then(|w| w.get("Body"))
+        .unwrap_or("-")
+        .to_owned();
+    let mut res = next.run(req).await;
+    res.headers_mut()
+        .insert("x-middleware-saw", HeaderValue::from_str(&field).unwrap());
+    res
+}
+
+#[tokio::test]
+async fn axum_middleware_inside_the_layer_composes_in_separate_layers_and_in_one_service_builder() {
+    // Separate `Router::layer` calls: axum converts the body between them.
+    let separate = voice_router()
+        .layer(axum::middleware::from_fn(tag))
+        .layer(twilio());
+    // One `ServiceBuilder`: the body is turned into axum's first, as for any
+    // layer that changes the request body type.
+    let one = voice_router().layer(
+        ServiceBuilder::new()
+            .layer(twilio())
+            .map_request(|req: Request<tower_twilio::validate::ValidatedBody>| {
+                req.map(axum::body::Body::new)
+            })
+            .layer(axum::middleware::from_fn(tag)),
+    );
+    for app in [separate, one] {
+        let addr = serve_axum(app).await;
+        let ok = send_h1(genuine(addr, "/voice")).await;
+        assert_eq!(ok.status, StatusCode::OK);
+        assert_eq!(ok.headers["x-middleware-saw"], FIELD);
+        let refused = send_h1(forged(addr, "/voice")).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN);
+        assert!(refused.headers.get("x-middleware-saw").is_none());
+    }
+}
