@@ -8,7 +8,7 @@ use http::{Request, Uri};
 
 use crate::core::secret::Secret;
 use crate::core::signature::{body_sha256_hex, compute_signature, Algorithm};
-use crate::core::target::origin_form;
+use crate::core::target::{origin_form, parse_base_url};
 use crate::core::validator::{body_sha256_param, is_form};
 use crate::core::validator::{X_TWILIO_SIGNATURE, X_TWILIO_WEBHOOKS_SIGNATURE_SETTINGS};
 
@@ -51,12 +51,22 @@ impl fmt::Debug for Signer {
 impl Signer {
     /// Signs with an Auth Token (HMAC-SHA1) for the public `base_url`
     /// (`scheme://host[:port][/prefix]`, as the layer is configured).
+    ///
+    /// # Panics
+    ///
+    /// If `base_url` is not such a URL (the message says what is wrong, as
+    /// the layer's `base_url` does): a typo here would only show as a `403`.
+    #[track_caller]
     pub fn new(auth_token: impl Into<Secret>, base_url: impl Into<String>) -> Self {
+        let base_url = base_url.into();
+        if let Err(e) = parse_base_url(&base_url) {
+            panic!("{e}");
+        }
         Self {
             secret: auth_token.into(),
             algorithm: Algorithm::HmacSha1,
             key_id: None,
-            base_url: base_url.into().trim_end_matches('/').to_owned(),
+            base_url: base_url.trim_end_matches('/').to_owned(),
         }
     }
 
@@ -115,4 +125,15 @@ impl Signer {
 /// without a path (`*`, `host:port`), which the layer refuses anyway.
 fn path_and_query(uri: &Uri) -> Cow<'_, str> {
     origin_form(uri).unwrap_or(Cow::Borrowed("/"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    #[should_panic(expected = "invalid Twilio configuration: base URL must be scheme://host")]
+    fn a_base_url_without_a_scheme_panics_where_it_is_written() {
+        let _ = Signer::new("token", "hooks.example.com");
+    }
 }

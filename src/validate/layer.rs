@@ -9,12 +9,13 @@ use bytes::Bytes;
 use http::Response;
 
 use super::config::{Config, Keys};
-use super::public_url::{parse_base_url, PublicOrigin};
+use super::public_url::PublicOrigin;
 use super::resolver::KeyResolver;
 use super::service::TwilioValidate;
 use crate::auth::HttpAuth;
 use crate::core::error::ConfigError;
 use crate::core::secret::Secret;
+use crate::core::target::parse_base_url;
 use crate::core::validator::RequestValidator;
 use crate::validate::rejection::Rejection;
 

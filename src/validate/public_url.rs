@@ -9,8 +9,7 @@ use http::request::Parts;
 use http::uri::Authority;
 use http::{Method, Version};
 
-use crate::core::error::ConfigError;
-use crate::core::target::origin_form;
+use crate::core::target::{origin_form, parse_host, parse_prefix, parse_scheme};
 use crate::validate::rejection::Rejection;
 
 /// Where the public URL's scheme, host and prefix come from.
@@ -20,63 +19,6 @@ pub(crate) struct PublicOrigin {
     pub(crate) host: Option<String>,
     pub(crate) prefix: Option<String>,
     pub(crate) trust_forwarded: bool,
-}
-
-/// A base URL, scheme, host or prefix that cannot be used.
-const fn invalid(problem: &'static str) -> ConfigError {
-    ConfigError::new("base URL", problem)
-}
-
-/// The parts of `scheme://[userinfo@]host[:port][/prefix]`, userinfo dropped.
-pub(crate) fn parse_base_url(url: &str) -> Result<(String, String, String), ConfigError> {
-    let (scheme, rest) = url
-        .split_once("://")
-        .ok_or(invalid("must be scheme://host[:port][/prefix]"))?;
-    let scheme = parse_scheme(scheme)?;
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let (authority, path) = rest.split_at(authority_end);
-    let host = authority
-        .rsplit_once('@')
-        .map_or(authority, |(_, host)| host);
-    let host = parse_host(host)?;
-    let prefix = parse_prefix(path)?;
-    Ok((scheme, host, prefix))
-}
-
-pub(crate) fn parse_scheme(scheme: &str) -> Result<String, ConfigError> {
-    let scheme = scheme.to_ascii_lowercase();
-    match scheme.as_str() {
-        "http" | "https" => Ok(scheme),
-        _ => Err(invalid("must have the scheme http or https")),
-    }
-}
-
-pub(crate) fn parse_host(host: &str) -> Result<String, ConfigError> {
-    match Authority::from_str(host) {
-        Ok(a) if !a.host().is_empty() && !host.contains('@') => {
-            // A port, if written, must be one (`http` keeps `:99999` but
-            // gives no number for it).
-            let port_written = host.len() > a.host().len();
-            if port_written && a.port_u16().is_none() {
-                return Err(invalid("must have a port from 0 to 65535"));
-            }
-            Ok(host.to_owned())
-        }
-        _ => Err(invalid("must have a host[:port]")),
-    }
-}
-
-pub(crate) fn parse_prefix(prefix: &str) -> Result<String, ConfigError> {
-    if prefix.contains(['?', '#']) {
-        return Err(invalid("must not have a query or fragment"));
-    }
-    if !prefix.is_empty() && !prefix.starts_with('/') {
-        return Err(invalid("must have a path prefix that starts with /"));
-    }
-    if prefix.bytes().any(|b| b.is_ascii_control() || b == b' ') {
-        return Err(invalid("must not contain spaces or control characters"));
-    }
-    Ok(prefix.trim_end_matches('/').to_owned())
 }
 
 impl PublicOrigin {
@@ -254,6 +196,7 @@ fn parse_forwarded(value: &str) -> Forwarded {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::target::parse_base_url;
     use http::Request;
 
     fn parts(uri: &str, headers: &[(&str, &str)]) -> Parts {
