@@ -73,7 +73,7 @@ fn bare_hmac(algorithm: Algorithm, secret: &[u8], signed: &[u8]) -> [u8; 32] {
             mac.update(signed);
             out.copy_from_slice(&mac.finalize().into_bytes());
         }
-        _ => unimplemented!("no floor for {algorithm:?}"),
+        other => panic!("the floor is HMAC-SHA1 or HMAC-SHA256, not {other:?}"),
     }
     out
 }
