@@ -110,6 +110,7 @@
 //! # Without Tower
 //!
 //! [`RequestValidator`] and [`compute_signature`] are the framework-free core.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
