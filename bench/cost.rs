@@ -1,5 +1,5 @@
 //! What forged requests of the worst shapes cost the validator, against a
-//! plain one, in one run: `cargo run --release --example cost`.
+//! plain one, in one run: `cargo run --release -p tower-twilio-bench --example cost`.
 //!
 //! Each request carries a well-formed but wrong signature, so every
 //! candidate URL is tried with both keys (an Auth Token and a secondary

@@ -24,8 +24,7 @@ use tokio::net::TcpStream;
 use tokio::sync::{mpsc, watch};
 use tokio::time::timeout;
 
-#[path = "../benches/fixtures/mod.rs"]
-mod fixtures;
+use tower_twilio_bench as fixtures;
 
 fn usage() -> ! {
     eprintln!("usage: flood PORT SERVER_PID CONNECTIONS BODY_BYTES (signed|unsigned|oversized)");

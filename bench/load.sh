@@ -5,7 +5,7 @@
 #   3. Express + twilio-node webhook()    (bench/express_peer.js webhook)
 #   4. Express without validation         (bench/express_peer.js bare)
 # each driven in turn by wrk with the signed 28-field inbound-call webhook
-# (benches/fixtures/mod.rs). Prints requests per second and latency side by
+# (bench/fixtures.rs). Prints requests per second and latency side by
 # side, and the ratios the targets are about. Exits non-zero if any request
 # got a status other than 2xx (a 403 would make a server look fast) or a
 # socket error, or if a target is missed.
@@ -51,7 +51,7 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 echo "building the axum server (release) and installing the Express peer..." >&2
-cargo build --release --quiet --example load_server
+cargo build --release --quiet -p tower-twilio-bench --example load_server
 server=target/release/examples/load_server
 [ -d bench/node_modules ] || (cd bench && npm ci --no-audit --no-fund --silent)
 

@@ -41,9 +41,8 @@ use sha1::Sha1;
 use tower::Service;
 use tower_twilio::{TwilioForm, TwilioValidateLayer};
 
-#[path = "../benches/fixtures/mod.rs"]
-mod fixtures;
 use fixtures::{Case, AUTH_TOKEN, BASE_URL};
+use tower_twilio_bench as fixtures;
 
 const TWIML: &str = r#"<?xml version="1.0" encoding="UTF-8"?><Response><Say>Hello from the benchmark.</Say></Response>"#;
 

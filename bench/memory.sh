@@ -43,7 +43,7 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-cargo build --release --quiet --example load_server --example flood
+cargo build --release --quiet -p tower-twilio-bench --example load_server --example flood
 server=target/release/examples/load_server
 flood=target/release/examples/flood
 

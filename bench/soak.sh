@@ -31,7 +31,8 @@ if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
   exit 1
 fi
 
-cargo build --quiet --release --example server --example soak
+cargo build --quiet --release --example server
+cargo build --quiet --release -p tower-twilio-bench --example soak
 
 # The RSS check is about what the server holds, not about glibc's caches:
 # glibc raises its mmap threshold to the largest block freed so far (after

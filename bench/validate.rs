@@ -39,9 +39,8 @@ use tower_twilio::{
     compute_signature, Algorithm, RequestValidator, SignedRequest, TwilioValidateLayer,
 };
 
-#[path = "fixtures/mod.rs"]
-mod fixtures;
 use fixtures::{Case, AUTH_TOKEN, BASE_URL, SHARED_KEY, SHARED_KEY_ID};
+use tower_twilio_bench as fixtures;
 
 const BENCHES: [&str; 8] = [
     "floor",
@@ -282,7 +281,8 @@ fn criterion_dir() -> PathBuf {
     }
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target"));
+        // The workspace's target directory, one up from this package.
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"));
     target.join("criterion")
 }
 
