@@ -103,9 +103,11 @@
 //!   with [`http_auth`](TwilioValidateLayer::http_auth), for Basic and
 //!   Digest; usable on its own through [`HttpAuth::check`](auth::HttpAuth::check).
 //!
-//! Features: `axum` (on by default) adds the extractors and reads axum's
-//! `OriginalUri` under `Router::nest`. Without it the layer serves any
-//! Tower stack, plain hyper included.
+//! Features, both on by default: `axum` adds the extractors and reads
+//! axum's `OriginalUri` under `Router::nest` (without it the layer serves
+//! any Tower stack, plain hyper included); `http-auth` adds [`auth`] and
+//! [`http_auth`](TwilioValidateLayer::http_auth) (without it, md-5 and
+//! getrandom are not built).
 //!
 //! # Without Tower
 //!
@@ -114,6 +116,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+#[cfg(feature = "http-auth")]
 pub mod auth;
 mod core;
 pub mod validate;

@@ -2,6 +2,7 @@
 //! `Arc`.
 
 use std::fmt;
+#[cfg(feature = "http-auth")]
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::Duration;
@@ -11,6 +12,7 @@ use http::Response;
 
 use super::public_url::PublicOrigin;
 use super::resolver::KeyResolver;
+#[cfg(feature = "http-auth")]
 use crate::auth::HttpAuth;
 use crate::core::validator::RequestValidator;
 use crate::validate::rejection::Rejection;
@@ -33,8 +35,10 @@ pub(crate) struct Config {
     pub(crate) origin: PublicOrigin,
     pub(crate) max_body_bytes: usize,
     pub(crate) body_read_timeout: Option<Duration>,
+    #[cfg(feature = "http-auth")]
     pub(crate) auth: Option<HttpAuth>,
     /// Set once the warning about credentials over plain `http` was logged.
+    #[cfg(feature = "http-auth")]
     pub(crate) warned_plain_http: Arc<AtomicBool>,
     pub(crate) on_rejection: Option<OnRejection>,
 }
@@ -52,12 +56,13 @@ impl fmt::Debug for Config {
             .field("prefix", &c.origin.prefix)
             .field("trust_forwarded_headers", &c.origin.trust_forwarded)
             .field("max_body_bytes", &c.max_body_bytes)
-            .field("body_read_timeout", &c.body_read_timeout)
-            .field("http_auth", &c.auth)
-            .field(
-                "rejection_response",
-                &c.on_rejection.as_ref().map(|_| "custom"),
-            )
-            .finish()
+            .field("body_read_timeout", &c.body_read_timeout);
+        #[cfg(feature = "http-auth")]
+        d.field("http_auth", &c.auth);
+        d.field(
+            "rejection_response",
+            &c.on_rejection.as_ref().map(|_| "custom"),
+        )
+        .finish()
     }
 }

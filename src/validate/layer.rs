@@ -1,4 +1,5 @@
 use std::fmt;
+#[cfg(feature = "http-auth")]
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,6 +13,7 @@ use super::config::{Config, Keys};
 use super::public_url::PublicOrigin;
 use super::resolver::KeyResolver;
 use super::service::TwilioValidate;
+#[cfg(feature = "http-auth")]
 use crate::auth::HttpAuth;
 use crate::core::error::ConfigError;
 use crate::core::secret::Secret;
@@ -145,7 +147,9 @@ impl TwilioValidateLayer {
                 origin: PublicOrigin::default(),
                 max_body_bytes: DEFAULT_MAX_BODY_BYTES,
                 body_read_timeout: Some(DEFAULT_BODY_READ_TIMEOUT),
+                #[cfg(feature = "http-auth")]
                 auth: None,
+                #[cfg(feature = "http-auth")]
                 warned_plain_http: Arc::new(AtomicBool::new(false)),
                 on_rejection: None,
             }),
@@ -226,6 +230,7 @@ impl TwilioValidateLayer {
     /// let layer = TwilioValidateLayer::new("token")
     ///     .http_auth(HttpAuth::builder().digest_auth("twilio", "a long password").build());
     /// ```
+    #[cfg(feature = "http-auth")]
     pub fn http_auth(mut self, auth: HttpAuth) -> Self {
         self.config().auth = Some(auth);
         self

@@ -68,6 +68,8 @@
 mod body;
 mod config;
 mod future;
+#[cfg(feature = "http-auth")]
+mod http_auth;
 mod layer;
 mod public_url;
 pub(crate) mod rejection;

@@ -1,10 +1,13 @@
 use std::borrow::Cow;
 
 use bytes::Bytes;
-use http::header::{HeaderValue, CONTENT_TYPE, WWW_AUTHENTICATE};
-use http::{Response, StatusCode};
+use http::header::{HeaderValue, CONTENT_TYPE};
+use http::Response;
+#[cfg(feature = "http-auth")]
+use http::{header::WWW_AUTHENTICATE, StatusCode};
 
 use super::config::Config;
+#[cfg(feature = "http-auth")]
 use crate::auth::AuthChallenge;
 use crate::core::candidates::UrlCandidates;
 use crate::validate::rejection::Rejection;
@@ -17,6 +20,24 @@ const SIGNATURE_FAILURE: &str = "invalid Twilio signature\n";
 /// The longest URL a rejection's `tracing` event shows, in bytes.
 const LOGGED_URL_BYTES: usize = 512;
 
+/// Without the `http-auth` feature no request fails authentication.
+#[cfg(not(feature = "http-auth"))]
+enum NoAuth {}
+
+#[cfg(not(feature = "http-auth"))]
+impl NoAuth {
+    fn as_str(&self) -> &'static str {
+        match *self {}
+    }
+}
+
+#[cfg(not(feature = "http-auth"))]
+impl std::fmt::Display for NoAuth {
+    fn fmt(&self, _: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match *self {}
+    }
+}
+
 /// How many candidate URLs a rejection's `tracing` event shows; the rest
 /// are only counted.
 const LOGGED_CANDIDATES: usize = 4;
@@ -26,6 +47,7 @@ const LOGGED_CANDIDATES: usize = 4;
 #[derive(Debug)]
 pub(crate) struct Refusal {
     pub(crate) rejection: Rejection,
+    #[cfg(feature = "http-auth")]
     pub(crate) challenge: Option<AuthChallenge>,
     pub(crate) url: Option<String>,
     pub(crate) websocket: bool,
@@ -35,6 +57,7 @@ impl From<Rejection> for Refusal {
     fn from(rejection: Rejection) -> Self {
         Self {
             rejection,
+            #[cfg(feature = "http-auth")]
             challenge: None,
             url: None,
             websocket: false,
@@ -43,10 +66,22 @@ impl From<Rejection> for Refusal {
 }
 
 impl Refusal {
+    /// Why HTTP authentication failed, if it did.
+    #[cfg(feature = "http-auth")]
+    fn challenge_reason(&self) -> Option<crate::auth::AuthFailure> {
+        self.challenge.as_ref().map(AuthChallenge::reason)
+    }
+
+    #[cfg(not(feature = "http-auth"))]
+    fn challenge_reason(&self) -> Option<NoAuth> {
+        None
+    }
+
     /// A refusal of the request whose public URL is `url`.
     pub(crate) fn of(rejection: Rejection, url: String, websocket: bool) -> Self {
         Self {
             rejection,
+            #[cfg(feature = "http-auth")]
             challenge: None,
             url: Some(url),
             websocket,
@@ -69,20 +104,17 @@ impl Refusal {
 /// the body's problems (`413`, `408`, `400`) say what they are.
 pub(crate) fn rejection_response(refusal: Refusal, config: &Config) -> Response<Bytes> {
     log_rejection(&refusal);
-    let Refusal {
-        rejection,
-        challenge,
-        ..
-    } = refusal;
+    let rejection = refusal.rejection;
     let mut res = match &config.on_rejection {
         Some(custom) => custom(rejection),
         None => {
-            let text = match &challenge {
-                _ if rejection.is_signature_failure() => {
-                    Bytes::from_static(SIGNATURE_FAILURE.as_bytes())
+            let text = if rejection.is_signature_failure() {
+                Bytes::from_static(SIGNATURE_FAILURE.as_bytes())
+            } else {
+                match refusal.challenge_reason() {
+                    Some(reason) => format!("{rejection}: {reason}\n").into(),
+                    None => format!("{rejection}\n").into(),
                 }
-                Some(challenge) => format!("{rejection}: {}\n", challenge.reason()).into(),
-                None => format!("{rejection}\n").into(),
             };
             let mut res = Response::new(text);
             *res.status_mut() = rejection.status();
@@ -93,7 +125,8 @@ pub(crate) fn rejection_response(refusal: Refusal, config: &Config) -> Response<
             res
         }
     };
-    if let Some(challenge) = challenge {
+    #[cfg(feature = "http-auth")]
+    if let Some(challenge) = refusal.challenge {
         if res.status() == StatusCode::UNAUTHORIZED {
             for value in challenge.www_authenticate() {
                 if let Ok(value) = HeaderValue::from_str(value) {
@@ -139,7 +172,7 @@ fn log_rejection(refusal: &Refusal) {
         tracing::info!(
             target: "tower_twilio",
             reason = rejection.as_str(),
-            auth_failure = refusal.challenge.as_ref().map(|c| c.reason().as_str()),
+            auth_failure = refusal.challenge_reason().map(|r| r.as_str()),
             url = %url.map_or(Cow::Borrowed("-"), cut),
             candidates = candidates.len(),
             tried = ?shown,

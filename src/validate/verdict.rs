@@ -6,19 +6,18 @@
 //! between their states.
 
 use std::borrow::Cow;
-use std::sync::atomic::Ordering;
-use std::time::SystemTime;
 
 use bytes::Bytes;
-use http::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE};
+use http::header::{CONTENT_LENGTH, CONTENT_TYPE};
 use http::request::Parts;
-use http::{HeaderMap, HeaderName, HeaderValue, Method, Version};
+use http::{HeaderMap, HeaderName, HeaderValue, Method};
 use http_body::Body;
 
 use super::config::Config;
-use super::public_url::{is_websocket, original_uri};
+#[cfg(feature = "http-auth")]
+use super::http_auth;
+use super::public_url::is_websocket;
 use super::response::{cut, Refusal};
-use crate::auth::{AuthChallenge, AuthFailure, Authenticated, HttpAuth};
 use crate::core::fields::FormFields;
 use crate::core::validator::{
     decode_form, is_form, plausible_signature, stand_in, RequestValidator, SignedRequest,
@@ -36,8 +35,9 @@ pub(crate) fn precheck<B: Body>(
     parts: &mut Parts,
     body: &B,
 ) -> Result<String, Refusal> {
+    #[cfg(feature = "http-auth")]
     if let Some(auth) = &config.auth {
-        let user = authenticate(auth, parts).map_err(|challenge| Refusal {
+        let user = http_auth::authenticate(auth, parts).map_err(|challenge| Refusal {
             rejection: Rejection::Unauthenticated,
             challenge: Some(challenge),
             url: None,
@@ -46,33 +46,6 @@ pub(crate) fn precheck<B: Body>(
         parts.extensions.insert(user);
     }
     Ok(check_headers(config, parts, body)?)
-}
-
-/// The `Authorization` header against the configured credentials; more
-/// than one such header is malformed.
-fn authenticate(auth: &HttpAuth, parts: &Parts) -> Result<Authenticated, AuthChallenge> {
-    let now = SystemTime::now();
-    let authorization = single(&parts.headers, &AUTHORIZATION)
-        .map_err(|()| auth.challenge(AuthFailure::MalformedAuthorization, now))?;
-    // The Digest `uri` is the request-target as the client sent it. On
-    // HTTP/1.1 that is the request line's, which the URI is (origin-form
-    // `/path?query`, or absolute-form). On HTTP/2 and HTTP/3 the URI is
-    // absolute, built from `:scheme`, `:authority` and `:path`, and the
-    // target is `:path`: the origin-form.
-    let uri = original_uri(parts);
-    let target = match parts.version {
-        Version::HTTP_2 | Version::HTTP_3 => uri
-            .path_and_query()
-            .map_or("/", |pq| pq.as_str())
-            .to_owned(),
-        _ => uri.to_string(),
-    };
-    auth.check(
-        parts.method.as_str(),
-        &target,
-        authorization.map(HeaderValue::as_bytes),
-        now,
-    )
 }
 
 fn check_headers<B: Body>(config: &Config, parts: &Parts, body: &B) -> Result<String, Rejection> {
@@ -90,16 +63,8 @@ fn check_headers<B: Body>(config: &Config, parts: &Parts, body: &B) -> Result<St
         return Err(Rejection::BodyTooLarge);
     }
     let url = config.origin.url(parts)?;
-    if config.auth.is_some()
-        && (url.starts_with("http://") || url.starts_with("ws://"))
-        && !config.warned_plain_http.swap(true, Ordering::Relaxed)
-    {
-        tracing::warn!(
-            target: "tower_twilio",
-            "HTTP authentication is configured but the public URL is not https: \
-             credentials cross the network in the clear (Basic) or weakly protected (Digest)"
-        );
-    }
+    #[cfg(feature = "http-auth")]
+    http_auth::warn_if_plain_http(config, &url);
     Ok(url)
 }
 
@@ -213,7 +178,10 @@ pub(crate) fn check(
 }
 
 /// A header that may appear at most once: `Err` when it is repeated.
-fn single<'a>(headers: &'a HeaderMap, name: &HeaderName) -> Result<Option<&'a HeaderValue>, ()> {
+pub(crate) fn single<'a>(
+    headers: &'a HeaderMap,
+    name: &HeaderName,
+) -> Result<Option<&'a HeaderValue>, ()> {
     let mut values = headers.get_all(name).iter();
     let first = values.next();
     match values.next() {
