@@ -14,7 +14,6 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use axum::http::{header, StatusCode};
-use axum::response::IntoResponse;
 use axum::routing::post;
 use axum::Router;
 use tower::ServiceBuilder;
@@ -22,6 +21,7 @@ use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
+use tower_twilio::twiml::Twiml;
 use tower_twilio::{Signer, TwilioValidateLayer, ValidatedWebhook};
 
 /// A token for the demo only; real deployments set `TWILIO_AUTH_TOKEN`.
@@ -30,12 +30,9 @@ pub const DEMO_AUTH_TOKEN: &str = "demo-auth-token-0123456789abcdef";
 /// The most a webhook body may be here: Twilio's are a few KiB.
 pub const BODY_LIMIT: usize = 64 * 1024;
 
-async fn voice(webhook: ValidatedWebhook) -> impl IntoResponse {
+async fn voice(webhook: ValidatedWebhook) -> Twiml {
     tracing::info!(call = webhook.get("CallSid"), "incoming call");
-    (
-        [(header::CONTENT_TYPE, "text/xml; charset=utf-8")],
-        "<Response><Say>Hello from a Tower stack.</Say></Response>",
-    )
+    Twiml::new("<Response><Say>Hello from a Tower stack.</Say></Response>")
 }
 
 /// The app: the Twilio route behind tower-http's layers and the Twilio layer.

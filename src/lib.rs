@@ -3,10 +3,10 @@
 //!
 //! ```
 //! use axum::{routing::post, Router};
-//! use tower_twilio::TwilioValidateLayer;
+//! use tower_twilio::{twiml::Twiml, TwilioValidateLayer};
 //!
 //! let app: Router = Router::new()
-//!     .route("/voice", post(|| async { "<Response/>" }))
+//!     .route("/voice", post(|| async { Twiml::new("<Response><Say>Hello</Say></Response>") }))
 //!     .layer(TwilioValidateLayer::new("your_auth_token").base_url("https://hooks.example.com"));
 //! ```
 //!
@@ -98,6 +98,9 @@
 //!   [`X_TWILIO_SIGNATURE`] and [`X_TWILIO_WEBHOOKS_SIGNATURE_SETTINGS`] and
 //!   the bounds [`MAX_FORM_BYTES`], [`MAX_MACS_PER_KEY`] and
 //!   [`MAX_MACS_PER_HANDSHAKE_KEY`].
+//! - **Answering** ([`twiml`]): [`Twiml`](twiml::Twiml), a TwiML document
+//!   sent as `text/xml` (Twilio reads `text/plain` as the text of a reply),
+//!   and [`escape`](twiml::escape) for text put into it.
 //! - **HTTP authentication** ([`auth`]): [`HttpAuth`](auth::HttpAuth), built
 //!   with [`HttpAuthBuilder`](auth::HttpAuthBuilder) and given to the layer
 //!   with [`http_auth`](TwilioValidateLayer::http_auth), for Basic and
@@ -119,6 +122,7 @@
 #[cfg(feature = "http-auth")]
 pub mod auth;
 mod core;
+pub mod twiml;
 pub mod validate;
 
 pub use crate::core::error::{ConfigError, SignatureError};

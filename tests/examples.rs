@@ -816,6 +816,11 @@ async fn stack_validates_compresses_and_limits() {
     .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert!(body.contains("<Say>"), "{body}");
+    let res = stack_app()
+        .oneshot(signed(stack::DEMO_AUTH_TOKEN, STACK_BASE, call()))
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["content-type"], "text/xml; charset=utf-8");
 
     let mut gzip = signed(stack::DEMO_AUTH_TOKEN, STACK_BASE, call());
     gzip.headers_mut()

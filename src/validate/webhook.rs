@@ -170,14 +170,18 @@ mod extract {
     ///
     /// ```
     /// use axum::{routing::post, Router};
+    /// use tower_twilio::twiml::{escape, Twiml};
     /// use tower_twilio::{TwilioForm, TwilioValidateLayer};
     ///
     /// #[derive(serde::Deserialize)]
     /// #[serde(rename_all = "PascalCase")]
     /// struct Sms { from: String, body: String }
     ///
-    /// async fn sms(TwilioForm(sms): TwilioForm<Sms>) -> String {
-    ///     format!("<Response><Message>You said {}</Message></Response>", sms.body)
+    /// async fn sms(TwilioForm(sms): TwilioForm<Sms>) -> Twiml {
+    ///     Twiml::new(format!(
+    ///         "<Response><Message>You said {}</Message></Response>",
+    ///         escape(&sms.body)
+    ///     ))
     /// }
     ///
     /// let app: Router = Router::new()
