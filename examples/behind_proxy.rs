@@ -40,9 +40,9 @@
 use std::net::SocketAddr;
 
 use axum::http::{header, StatusCode};
-use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::Router;
+use tower_twilio::twiml::Twiml;
 use tower_twilio::{Signer, TwilioForm, TwilioValidateLayer, ValidatedWebhook};
 
 /// A token for the demo only; real deployments set `TWILIO_AUTH_TOKEN`.
@@ -79,7 +79,7 @@ struct Call {
     from: String,
 }
 
-async fn voice(webhook: ValidatedWebhook, TwilioForm(call): TwilioForm<Call>) -> impl IntoResponse {
+async fn voice(webhook: ValidatedWebhook, TwilioForm(call): TwilioForm<Call>) -> Twiml {
     // `url()` is the public URL the signature was checked against.
     tracing::info!(
         call = call.call_sid,
@@ -87,8 +87,7 @@ async fn voice(webhook: ValidatedWebhook, TwilioForm(call): TwilioForm<Call>) ->
         url = webhook.url(),
         "incoming call"
     );
-    (
-        [(header::CONTENT_TYPE, "text/xml")],
+    Twiml::new(
         r#"<?xml version="1.0" encoding="UTF-8"?><Response><Say>Hello from behind the proxy.</Say></Response>"#,
     )
 }

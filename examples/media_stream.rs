@@ -35,6 +35,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
+use tower_twilio::twiml::Twiml;
 use tower_twilio::{compute_signature, Algorithm, Signer, TwilioValidateLayer, ValidatedWebhook};
 
 /// A token for the demo only; real deployments set `TWILIO_AUTH_TOKEN`.
@@ -75,7 +76,7 @@ pub fn websocket_url(base_url: &str, path: &str) -> String {
 }
 
 fn twiml(xml: String) -> Response {
-    ([(header::CONTENT_TYPE, "text/xml")], xml).into_response()
+    Twiml::new(xml).into_response()
 }
 
 async fn voice(State(urls): State<Urls>, webhook: ValidatedWebhook) -> Response {

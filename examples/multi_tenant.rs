@@ -26,9 +26,9 @@ use std::net::SocketAddr;
 use std::sync::{Arc, RwLock};
 
 use axum::http::header;
-use axum::response::IntoResponse;
 use axum::routing::post;
 use axum::Router;
+use tower_twilio::twiml::{escape, Twiml};
 use tower_twilio::validate::{KeyResolver, ResolveFuture};
 use tower_twilio::{RequestValidator, Signer, TwilioForm, TwilioValidateLayer, ValidatedWebhook};
 
@@ -142,7 +142,7 @@ struct Sms {
     body: String,
 }
 
-async fn sms(TwilioForm(sms): TwilioForm<Sms>) -> impl IntoResponse {
+async fn sms(TwilioForm(sms): TwilioForm<Sms>) -> Twiml {
     tracing::info!(
         account = sms.account_sid,
         from = sms.from,
@@ -150,10 +150,10 @@ async fn sms(TwilioForm(sms): TwilioForm<Sms>) -> impl IntoResponse {
     );
     let reply = format!(
         r#"<?xml version="1.0" encoding="UTF-8"?><Response><Message>{} received: {}</Message></Response>"#,
-        sms.account_sid,
-        xml_escape(&sms.body)
+        escape(&sms.account_sid),
+        escape(&sms.body)
     );
-    ([(header::CONTENT_TYPE, "text/xml")], reply)
+    Twiml::new(reply)
 }
 
 async fn status(webhook: ValidatedWebhook) -> axum::http::StatusCode {
@@ -166,15 +166,6 @@ async fn status(webhook: ValidatedWebhook) -> axum::http::StatusCode {
         "status callback"
     );
     axum::http::StatusCode::NO_CONTENT
-}
-
-/// Text from a caller goes into TwiML escaped.
-fn xml_escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&apos;")
 }
 
 #[tokio::main]

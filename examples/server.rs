@@ -25,6 +25,7 @@ use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use tower_twilio::auth::HttpAuth;
+use tower_twilio::twiml::Twiml;
 use tower_twilio::{Signer, TwilioValidateLayer, ValidatedWebhook};
 
 /// A token for the demo only; real deployments set `TWILIO_AUTH_TOKEN`.
@@ -126,8 +127,8 @@ fn print_banner(
     println!("  cargo run --example sign -- {base_url}/sms From=+14158675309 'Body=Hello there'");
 }
 
-fn twiml(xml: &'static str) -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "text/xml")], xml)
+fn twiml(xml: &'static str) -> Twiml {
+    Twiml::new(xml)
 }
 
 async fn voice(webhook: ValidatedWebhook) -> impl IntoResponse {

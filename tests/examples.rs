@@ -588,6 +588,12 @@ async fn multi_tenant_rotation_accepts_both_tokens_until_the_old_one_is_retired(
 async fn multi_tenant_escapes_the_callers_text_in_twiml() {
     let (sid, token) = multi_tenant::DEMO_ACCOUNTS[0];
     let app = multi_tenant::app(multi_tenant::Tenants::demo(), TENANT_BASE);
+    let res = app
+        .clone()
+        .oneshot(sms_from(sid, token, "hi"))
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["content-type"], "text/xml; charset=utf-8");
     let (status, _, body) = send(app, sms_from(sid, token, "%3C%2FMessage%3E%26")).await;
     assert_eq!(status, StatusCode::OK);
     assert!(
@@ -766,9 +772,14 @@ async fn server_answers_its_own_signed_call_with_twiml() {
         "http://127.0.0.1:3000",
         form_post("/voice", CALL),
     );
-    let (status, _, body) = send(server_app("http://127.0.0.1:3000"), req).await;
-    assert_eq!(status, StatusCode::OK);
-    assert!(body.contains("<Say>"), "{body}");
+    let res = server_app("http://127.0.0.1:3000")
+        .oneshot(req)
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["content-type"], "text/xml; charset=utf-8");
+    let body = res.into_body().collect().await.unwrap().to_bytes();
+    assert!(String::from_utf8_lossy(&body).contains("<Say>"));
 }
 
 /// `.layer` covers the whole router, its fallback included.
