@@ -10,6 +10,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use http::Response;
 
+use super::diagnosis::Limiter;
 use super::public_url::PublicOrigin;
 use super::resolver::KeyResolver;
 #[cfg(feature = "http-auth")]
@@ -41,6 +42,8 @@ pub(crate) struct Config {
     #[cfg(feature = "http-auth")]
     pub(crate) warned_plain_http: Arc<AtomicBool>,
     pub(crate) on_rejection: Option<OnRejection>,
+    /// How often a refusal's cause is diagnosed for the log.
+    pub(crate) diagnosis: Limiter,
 }
 
 impl fmt::Debug for Config {

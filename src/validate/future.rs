@@ -13,6 +13,7 @@ use tower_service::Service;
 
 use super::body::{ResponseBody, ValidatedBody};
 use super::config::{Config, Keys};
+use super::diagnosis::diagnose;
 use super::public_url::is_websocket;
 use super::resolver::ResolveFuture;
 use super::response::{rejection_response, Refusal};
@@ -303,7 +304,15 @@ where
         }
         Err(rejection) => {
             let websocket = is_websocket(&parts);
-            reject(Refusal::of(rejection, url, websocket), &config)
+            let hint = match validator {
+                Some(validator) if rejection == Rejection::BadSignature => {
+                    diagnose(&config, validator, &parts, &url, &bytes)
+                }
+                _ => None,
+            };
+            let mut refusal = Refusal::of(rejection, url, websocket);
+            refusal.hint = hint;
+            reject(refusal, &config)
         }
     }
 }

@@ -10,6 +10,7 @@ use bytes::Bytes;
 use http::Response;
 
 use super::config::{Config, Keys};
+use super::diagnosis::Limiter;
 use super::public_url::PublicOrigin;
 use super::resolver::KeyResolver;
 use super::service::TwilioValidate;
@@ -152,6 +153,7 @@ impl TwilioValidateLayer {
                 #[cfg(feature = "http-auth")]
                 warned_plain_http: Arc::new(AtomicBool::new(false)),
                 on_rejection: None,
+                diagnosis: Limiter::default(),
             }),
         }
     }

@@ -67,6 +67,7 @@
 
 mod body;
 mod config;
+mod diagnosis;
 mod future;
 #[cfg(feature = "http-auth")]
 mod http_auth;

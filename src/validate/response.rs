@@ -51,6 +51,8 @@ pub(crate) struct Refusal {
     pub(crate) challenge: Option<AuthChallenge>,
     pub(crate) url: Option<String>,
     pub(crate) websocket: bool,
+    /// What likely caused a `bad_signature`, for the log.
+    pub(crate) hint: Option<String>,
 }
 
 impl From<Rejection> for Refusal {
@@ -61,6 +63,7 @@ impl From<Rejection> for Refusal {
             challenge: None,
             url: None,
             websocket: false,
+            hint: None,
         }
     }
 }
@@ -85,6 +88,7 @@ impl Refusal {
             challenge: None,
             url: Some(url),
             websocket,
+            hint: None,
         }
     }
 }
@@ -147,9 +151,10 @@ pub(crate) fn rejection_response(refusal: Refusal, config: &Config) -> Response<
 /// cannot make the log cost more than reading the request did: the URL is
 /// cut to its first 512 bytes (at a character boundary, marked
 /// `...(cut, N bytes)`), and of the candidates only their number is given,
-/// with the first 4 distinct ones, each cut likewise. That is at most 5 ×
-/// 512 bytes of URLs per event, plus fixed text. It never contains a secret
-/// or the expected signature.
+/// with the first 4 distinct ones, each cut likewise, and the diagnosis of
+/// a `bad_signature` (`hint`, see `diagnosis`) is cut likewise. That is at
+/// most 6 × 512 bytes of URLs per event, plus fixed text. It never contains
+/// a secret or the expected signature.
 fn log_rejection(refusal: &Refusal) {
     if tracing::enabled!(target: "tower_twilio", tracing::Level::INFO) {
         let rejection = refusal.rejection;
@@ -176,6 +181,7 @@ fn log_rejection(refusal: &Refusal) {
             url = %url.map_or(Cow::Borrowed("-"), cut),
             candidates = candidates.len(),
             tried = ?shown,
+            hint = refusal.hint.as_deref().map(cut).as_deref(),
             "rejected Twilio webhook: {rejection}"
         );
     }

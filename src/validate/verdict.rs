@@ -42,6 +42,7 @@ pub(crate) fn precheck<B: Body>(
             challenge: Some(challenge),
             url: None,
             websocket: false,
+            hint: None,
         })?;
         parts.extensions.insert(user);
     }
@@ -151,14 +152,7 @@ pub(crate) fn check(
     body: &Bytes,
     fields: FormFields,
 ) -> Result<ValidatedWebhook, Rejection> {
-    let request = SignedRequest::new(url, signature(&parts.headers)?)
-        .settings(settings(&parts.headers)?)
-        .websocket(is_websocket(parts));
-    let request = if is_form_post(parts) {
-        request.fields(&fields, body)
-    } else {
-        request.body(body)
-    };
+    let request = signed_request(parts, url, body, &fields)?;
     let verdict = match validator {
         Some(validator) => validator.validate(&request).map_err(Rejection::from),
         None => {
@@ -175,6 +169,24 @@ pub(crate) fn check(
         "validated Twilio webhook"
     );
     Ok(ValidatedWebhook::new(fields, validated))
+}
+
+/// What the signature of the request is checked over, with the public URL
+/// `url`: its fields (a form POST's) or its body.
+pub(crate) fn signed_request<'a>(
+    parts: &'a Parts,
+    url: &'a str,
+    body: &'a Bytes,
+    fields: &'a FormFields,
+) -> Result<SignedRequest<'a>, Rejection> {
+    let request = SignedRequest::new(url, signature(&parts.headers)?)
+        .settings(settings(&parts.headers)?)
+        .websocket(is_websocket(parts));
+    Ok(if is_form_post(parts) {
+        request.fields(fields, body)
+    } else {
+        request.body(body)
+    })
 }
 
 /// A header that may appear at most once: `Err` when it is repeated.
