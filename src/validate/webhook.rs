@@ -129,6 +129,7 @@ mod extract {
     use http::request::Parts;
     use http::StatusCode;
     use serde::de::DeserializeOwned;
+    use std::sync::atomic::{AtomicBool, Ordering};
 
     use super::ValidatedWebhook;
 
@@ -147,6 +148,24 @@ mod extract {
 
     impl std::error::Error for MissingTwilioValidateLayer {}
 
+    impl MissingTwilioValidateLayer {
+        /// The rejection for `parts`, logged (an ERROR event, target
+        /// `tower_twilio`, with the path) the first time in the process
+        /// only, so that requests to an uncovered route cannot flood the
+        /// log.
+        fn at(parts: &Parts) -> Self {
+            static LOGGED: AtomicBool = AtomicBool::new(false);
+            if !LOGGED.swap(true, Ordering::Relaxed) {
+                tracing::error!(
+                    target: "tower_twilio",
+                    path = %crate::validate::response::cut(parts.uri.path()),
+                    "{MissingTwilioValidateLayer}; answering 500 (logged once)"
+                );
+            }
+            MissingTwilioValidateLayer
+        }
+    }
+
     impl IntoResponse for MissingTwilioValidateLayer {
         fn into_response(self) -> Response {
             (StatusCode::INTERNAL_SERVER_ERROR, self.to_string()).into_response()
@@ -161,7 +180,7 @@ mod extract {
                 .extensions
                 .get::<ValidatedWebhook>()
                 .cloned()
-                .ok_or(MissingTwilioValidateLayer)
+                .ok_or_else(|| MissingTwilioValidateLayer::at(parts))
         }
     }
 
@@ -225,9 +244,10 @@ mod extract {
         type Rejection = TwilioFormRejection;
 
         async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-            let webhook = parts.extensions.get::<ValidatedWebhook>().ok_or(
-                TwilioFormRejection::MissingLayer(MissingTwilioValidateLayer),
-            )?;
+            let Some(webhook) = parts.extensions.get::<ValidatedWebhook>() else {
+                let missing = MissingTwilioValidateLayer::at(parts);
+                return Err(TwilioFormRejection::MissingLayer(missing));
+            };
             webhook
                 .deserialize()
                 .map(TwilioForm)
