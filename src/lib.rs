@@ -122,6 +122,7 @@
 #[cfg(feature = "http-auth")]
 pub mod auth;
 mod core;
+pub mod replay;
 pub mod twiml;
 pub mod validate;
 

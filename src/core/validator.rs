@@ -52,6 +52,8 @@ impl fmt::Display for MatchedKey {
 pub struct Validated {
     key: MatchedKey,
     url: String,
+    /// The MAC that matched: what the replay guard keys on. Never shown.
+    mac: Signature,
 }
 
 impl Validated {
@@ -63,6 +65,11 @@ impl Validated {
     /// The candidate URL the signature was made over.
     pub fn url(&self) -> &str {
         &self.url
+    }
+
+    /// The MAC the request carried, which the key produced.
+    pub(crate) fn mac(&self) -> &[u8] {
+        self.mac.as_slice()
     }
 }
 
@@ -244,6 +251,7 @@ impl RequestValidator {
         Ok(Validated {
             key,
             url: url.into_owned(),
+            mac: signature,
         })
     }
 
@@ -425,10 +433,18 @@ fn find_match<'a>(
     }
 }
 
-/// A decoded `X-Twilio-Signature`: the MAC bytes, on the stack.
+/// A decoded `X-Twilio-Signature`: the MAC bytes, on the stack. Its
+/// `Debug` does not show them: a valid one authorizes its request again.
+#[derive(Clone, PartialEq, Eq)]
 struct Signature {
     bytes: [u8; 33],
     len: usize,
+}
+
+impl fmt::Debug for Signature {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Signature(..)")
+    }
 }
 
 impl Signature {

@@ -72,10 +72,10 @@ mod future;
 #[cfg(feature = "http-auth")]
 mod http_auth;
 mod layer;
-mod public_url;
+pub(crate) mod public_url;
 pub(crate) mod rejection;
 mod resolver;
-mod response;
+pub(crate) mod response;
 mod service;
 mod verdict;
 pub(crate) mod webhook;

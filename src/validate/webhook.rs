@@ -90,6 +90,11 @@ impl ValidatedWebhook {
         self.validated.url()
     }
 
+    /// The MAC the request carried: what the replay guard keys on.
+    pub(crate) fn mac(&self) -> &[u8] {
+        self.validated.mac()
+    }
+
     /// The `AccountSid` whose keys validated the request, when the layer
     /// was built [`with_resolver`](crate::TwilioValidateLayer::with_resolver);
     /// `None` with keys configured once. Every `AccountSid` of the form

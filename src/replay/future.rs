@@ -1,0 +1,435 @@
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::task::{ready, Context, Poll};
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use http::header::CONTENT_TYPE;
+use http::request::Parts;
+use http::{HeaderValue, Request, Response, StatusCode};
+use http_body::Body;
+use pin_project_lite::pin_project;
+use tokio::time::{sleep, Sleep};
+use tower_service::Service;
+
+use super::body::GuardBody;
+use super::entry::{keepable, mark, Entry, Recorded, ReplayKey};
+use super::layer::GuardConfig;
+use super::store::{StoreError, StoreFuture};
+use super::ReplayVerdict;
+use crate::validate::response::cut;
+
+pin_project! {
+    /// Response future of [`ReplayGuard`](super::ReplayGuard).
+    pub struct ResponseFuture<S, ReqBody, ResBody>
+    where
+        S: Service<Request<ReqBody>, Response = Response<ResBody>>,
+        ResBody: Body,
+    {
+        #[pin]
+        state: State<S, ReqBody, ResBody>,
+    }
+}
+
+type Answer<S, ReqBody, ResBody> =
+    Result<Response<GuardBody<ResBody>>, <S as Service<Request<ReqBody>>>::Error>;
+
+pin_project! {
+    #[project = StateProj]
+    enum State<S, ReqBody, ResBody>
+    where
+        S: Service<Request<ReqBody>, Response = Response<ResBody>>,
+        ResBody: Body,
+    {
+        // Asking the store whether this signature was seen.
+        Claiming {
+            claim: Timed<Option<Bytes>>,
+            guard: Option<Guard>,
+            call: Option<(S, Request<ReqBody>)>,
+        },
+        // The handler runs; `guard` is `None` when the request is not guarded.
+        Calling {
+            #[pin]
+            future: S::Future,
+            guard: Option<Guard>,
+        },
+        // Reading a 2xx answer to record it.
+        Collecting {
+            body: Option<Pin<Box<ResBody>>>,
+            parts: Option<http::response::Parts>,
+            buf: BytesMut,
+            guard: Option<Guard>,
+        },
+        // Recording the answer, or releasing the claim, before answering.
+        Settling {
+            future: Timed<()>,
+            outcome: Option<Answer<S, ReqBody, ResBody>>,
+        },
+        Answered {
+            response: Option<Response<GuardBody<ResBody>>>,
+        },
+    }
+}
+
+/// What a guarded request carries: its key, its claim's mark and where it
+/// was sent (for the log).
+struct Guard {
+    key: ReplayKey,
+    mark: Bytes,
+    url: String,
+    config: Arc<GuardConfig>,
+}
+
+/// A store call bounded by the store timeout; the timer is armed only if
+/// the store does not answer at once (a `MemoryStore` always does).
+struct Timed<T> {
+    future: StoreFuture<T>,
+    deadline: Option<Pin<Box<Sleep>>>,
+    after: Duration,
+}
+
+impl<T> Timed<T> {
+    fn new(future: StoreFuture<T>, after: Duration) -> Self {
+        Self {
+            future,
+            deadline: None,
+            after,
+        }
+    }
+
+    fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, StoreError>> {
+        if let Poll::Ready(result) = self.future.as_mut().poll(cx) {
+            return Poll::Ready(result);
+        }
+        let after = self.after;
+        let deadline = self.deadline.get_or_insert_with(|| Box::pin(sleep(after)));
+        ready!(deadline.as_mut().poll(cx));
+        Poll::Ready(Err(StoreError::timeout(after)))
+    }
+}
+
+impl<S, ReqBody, ResBody> ResponseFuture<S, ReqBody, ResBody>
+where
+    S: Service<Request<ReqBody>, Response = Response<ResBody>>,
+    ResBody: Body,
+{
+    pub(crate) fn unguarded(future: S::Future) -> Self {
+        Self::from(State::Calling {
+            future,
+            guard: None,
+        })
+    }
+
+    pub(crate) fn claiming(
+        key: ReplayKey,
+        url: String,
+        inner: S,
+        request: Request<ReqBody>,
+        config: Arc<GuardConfig>,
+    ) -> Self {
+        let mark = mark();
+        let claim = config
+            .store
+            .claim(key, mark.clone(), config.in_progress_ttl);
+        Self::from(State::Claiming {
+            claim: Timed::new(claim, config.store_timeout),
+            guard: Some(Guard {
+                key,
+                mark,
+                url,
+                config,
+            }),
+            call: Some((inner, request)),
+        })
+    }
+
+    /// A request that no `TwilioValidateLayer` validated: `500`, since the
+    /// guard cannot tell one copy from another, and once per process a log
+    /// of why.
+    pub(crate) fn missing_layer(parts: &Parts) -> Self {
+        static LOGGED: AtomicBool = AtomicBool::new(false);
+        if !LOGGED.swap(true, Ordering::Relaxed) {
+            tracing::error!(
+                target: "tower_twilio",
+                path = %cut(parts.uri.path()),
+                "ReplayGuardLayer got a request that TwilioValidateLayer did not validate: \
+                 place it inside the validate layer; answering 500 (logged once)"
+            );
+        }
+        Self::from(State::Answered {
+            response: Some(text(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "replay guard without TwilioValidateLayer in front\n",
+            )),
+        })
+    }
+
+    fn from(state: State<S, ReqBody, ResBody>) -> Self {
+        Self { state }
+    }
+}
+
+impl<S, ReqBody, ResBody> Future for ResponseFuture<S, ReqBody, ResBody>
+where
+    S: Service<Request<ReqBody>, Response = Response<ResBody>>,
+    ResBody: Body<Data = Bytes>,
+{
+    type Output = Answer<S, ReqBody, ResBody>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut state = self.project().state;
+        loop {
+            let next = match state.as_mut().project() {
+                StateProj::Claiming { claim, guard, call } => {
+                    let found = ready!(claim.poll(cx));
+                    let guard = guard.take().expect("polled after completion");
+                    let (mut inner, request) = call.take().expect("polled after completion");
+                    let seen = found.and_then(|v| match v.as_deref().map(Entry::decode) {
+                        None => Ok(None),
+                        Some(Ok(entry)) => Ok(Some(entry)),
+                        Some(Err(_)) => Err(StoreError::new("a value the guard did not write")),
+                    });
+                    match seen {
+                        Ok(None) => State::Calling {
+                            future: inner.call(request),
+                            guard: Some(guard),
+                        },
+                        Ok(Some(entry)) => State::Answered {
+                            response: Some(duplicate(&guard, entry)),
+                        },
+                        Err(error) if guard.config.fail_open => {
+                            log_store_error(
+                                &guard,
+                                &error,
+                                "letting the request through unguarded",
+                            );
+                            State::Calling {
+                                future: inner.call(request),
+                                guard: None,
+                            }
+                        }
+                        Err(error) => {
+                            log_store_error(&guard, &error, "answering 503");
+                            let mut response = text(
+                                StatusCode::SERVICE_UNAVAILABLE,
+                                "replay guard: store unavailable\n",
+                            );
+                            response
+                                .extensions_mut()
+                                .insert(ReplayVerdict::StoreUnavailable);
+                            State::Answered {
+                                response: Some(response),
+                            }
+                        }
+                    }
+                }
+                StateProj::Calling { future, guard } => {
+                    let result = ready!(future.poll(cx));
+                    match (result, guard.take()) {
+                        (Ok(res), None) => {
+                            return Poll::Ready(Ok(
+                                res.map(|b| GuardBody::streaming(Bytes::new(), Box::pin(b)))
+                            ));
+                        }
+                        (Err(e), None) => return Poll::Ready(Err(e)),
+                        (Ok(res), Some(guard)) if res.status().is_success() => {
+                            let (parts, body) = res.into_parts();
+                            State::Collecting {
+                                body: Some(Box::pin(body)),
+                                parts: Some(parts),
+                                buf: BytesMut::new(),
+                                guard: Some(guard),
+                            }
+                        }
+                        // Not answered: Twilio's retry must reach the handler.
+                        (outcome, Some(guard)) => release(
+                            &guard,
+                            outcome.map(|res| {
+                                res.map(|b| GuardBody::streaming(Bytes::new(), Box::pin(b)))
+                            }),
+                        ),
+                    }
+                }
+                StateProj::Collecting {
+                    body,
+                    parts,
+                    buf,
+                    guard,
+                } => {
+                    let frame = ready!(body
+                        .as_mut()
+                        .expect("polled after completion")
+                        .as_mut()
+                        .poll_frame(cx));
+                    let max = guard
+                        .as_ref()
+                        .expect("polled after completion")
+                        .config
+                        .max_response_bytes;
+                    match frame {
+                        // Trailers are not recorded, and not sent.
+                        Some(Ok(frame)) => {
+                            if let Ok(data) = frame.into_data() {
+                                buf.extend_from_slice(&data);
+                            }
+                            if buf.len() <= max {
+                                continue;
+                            }
+                            let guard = guard.take().expect("polled after completion");
+                            let parts = parts.take().expect("polled after completion");
+                            let body = body.take().expect("polled after completion");
+                            let prefix = std::mem::take(buf).freeze();
+                            let response =
+                                Response::from_parts(parts, GuardBody::streaming(prefix, body));
+                            complete(&guard, Entry::NotKept, response)
+                        }
+                        Some(Err(error)) => {
+                            let guard = guard.take().expect("polled after completion");
+                            let parts = parts.take().expect("polled after completion");
+                            let data = std::mem::take(buf).freeze();
+                            let response =
+                                Response::from_parts(parts, GuardBody::buffered(data, Some(error)));
+                            release(&guard, Ok(response))
+                        }
+                        None => {
+                            let guard = guard.take().expect("polled after completion");
+                            let parts = parts.take().expect("polled after completion");
+                            let data = std::mem::take(buf).freeze();
+                            let content_type = parts.headers.get(CONTENT_TYPE).cloned();
+                            let entry = if keepable(content_type.as_ref()) {
+                                Entry::Answered(Recorded {
+                                    status: parts.status,
+                                    content_type,
+                                    body: data.clone(),
+                                })
+                            } else {
+                                Entry::NotKept
+                            };
+                            let response =
+                                Response::from_parts(parts, GuardBody::buffered(data, None));
+                            complete(&guard, entry, response)
+                        }
+                    }
+                }
+                StateProj::Settling { future, outcome } => {
+                    if let Err(error) = ready!(future.poll(cx)) {
+                        tracing::warn!(
+                            target: "tower_twilio",
+                            error = %error,
+                            "replay guard could not update its store after answering"
+                        );
+                    }
+                    return Poll::Ready(outcome.take().expect("polled after completion"));
+                }
+                StateProj::Answered { response } => {
+                    return Poll::Ready(Ok(response.take().expect("polled after completion")));
+                }
+            };
+            state.set(next);
+        }
+    }
+}
+
+/// Records a 2xx answer (or that it was given), then answers it.
+fn complete<S, ReqBody, ResBody>(
+    guard: &Guard,
+    entry: Entry,
+    response: Response<GuardBody<ResBody>>,
+) -> State<S, ReqBody, ResBody>
+where
+    S: Service<Request<ReqBody>, Response = Response<ResBody>>,
+    ResBody: Body,
+{
+    let c = &guard.config;
+    let future = c
+        .store
+        .complete(guard.key, guard.mark.clone(), entry.encode(), c.ttl);
+    State::Settling {
+        future: Timed::new(future, c.store_timeout),
+        outcome: Some(Ok(response)),
+    }
+}
+
+/// Forgets the claim, so that a copy reaches the handler again, then gives
+/// the handler's outcome.
+fn release<S, ReqBody, ResBody>(
+    guard: &Guard,
+    outcome: Answer<S, ReqBody, ResBody>,
+) -> State<S, ReqBody, ResBody>
+where
+    S: Service<Request<ReqBody>, Response = Response<ResBody>>,
+    ResBody: Body,
+{
+    let c = &guard.config;
+    let future = c.store.release(guard.key, guard.mark.clone());
+    State::Settling {
+        future: Timed::new(future, c.store_timeout),
+        outcome: Some(outcome),
+    }
+}
+
+/// The answer to a copy of a request seen before, and its one event.
+fn duplicate<B: Body>(guard: &Guard, entry: Entry) -> Response<GuardBody<B>> {
+    let (verdict, mut response) = match entry {
+        Entry::Answered(Recorded {
+            status,
+            content_type,
+            body,
+        }) => {
+            let mut response = Response::new(GuardBody::buffered(body, None));
+            *response.status_mut() = status;
+            if let Some(content_type) = content_type {
+                response.headers_mut().insert(CONTENT_TYPE, content_type);
+            }
+            (ReplayVerdict::Replayed, response)
+        }
+        Entry::InProgress => (
+            ReplayVerdict::InProgress,
+            text(
+                StatusCode::CONFLICT,
+                "duplicate webhook: the first copy is still being handled\n",
+            ),
+        ),
+        Entry::NotKept => (
+            ReplayVerdict::AnswerNotKept,
+            text(
+                StatusCode::CONFLICT,
+                "duplicate webhook: already answered\n",
+            ),
+        ),
+    };
+    tracing::info!(
+        target: "tower_twilio",
+        reason = verdict.code(),
+        key = %guard.key,
+        url = %cut(&guard.url),
+        "{verdict}"
+    );
+    response.extensions_mut().insert(verdict);
+    response
+}
+
+fn log_store_error(guard: &Guard, error: &StoreError, then: &str) {
+    tracing::warn!(
+        target: "tower_twilio",
+        reason = ReplayVerdict::StoreUnavailable.code(),
+        error = %error,
+        url = %cut(&guard.url),
+        "replay guard cannot reach its store: {then}"
+    );
+}
+
+fn text<B: Body>(status: StatusCode, text: &'static str) -> Response<GuardBody<B>> {
+    let mut response = Response::new(GuardBody::buffered(
+        Bytes::from_static(text.as_bytes()),
+        None,
+    ));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    response
+}

@@ -1,0 +1,140 @@
+//! The replay guard: each signed webhook reaches the handler once.
+//!
+//! Twilio's signature has no timestamp or nonce, so a captured request
+//! validates again, forever; and because the signed string has no
+//! delimiters, a copy with its fields re-split or a boundary moved
+//! validates too. Twilio itself resends a webhook whose answer it did not
+//! get. [`ReplayGuardLayer`], placed right inside
+//! [`TwilioValidateLayer`](crate::TwilioValidateLayer), remembers each
+//! validated signature in a [`ReplayStore`]:
+//!
+//! - The first request with a signature claims it (atomically: of 1,000
+//!   concurrent copies, one wins) and reaches the handler. A 2xx answer is
+//!   recorded (status, `Content-Type` and body, up to
+//!   [`max_response_bytes`](ReplayGuardLayer::max_response_bytes)) for the
+//!   [`ttl`](ReplayGuardLayer::ttl); any other answer, or an error, releases
+//!   the claim, so that Twilio's retry reaches the handler again.
+//! - A copy after a recorded answer gets that answer again, without
+//!   reaching the handler ([`ReplayVerdict::Replayed`]); a copy while the
+//!   first is handled gets `409` (Twilio counts it as a failure and retries
+//!   later; [`ReplayVerdict::InProgress`]); a copy of a 2xx too large to
+//!   record gets `409` too ([`ReplayVerdict::AnswerNotKept`]). Each copy
+//!   makes one `tracing` event (target `tower_twilio`, INFO) with its reason
+//!   and the key, and the verdict is in the answer's extensions.
+//! - The key is a hash of the MAC ([`ReplayKey`]): every request that
+//!   validates with the same signature is the same request to the guard,
+//!   whatever fields, path or method the copy spells, so the handler never
+//!   sees an attacker's re-reading of a captured request.
+//! - WebSocket handshakes (Media Streams, ConversationRelay) pass
+//!   unguarded: Twilio signs their URL alone, the same for every call.
+//! - A store that fails or does not answer within the
+//!   [`store_timeout`](ReplayGuardLayer::store_timeout) gets `503`, or with
+//!   [`fail_open(true)`](ReplayGuardLayer::fail_open) lets the request
+//!   through unguarded; both log a WARN event.
+//!
+//! ```
+//! use axum::{routing::post, Router};
+//! use tower_twilio::replay::ReplayGuardLayer;
+//! use tower_twilio::twiml::Twiml;
+//! use tower_twilio::TwilioValidateLayer;
+//!
+//! let app: Router = Router::new()
+//!     .route("/status", post(|| async { Twiml::empty() }))
+//!     // Inner first: `Router::layer` wraps what is already there.
+//!     .layer(ReplayGuardLayer::in_memory())
+//!     .layer(TwilioValidateLayer::new("token").base_url("https://hooks.example.com"));
+//! ```
+//!
+//! With `tower::ServiceBuilder` the order reads the other way: the
+//! validate layer first (outermost), then the guard. Placed outside the
+//! validate layer, or without it, the guard has nothing to key on and
+//! answers `500` (logged once).
+//!
+//! # Stores
+//!
+//! [`MemoryStore`] (the store of [`ReplayGuardLayer::in_memory`]) holds one
+//! process's signatures, bounded in entries and bytes. With the `redis`
+//! feature, `RedisStore` keeps them in Redis, so that instances behind a
+//! load balancer share them: a request answered by one and replayed to
+//! another gets the first answer.
+//!
+//! # Why it is not on by default
+//!
+//! Twilio sends the same signed request twice in normal use where nothing
+//! in its fields differs: a caller who presses the same key twice in a
+//! `<Gather>` loop on one call posts the same fields to the same action
+//! URL. The guard answers the second with the first answer, which is right
+//! for a handler that answers the same input the same way, and wrong for one
+//! that counts attempts. So guard the routes where each request Twilio
+//! sends is one event (incoming messages, status callbacks, most voice
+//! webhooks), and leave out those that loop.
+//!
+//! # What it cannot prevent
+//!
+//! A copy that comes after the `ttl`, or after its entry was dropped to
+//! keep a [`MemoryStore`] within its bounds, reaches the handler again; so
+//! does one sent to an instance that does not share the store. Keep using
+//! HTTPS, so that nothing can be captured, and make handlers idempotent
+//! where the cost of a second run matters.
+
+mod body;
+mod entry;
+mod future;
+mod layer;
+mod memory;
+#[cfg(feature = "redis")]
+mod redis;
+mod service;
+mod store;
+
+use std::fmt;
+
+pub use body::GuardBody;
+pub use entry::ReplayKey;
+pub use future::ResponseFuture;
+pub use layer::{
+    ReplayGuardLayer, DEFAULT_IN_PROGRESS_TTL, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_STORE_TIMEOUT,
+    DEFAULT_TTL,
+};
+pub use memory::{MemoryStore, DEFAULT_MAX_BYTES, DEFAULT_MAX_ENTRIES};
+#[cfg(feature = "redis")]
+pub use redis::{RedisStore, DEFAULT_PREFIX};
+pub use service::ReplayGuard;
+pub use store::{ReplayStore, StoreError, StoreFuture};
+
+/// Why the guard answered a request itself; in the answer's extensions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ReplayVerdict {
+    /// A copy of a request answered before: the recorded answer, again.
+    Replayed,
+    /// A copy of a request still being handled: `409`.
+    InProgress,
+    /// A copy of a request whose 2xx answer was too large to record: `409`.
+    AnswerNotKept,
+    /// The store failed or timed out: `503` (unless the guard fails open).
+    StoreUnavailable,
+}
+
+impl ReplayVerdict {
+    /// A short machine-readable code, as the `reason` of its event.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Replayed => "duplicate_replayed",
+            Self::InProgress => "duplicate_in_progress",
+            Self::AnswerNotKept => "duplicate_answer_not_kept",
+            Self::StoreUnavailable => "store_unavailable",
+        }
+    }
+}
+
+impl fmt::Display for ReplayVerdict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Replayed => "duplicate webhook answered with the recorded answer",
+            Self::InProgress => "duplicate webhook while the first copy is handled",
+            Self::AnswerNotKept => "duplicate webhook whose answer was not recorded",
+            Self::StoreUnavailable => "replay store unavailable",
+        })
+    }
+}
