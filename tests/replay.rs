@@ -1,0 +1,482 @@
+//! The replay guard through a real axum router over loopback: each signed
+//! webhook reaches the handler once, whatever copy of it comes, with the
+//! memory store and (feature `redis`) a real Redis server shared by two
+//! instances.
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use axum::Router;
+use bytes::Bytes;
+use http::header::CONTENT_TYPE;
+use http::{HeaderValue, Request};
+use http_body_util::{BodyExt, Full};
+use tokio::sync::Semaphore;
+use tower::{ServiceBuilder, ServiceExt};
+use tower_twilio::replay::{
+    MemoryStore, ReplayGuardLayer, ReplayKey, ReplayStore, ReplayVerdict, StoreError, StoreFuture,
+};
+use tower_twilio::twiml::Twiml;
+use tower_twilio::{compute_signature, Algorithm, Signer, TwilioValidateLayer, ValidatedWebhook};
+
+mod common;
+use common::stack::{send_h1, Answer};
+use common::LogBuffer;
+
+const TOKEN: &str = "replay-auth-token";
+const BASE: &str = "https://hooks.example.com";
+const FORM: &str = "application/x-www-form-urlencoded";
+
+/// What the handlers saw, and a gate `/slow` waits at.
+#[derive(Clone)]
+struct App {
+    calls: Arc<AtomicUsize>,
+    seen: Arc<Mutex<Vec<String>>>,
+    gate: Arc<Semaphore>,
+}
+
+impl App {
+    fn new() -> Self {
+        Self {
+            calls: Arc::default(),
+            seen: Arc::default(),
+            gate: Arc::new(Semaphore::new(0)),
+        }
+    }
+
+    fn calls(&self) -> usize {
+        self.calls.load(Ordering::SeqCst)
+    }
+
+    fn seen(&self) -> Vec<String> {
+        self.seen.lock().unwrap().clone()
+    }
+
+    /// Counts the call, records the fields, and answers with the count, so
+    /// that a recorded answer is told from a new one.
+    fn record(&self, webhook: &ValidatedWebhook) -> Twiml {
+        let n = self.calls.fetch_add(1, Ordering::SeqCst) + 1;
+        let fields: Vec<String> = webhook
+            .params()
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        self.seen.lock().unwrap().push(fields.join(" "));
+        Twiml::new(format!("<Response><Message>{n}</Message></Response>"))
+    }
+}
+
+async fn sms(State(app): State<App>, webhook: ValidatedWebhook) -> Twiml {
+    app.record(&webhook)
+}
+
+async fn slow(State(app): State<App>, webhook: ValidatedWebhook) -> Twiml {
+    let answer = app.record(&webhook);
+    app.gate.acquire().await.unwrap().forget();
+    answer
+}
+
+async fn flaky(State(app): State<App>, webhook: ValidatedWebhook) -> axum::response::Response {
+    let answer = app.record(&webhook);
+    if app.calls() == 1 {
+        StatusCode::INTERNAL_SERVER_ERROR.into_response()
+    } else {
+        answer.into_response()
+    }
+}
+
+async fn big(State(app): State<App>, webhook: ValidatedWebhook) -> String {
+    app.record(&webhook);
+    "x".repeat(100_000)
+}
+
+fn router(app: &App, guard: ReplayGuardLayer) -> Router {
+    Router::new()
+        .route("/sms", post(sms))
+        .route("/voice", post(sms).get(sms))
+        .route("/slow", post(slow))
+        .route("/flaky", post(flaky))
+        .route("/big", post(big))
+        .route("/stream", get(sms))
+        .fallback(sms)
+        .layer(guard)
+        .layer(TwilioValidateLayer::new(TOKEN).base_url(BASE))
+        .with_state(app.clone())
+}
+
+async fn serve(router: Router) -> SocketAddr {
+    let (listener, addr) = common::stack::listener().await;
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    addr
+}
+
+fn sign(path: &str, fields: &[(&str, &str)]) -> String {
+    compute_signature(TOKEN, Algorithm::HmacSha1, &format!("{BASE}{path}"), fields)
+}
+
+/// A form POST of `body` to `target` on `addr` carrying `signature`.
+fn post_to(addr: SocketAddr, target: &str, body: &str, signature: &str) -> Request<Full<Bytes>> {
+    Request::post(format!("http://{addr}{target}"))
+        .header(CONTENT_TYPE, FORM)
+        .header("x-twilio-signature", signature)
+        .body(Full::new(Bytes::copy_from_slice(body.as_bytes())))
+        .unwrap()
+}
+
+/// Twilio's signed POST of `fields` to `path` on `addr`.
+fn genuine(addr: SocketAddr, path: &str, fields: &[(&str, &str)]) -> Request<Full<Bytes>> {
+    let body = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(fields)
+        .finish();
+    post_to(addr, path, &body, &sign(path, fields))
+}
+
+const SMS: &[(&str, &str)] = &[
+    ("MessageSid", "SM1"),
+    ("From", "+14155550100"),
+    ("Body", "hello"),
+];
+
+fn body_text(answer: &Answer) -> &str {
+    std::str::from_utf8(&answer.body).unwrap()
+}
+
+#[tokio::test]
+async fn a_copy_gets_the_recorded_answer_and_the_handler_runs_once() {
+    let app = App::new();
+    let addr = serve(router(&app, ReplayGuardLayer::in_memory())).await;
+    let first = send_h1(genuine(addr, "/sms", SMS)).await;
+    let copy = send_h1(genuine(addr, "/sms", SMS)).await;
+    assert_eq!(first.status, 200);
+    assert_eq!(
+        body_text(&first),
+        "<Response><Message>1</Message></Response>"
+    );
+    assert_eq!(copy.status, first.status);
+    assert_eq!(copy.headers[CONTENT_TYPE], first.headers[CONTENT_TYPE]);
+    assert_eq!(copy.body, first.body);
+    assert_eq!(app.calls(), 1);
+    // Another message is another request.
+    let other = send_h1(genuine(addr, "/sms", &[("MessageSid", "SM2")])).await;
+    assert_eq!(
+        body_text(&other),
+        "<Response><Message>2</Message></Response>"
+    );
+}
+
+#[tokio::test]
+async fn re_readings_of_a_captured_request_are_answered_as_the_duplicate_they_are() {
+    // The three re-readings of tests/soundness.rs: each validates with the
+    // captured signature, so each is that request to the guard.
+    let app = App::new();
+    let addr = serve(router(&app, ReplayGuardLayer::in_memory())).await;
+    let signature = sign("/voice", &[("Body", "hi"), ("From", "+1555")]);
+    let captured = send_h1(post_to(addr, "/voice", "Body=hi&From=%2B1555", &signature)).await;
+    assert_eq!(captured.status, 200);
+    let copies = [
+        // Re-split: `Body=hiFrom+1555`.
+        post_to(addr, "/voice", "Body=hiFrom%2B1555", &signature),
+        // Boundary moved: `Body=hiFr` + `om=+1555`.
+        post_to(addr, "/voice", "Body=hiFr&om=%2B1555", &signature),
+        // A GET whose path spells the fields.
+        Request::get(format!("http://{addr}/voiceBodyhiFrom+1555"))
+            .header("x-twilio-signature", &signature)
+            .body(Full::default())
+            .unwrap(),
+    ];
+    for copy in copies {
+        let answer = send_h1(copy).await;
+        assert_eq!(answer.status, 200);
+        assert_eq!(answer.body, captured.body);
+    }
+    assert_eq!(app.seen(), ["Body=hi From=+1555"]);
+}
+
+#[tokio::test]
+async fn a_thousand_concurrent_copies_run_the_handler_once() {
+    let app = App::new();
+    let addr = serve(router(&app, ReplayGuardLayer::in_memory())).await;
+    let copies = (0..1000).map(|_| tokio::spawn(send_h1(genuine(addr, "/slow", SMS))));
+    let copies: Vec<_> = copies.collect();
+    // Let the copies arrive while the first is held in the handler.
+    while app.calls() == 0 {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    app.gate.add_permits(1);
+    let mut statuses = std::collections::BTreeMap::new();
+    for copy in copies {
+        *statuses
+            .entry(copy.await.unwrap().status.as_u16())
+            .or_insert(0) += 1;
+    }
+    assert_eq!(app.calls(), 1);
+    assert_eq!(statuses.values().sum::<usize>(), 1000);
+    assert!(
+        statuses.keys().all(|s| [200, 409].contains(s)),
+        "{statuses:?}"
+    );
+    assert!(statuses.get(&409).is_some_and(|n| *n > 0), "{statuses:?}");
+}
+
+#[tokio::test]
+async fn a_copy_while_the_first_is_handled_gets_409_then_the_recorded_answer() {
+    let app = App::new();
+    let addr = serve(router(&app, ReplayGuardLayer::in_memory())).await;
+    let first = tokio::spawn(send_h1(genuine(addr, "/slow", SMS)));
+    while app.calls() == 0 {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let during = send_h1(genuine(addr, "/slow", SMS)).await;
+    assert_eq!(during.status, 409);
+    assert!(body_text(&during).contains("still being handled"));
+    app.gate.add_permits(1);
+    let first = first.await.unwrap();
+    let after = send_h1(genuine(addr, "/slow", SMS)).await;
+    assert_eq!((after.status, after.body), (first.status, first.body));
+    assert_eq!(app.calls(), 1);
+}
+
+#[tokio::test]
+async fn a_500_lets_twilios_retry_reach_the_handler() {
+    let app = App::new();
+    let addr = serve(router(&app, ReplayGuardLayer::in_memory())).await;
+    assert_eq!(send_h1(genuine(addr, "/flaky", SMS)).await.status, 500);
+    let retry = send_h1(genuine(addr, "/flaky", SMS)).await;
+    assert_eq!(retry.status, 200);
+    assert_eq!(app.calls(), 2);
+    // The 2xx was recorded: a third copy does not run it again.
+    assert_eq!(send_h1(genuine(addr, "/flaky", SMS)).await.body, retry.body);
+    assert_eq!(app.calls(), 2);
+}
+
+#[tokio::test]
+async fn a_handler_error_releases_the_claim() {
+    // Plain Tower, no axum: the order of `ServiceBuilder` reads outside in.
+    let calls = Arc::new(AtomicUsize::new(0));
+    let seen = calls.clone();
+    let svc = ServiceBuilder::new()
+        .layer(TwilioValidateLayer::new(TOKEN).base_url(BASE))
+        .layer(ReplayGuardLayer::in_memory())
+        .service_fn(
+            move |_req: Request<tower_twilio::validate::ValidatedBody>| {
+                let n = seen.fetch_add(1, Ordering::SeqCst);
+                async move {
+                    if n == 0 {
+                        Err("the handler failed")
+                    } else {
+                        Ok::<_, &str>(http::Response::new(Full::new(Bytes::from("ok"))))
+                    }
+                }
+            },
+        );
+    let request = || {
+        let mut req = Request::post("/sms")
+            .header(CONTENT_TYPE, FORM)
+            .body("MessageSid=SM1")
+            .unwrap();
+        Signer::new(TOKEN, BASE).sign(&mut req);
+        req.map(|b| Full::new(Bytes::from(b)))
+    };
+    assert!(svc.clone().oneshot(request()).await.is_err());
+    let retry = svc.clone().oneshot(request()).await.unwrap();
+    assert_eq!(retry.status(), 200);
+    let copy = svc.clone().oneshot(request()).await.unwrap();
+    assert_eq!(copy.extensions().get(), Some(&ReplayVerdict::Replayed));
+    assert_eq!(copy.into_body().collect().await.unwrap().to_bytes(), "ok");
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
+async fn an_answer_too_large_to_record_is_sent_whole_and_its_copies_get_409() {
+    let app = App::new();
+    let addr = serve(router(&app, ReplayGuardLayer::in_memory())).await;
+    let first = send_h1(genuine(addr, "/big", SMS)).await;
+    assert_eq!((first.status, first.body.len()), (StatusCode::OK, 100_000));
+    let copy = send_h1(genuine(addr, "/big", SMS)).await;
+    assert_eq!(copy.status, 409);
+    assert!(body_text(&copy).contains("already answered"));
+    assert_eq!(app.calls(), 1);
+}
+
+#[tokio::test]
+async fn only_validated_requests_are_recorded_and_the_memory_store_keeps_its_bounds() {
+    let app = App::new();
+    let store = MemoryStore::new().max_entries(50);
+    let addr = serve(router(&app, ReplayGuardLayer::new(store.clone()))).await;
+    // Forged requests, each with another well-formed signature.
+    for n in 0..500u32 {
+        let mut mac = [0u8; 20];
+        mac[..4].copy_from_slice(&n.to_be_bytes());
+        let forged = base64_of(&mac);
+        let answer = send_h1(post_to(addr, "/sms", "MessageSid=SM1", &forged)).await;
+        assert_eq!(answer.status, 403);
+    }
+    assert!(store.is_empty());
+    // Genuine, distinct ones: the oldest make room.
+    for n in 0..200 {
+        let sid = format!("SM{n}");
+        let answer = send_h1(genuine(addr, "/sms", &[("MessageSid", &sid)])).await;
+        assert_eq!(answer.status, 200);
+        assert!(store.len() <= 50);
+    }
+    assert_eq!(store.len(), 50);
+    assert_eq!(app.calls(), 200);
+}
+
+fn base64_of(bytes: &[u8]) -> String {
+    // Standard base64 of 20 bytes, without a dependency for it.
+    const ABC: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ABC[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn websocket_handshakes_pass_unguarded() {
+    // Twilio signs a stream's URL alone: every call to it has the same
+    // signature, and each is a new stream.
+    let app = App::new();
+    let router = router(&app, ReplayGuardLayer::in_memory());
+    let handshake = || {
+        let no_fields: &[(&str, &str)] = &[];
+        let signature = compute_signature(
+            TOKEN,
+            Algorithm::HmacSha1,
+            "wss://hooks.example.com/stream",
+            no_fields,
+        );
+        Request::get("/stream")
+            .header("upgrade", "websocket")
+            .header("connection", "upgrade")
+            .header("x-twilio-signature", signature)
+            .body(axum::body::Body::empty())
+            .unwrap()
+    };
+    for _ in 0..2 {
+        let res = router.clone().oneshot(handshake()).await.unwrap();
+        assert_eq!(res.status(), 200);
+    }
+    assert_eq!(app.calls(), 2);
+}
+
+#[tokio::test]
+async fn a_guard_outside_the_validate_layer_answers_500_and_never_calls_the_handler() {
+    let app = App::new();
+    let router = Router::new()
+        .route("/sms", post(sms))
+        .layer(TwilioValidateLayer::new(TOKEN).base_url(BASE))
+        .layer(ReplayGuardLayer::in_memory())
+        .with_state(app.clone());
+    let addr = serve(router).await;
+    let answer = send_h1(genuine(addr, "/sms", SMS)).await;
+    assert_eq!(answer.status, 500);
+    assert!(body_text(&answer).contains("TwilioValidateLayer"));
+    assert_eq!(app.calls(), 0);
+}
+
+/// A store that always fails, or never answers.
+struct BrokenStore {
+    hangs: bool,
+}
+
+impl BrokenStore {
+    fn answer<T: Send + 'static>(&self) -> StoreFuture<T> {
+        if self.hangs {
+            Box::pin(std::future::pending())
+        } else {
+            Box::pin(async { Err(StoreError::new("connection refused")) })
+        }
+    }
+}
+
+impl ReplayStore for BrokenStore {
+    fn claim(&self, _: ReplayKey, _: Bytes, _: Duration) -> StoreFuture<Option<Bytes>> {
+        self.answer()
+    }
+    fn complete(&self, _: ReplayKey, _: Bytes, _: Bytes, _: Duration) -> StoreFuture<()> {
+        self.answer()
+    }
+    fn release(&self, _: ReplayKey, _: Bytes) -> StoreFuture<()> {
+        self.answer()
+    }
+}
+
+#[tokio::test]
+async fn a_failing_store_answers_503_unless_the_guard_fails_open() {
+    for hangs in [false, true] {
+        let guard = || {
+            ReplayGuardLayer::new(BrokenStore { hangs }).store_timeout(Duration::from_millis(50))
+        };
+        let app = App::new();
+        let addr = serve(router(&app, guard())).await;
+        let answer = send_h1(genuine(addr, "/sms", SMS)).await;
+        assert_eq!(answer.status, 503, "hangs: {hangs}");
+        assert_eq!(app.calls(), 0);
+
+        let addr = serve(router(&app, guard().fail_open(true))).await;
+        for _ in 0..2 {
+            assert_eq!(send_h1(genuine(addr, "/sms", SMS)).await.status, 200);
+        }
+        assert_eq!(app.calls(), 2, "hangs: {hangs}");
+    }
+}
+
+#[tokio::test]
+async fn each_duplicate_makes_one_event_with_its_reason() {
+    let logs = LogBuffer::default();
+    let _guard = tracing::subscriber::set_default(logs.subscriber(tracing::Level::INFO));
+    let app = App::new();
+    let router = router(&app, ReplayGuardLayer::in_memory());
+    let request = || {
+        let mut req = Request::post("/sms")
+            .header(CONTENT_TYPE, FORM)
+            .body("MessageSid=SM1")
+            .unwrap();
+        Signer::new(TOKEN, BASE).sign(&mut req);
+        req.map(axum::body::Body::from)
+    };
+    let signature = request().headers()["x-twilio-signature"].clone();
+    for _ in 0..3 {
+        router.clone().oneshot(request()).await.unwrap();
+    }
+    let text = logs.text();
+    assert_eq!(text.matches("duplicate_replayed").count(), 2, "{text}");
+    assert_eq!(text.lines().count(), 2, "{text}");
+    // The key is logged, never the signature, which would validate again.
+    assert!(!text.contains(signature.to_str().unwrap()), "{text}");
+    assert_eq!(app.calls(), 1);
+}
+
+#[tokio::test]
+async fn a_replayed_twiml_answer_keeps_its_content_type() {
+    // The recorded answer is what Twilio reads: `text/xml`, not `text/plain`.
+    let app = App::new();
+    let addr = serve(router(&app, ReplayGuardLayer::in_memory())).await;
+    send_h1(genuine(addr, "/sms", SMS)).await;
+    let copy = send_h1(genuine(addr, "/sms", SMS)).await;
+    assert_eq!(
+        copy.headers[CONTENT_TYPE],
+        HeaderValue::from_static("text/xml; charset=utf-8")
+    );
+}
