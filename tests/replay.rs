@@ -27,7 +27,6 @@ use tower_twilio::{compute_signature, Algorithm, Signer, TwilioValidateLayer, Va
 
 mod common;
 use common::stack::{send_h1, Answer};
-use common::LogBuffer;
 
 const TOKEN: &str = "replay-auth-token";
 const BASE: &str = "https://hooks.example.com";
@@ -443,32 +442,6 @@ async fn a_failing_store_answers_503_unless_the_guard_fails_open() {
 }
 
 #[tokio::test]
-async fn each_duplicate_makes_one_event_with_its_reason() {
-    let logs = LogBuffer::default();
-    let _guard = tracing::subscriber::set_default(logs.subscriber(tracing::Level::INFO));
-    let app = App::new();
-    let router = router(&app, ReplayGuardLayer::in_memory());
-    let request = || {
-        let mut req = Request::post("/sms")
-            .header(CONTENT_TYPE, FORM)
-            .body("MessageSid=SM1")
-            .unwrap();
-        Signer::new(TOKEN, BASE).sign(&mut req);
-        req.map(axum::body::Body::from)
-    };
-    let signature = request().headers()["x-twilio-signature"].clone();
-    for _ in 0..3 {
-        router.clone().oneshot(request()).await.unwrap();
-    }
-    let text = logs.text();
-    assert_eq!(text.matches("duplicate_replayed").count(), 2, "{text}");
-    assert_eq!(text.lines().count(), 2, "{text}");
-    // The key is logged, never the signature, which would validate again.
-    assert!(!text.contains(signature.to_str().unwrap()), "{text}");
-    assert_eq!(app.calls(), 1);
-}
-
-#[tokio::test]
 async fn a_replayed_twiml_answer_keeps_its_content_type() {
     // The recorded answer is what Twilio reads: `text/xml`, not `text/plain`.
     let app = App::new();
@@ -479,4 +452,175 @@ async fn a_replayed_twiml_answer_keeps_its_content_type() {
         copy.headers[CONTENT_TYPE],
         HeaderValue::from_static("text/xml; charset=utf-8")
     );
+}
+
+/// With a real `redis-server` on loopback, which each test starts on a
+/// port of its own and stops. Without one on the `PATH` these tests say
+/// they were skipped; under `CI=true` they fail instead.
+#[cfg(feature = "redis")]
+mod redis {
+    use std::process::{Child, Command, Stdio};
+
+    use tower_twilio::replay::RedisStore;
+
+    use super::*;
+
+    struct Server {
+        child: Child,
+        url: String,
+    }
+
+    impl Server {
+        /// A fresh server, or `None` (skipped) when there is none to run.
+        async fn start(test: &str) -> Option<Self> {
+            let port = {
+                let (listener, addr) = common::stack::listener().await;
+                drop(listener);
+                addr.port()
+            };
+            let spawned = Command::new("redis-server")
+                .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+                .args(["--save", "", "--appendonly", "no"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn();
+            let child = match spawned {
+                Ok(child) => child,
+                Err(e) if std::env::var_os("CI").is_some() => {
+                    panic!("{test}: CI must run the Redis tests, but redis-server: {e}")
+                }
+                Err(e) => {
+                    eprintln!("{test}: skipped, no redis-server to run ({e})");
+                    return None;
+                }
+            };
+            let url = format!("redis://127.0.0.1:{port}");
+            for _ in 0..200 {
+                if tokio::net::TcpStream::connect(("127.0.0.1", port))
+                    .await
+                    .is_ok()
+                {
+                    return Some(Self { child, url });
+                }
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            panic!("redis-server did not start on port {port}");
+        }
+
+        async fn store(&self) -> RedisStore {
+            RedisStore::connect(&self.url).await.unwrap()
+        }
+
+        fn stop(&mut self) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+
+    impl Drop for Server {
+        fn drop(&mut self) {
+            self.stop();
+        }
+    }
+
+    /// Two instances of the app, each with its own connection to `server`.
+    async fn two_instances(server: &Server) -> ([SocketAddr; 2], [App; 2]) {
+        let apps = [App::new(), App::new()];
+        let mut addrs = Vec::new();
+        for app in &apps {
+            let guard = ReplayGuardLayer::new(server.store().await);
+            addrs.push(serve(router(app, guard)).await);
+        }
+        ([addrs[0], addrs[1]], apps)
+    }
+
+    #[tokio::test]
+    async fn a_request_answered_by_one_instance_and_replayed_to_the_other_gets_the_first_answer() {
+        let Some(server) = Server::start("redis: two instances").await else {
+            return;
+        };
+        let ([a, b], apps) = two_instances(&server).await;
+        let first = send_h1(genuine(a, "/sms", SMS)).await;
+        let replayed = send_h1(genuine(b, "/sms", SMS)).await;
+        assert_eq!(first.status, 200);
+        assert_eq!(replayed.status, 200);
+        assert_eq!(replayed.body, first.body);
+        assert_eq!(replayed.headers[CONTENT_TYPE], first.headers[CONTENT_TYPE]);
+        assert_eq!((apps[0].calls(), apps[1].calls()), (1, 0));
+    }
+
+    #[tokio::test]
+    async fn a_thousand_concurrent_copies_on_two_instances_run_the_handler_once() {
+        let Some(server) = Server::start("redis: 1,000 copies").await else {
+            return;
+        };
+        let (addrs, apps) = two_instances(&server).await;
+        let copies: Vec<_> = (0..1000)
+            .map(|i| tokio::spawn(send_h1(genuine(addrs[i % 2], "/slow", SMS))))
+            .collect();
+        while apps.iter().map(App::calls).sum::<usize>() == 0 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        for app in &apps {
+            app.gate.add_permits(1);
+        }
+        let mut ok = 0;
+        for copy in copies {
+            let answer = copy.await.unwrap();
+            assert!(
+                [200, 409].contains(&answer.status.as_u16()),
+                "{}",
+                answer.status
+            );
+            ok += usize::from(answer.status == 200);
+        }
+        assert!(ok >= 1);
+        assert_eq!(apps.iter().map(App::calls).sum::<usize>(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_500_on_one_instance_lets_the_retry_through_on_the_other() {
+        let Some(server) = Server::start("redis: 500 then retry").await else {
+            return;
+        };
+        let ([a, b], apps) = two_instances(&server).await;
+        assert_eq!(send_h1(genuine(a, "/flaky", SMS)).await.status, 500);
+        // `flaky` fails only on its instance's first call: the retry on
+        // the other instance reaches a handler that answers.
+        assert_eq!(send_h1(genuine(b, "/flaky", SMS)).await.status, 500);
+        assert_eq!(send_h1(genuine(b, "/flaky", SMS)).await.status, 200);
+        assert_eq!(send_h1(genuine(a, "/flaky", SMS)).await.status, 200);
+        assert_eq!((apps[0].calls(), apps[1].calls()), (1, 2));
+    }
+
+    #[tokio::test]
+    async fn redis_stopped_mid_run_answers_503_or_lets_through_as_configured() {
+        let Some(mut server) = Server::start("redis: stopped").await else {
+            return;
+        };
+        let app = App::new();
+        let closed = ReplayGuardLayer::new(server.store().await);
+        let open = ReplayGuardLayer::new(server.store().await).fail_open(true);
+        let closed = serve(router(&app, closed)).await;
+        let open = serve(router(&app, open)).await;
+        assert_eq!(send_h1(genuine(closed, "/sms", SMS)).await.status, 200);
+        server.stop();
+        let other = [("MessageSid", "SM2")];
+        let refused = send_h1(genuine(closed, "/sms", &other)).await;
+        assert_eq!(refused.status, 503);
+        assert_eq!(app.calls(), 1);
+        let through = send_h1(genuine(open, "/sms", &other)).await;
+        assert_eq!(through.status, 200);
+        assert_eq!(app.calls(), 2);
+    }
+
+    #[tokio::test]
+    async fn a_connection_error_does_not_repeat_the_password() {
+        let error = RedisStore::connect("redis://:hunter2-secret@127.0.0.1:1")
+            .await
+            .unwrap_err();
+        let text = format!("{error} {error:?}");
+        assert!(!text.contains("hunter2"), "{text}");
+    }
 }
