@@ -1,5 +1,6 @@
 """Fails when a crate that tower-twilio builds (normal and build dependencies,
-every feature, on this platform) declares a rust-version above the crate's own.
+with the features named in the first argument, on this platform) declares a
+rust-version above the crate's own.
 
 Run where Cargo.lock was resolved for the crate's rust-version
 (CARGO_RESOLVER_INCOMPATIBLE_RUST_VERSIONS=fallback); `.ci/run` does.
@@ -11,7 +12,7 @@ import sys
 meta = json.loads(
     subprocess.check_output(
         [
-            "cargo", "metadata", "--format-version", "1", "--all-features", "--locked",
+            "cargo", "metadata", "--format-version", "1", "--features", sys.argv[1], "--locked",
             "--filter-platform", subprocess.check_output(
                 ["rustc", "-vV"], text=True).split("host: ")[1].split()[0],
         ],
