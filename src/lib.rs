@@ -75,7 +75,8 @@
 //! # The API
 //!
 //! The crate has three parts, one folder each in the source (`core/`,
-//! `validate/`, `auth/`):
+//! `validate/`, `auth/`), and a module each for reading and answering a
+//! webhook (`payload.rs`, `twiml.rs`):
 //!
 //! - **The layer** ([`validate`]): [`TwilioValidateLayer`] (every setting is
 //!   one builder method; keys come from [`new`](TwilioValidateLayer::new),
@@ -98,6 +99,18 @@
 //!   [`X_TWILIO_SIGNATURE`] and [`X_TWILIO_WEBHOOKS_SIGNATURE_SETTINGS`] and
 //!   the bounds [`MAX_FORM_BYTES`], [`MAX_MACS_PER_KEY`] and
 //!   [`MAX_MACS_PER_HANDSHAKE_KEY`].
+//! - **Reading** ([`payload`]): the webhooks Twilio sends most as typed
+//!   structs, for `TwilioForm<T>` or [`ValidatedWebhook::deserialize`]:
+//!   [`VoiceRequest`](payload::VoiceRequest),
+//!   [`MessageRequest`](payload::MessageRequest) (SMS, MMS with its
+//!   [`Media`](payload::Media), WhatsApp),
+//!   [`CallStatusCallback`](payload::CallStatusCallback),
+//!   [`MessageStatusCallback`](payload::MessageStatusCallback),
+//!   [`GatherResult`](payload::GatherResult) and
+//!   [`RecordResult`](payload::RecordResult), with the enums
+//!   [`CallStatus`](payload::CallStatus), [`Direction`](payload::Direction)
+//!   and [`MessageStatus`](payload::MessageStatus); unknown fields are kept,
+//!   unknown values fall into `Other`.
 //! - **Answering** ([`twiml`]): [`Twiml`](twiml::Twiml), a TwiML document
 //!   sent as `text/xml` (Twilio reads `text/plain` as the text of a reply),
 //!   and [`escape`](twiml::escape) for text put into it.
@@ -122,6 +135,7 @@
 #[cfg(feature = "http-auth")]
 pub mod auth;
 mod core;
+pub mod payload;
 pub mod replay;
 pub mod twiml;
 pub mod validate;

@@ -13,6 +13,9 @@ mod media_stream;
 #[path = "../examples/multi_tenant.rs"]
 mod multi_tenant;
 #[allow(dead_code)]
+#[path = "../examples/quickstart.rs"]
+mod quickstart;
+#[allow(dead_code)]
 #[path = "../examples/server.rs"]
 mod server;
 #[allow(dead_code)]
@@ -874,4 +877,71 @@ async fn stack_validates_compresses_and_limits() {
         (status, rejection),
         (StatusCode::PAYLOAD_TOO_LARGE, Some(Rejection::BodyTooLarge))
     );
+}
+
+// ------------------------------------------------------------------ quickstart
+
+const QUICKSTART_BASE: &str = "http://127.0.0.1:3004";
+
+#[test]
+fn the_readme_shows_the_quickstart_example_as_it_is() {
+    let source = include_str!("../examples/quickstart.rs");
+    let begin = source.find("// README: begin\n").unwrap() + "// README: begin\n".len();
+    let end = source.find("// README: end\n").unwrap();
+    let block = &source[begin..end];
+    let readme = include_str!("../README.md");
+    assert!(readme.contains(block), "README.md lacks:\n{block}");
+}
+
+#[tokio::test]
+async fn quickstart_answers_its_signed_call_and_mms_with_twiml() {
+    for (path, body, says) in [
+        ("/voice", quickstart::CALL, "<Say>Hello from Rust.</Say>"),
+        (
+            "/sms",
+            quickstart::MMS,
+            "<Message>You sent \"Look!\" and 1 picture(s).</Message>",
+        ),
+    ] {
+        let req = signed(
+            quickstart::DEMO_AUTH_TOKEN,
+            QUICKSTART_BASE,
+            form_post(path, body),
+        );
+        let app = quickstart::app(quickstart::DEMO_AUTH_TOKEN, QUICKSTART_BASE);
+        let res = app.oneshot(req).await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "{path}");
+        assert_eq!(res.headers()["content-type"], "text/xml; charset=utf-8");
+        let text = res.into_body().collect().await.unwrap().to_bytes();
+        let text = String::from_utf8(text.to_vec()).unwrap();
+        assert!(text.contains(says), "{path}: {text}");
+    }
+}
+
+#[tokio::test]
+async fn quickstart_printed_curl_command_is_accepted() {
+    let bind: std::net::SocketAddr = "127.0.0.1:3004".parse().unwrap();
+    let curl = quickstart::curl(
+        quickstart::DEMO_AUTH_TOKEN,
+        QUICKSTART_BASE,
+        bind,
+        "/voice",
+        quickstart::CALL,
+    );
+    let app = quickstart::app(quickstart::DEMO_AUTH_TOKEN, QUICKSTART_BASE);
+    let (status, _, body) = send(app, request_from_curl(&curl)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+}
+
+#[tokio::test]
+async fn quickstart_refuses_a_call_without_its_required_fields_naming_one() {
+    let req = signed(
+        quickstart::DEMO_AUTH_TOKEN,
+        QUICKSTART_BASE,
+        form_post("/voice", CALL),
+    );
+    let app = quickstart::app(quickstart::DEMO_AUTH_TOKEN, QUICKSTART_BASE);
+    let (status, _, body) = send(app, req).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("missing field `AccountSid`"), "{body}");
 }
