@@ -1,0 +1,25 @@
+"""Fails when tower-twilio's normal dependency tree (with the committed lockfile)
+holds more distinct crates than the limits below, with default features and with
+none. The count includes tower-twilio itself.
+
+The limits are the counts of today, so that they cannot grow; issue 11's targets
+are 50 and 30.
+"""
+import subprocess
+import sys
+
+LIMITS = {"default features": ([], 75), "no default features": (["--no-default-features"], 63)}
+
+failed = False
+for name, (flags, limit) in LIMITS.items():
+    tree = subprocess.check_output(
+        ["cargo", "tree", "--locked", "-e", "normal", "-p", "tower-twilio", "--prefix", "none"]
+        + flags,
+        text=True,
+    )
+    crates = {" ".join(line.split()[:2]) for line in tree.splitlines() if line.strip()}
+    print(f"{len(crates)} normal crates with {name} (limit {limit})")
+    if len(crates) > limit:
+        failed = True
+if failed:
+    sys.exit(1)
