@@ -114,6 +114,11 @@
 //! - **Answering** ([`twiml`]): [`Twiml`](twiml::Twiml), a TwiML document
 //!   sent as `text/xml` (Twilio reads `text/plain` as the text of a reply),
 //!   and [`escape`](twiml::escape) for text put into it.
+//! - **The replay guard** ([`replay`]): [`ReplayGuardLayer`](replay::ReplayGuardLayer),
+//!   placed inside the layer, lets each signature reach the handler once,
+//!   with a [`MemoryStore`](replay::MemoryStore) or, with the `redis`
+//!   feature, a `RedisStore` shared by many instances; any
+//!   [`ReplayStore`](replay::ReplayStore) can be plugged in.
 //! - **HTTP authentication** ([`auth`]): [`HttpAuth`](auth::HttpAuth), built
 //!   with [`HttpAuthBuilder`](auth::HttpAuthBuilder) and given to the layer
 //!   with [`http_auth`](TwilioValidateLayer::http_auth), for Basic and
@@ -123,7 +128,8 @@
 //! axum's `OriginalUri` under `Router::nest` (without it the layer serves
 //! any Tower stack, plain hyper included); `http-auth` adds [`auth`] and
 //! [`http_auth`](TwilioValidateLayer::http_auth) (without it, md-5 and
-//! getrandom are not built).
+//! getrandom are not built). Off by default, `redis` adds the replay
+//! guard's `RedisStore` (redis-rs; it needs Rust 1.88).
 //!
 //! # Without Tower
 //!

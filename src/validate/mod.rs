@@ -50,10 +50,10 @@
 //!
 //! The signature proves that Twilio, holding your Auth Token (or shared key),
 //! produced this URL and these fields. It does **not** prevent replay: a
-//! captured signed request validates again, and Twilio's own retries are
-//! such replays, so a replay guard would break them. Use HTTPS so requests
-//! cannot be captured, and make handlers idempotent (keyed on `CallSid` or
-//! `MessageSid`).
+//! captured signed request validates again. Add the
+//! [replay guard](crate::replay) inside this layer for the routes where each
+//! request is one event, use HTTPS so requests cannot be captured, and make
+//! handlers idempotent (keyed on `CallSid` or `MessageSid`).
 //!
 //! The URL that is checked matters: configure `base_url` with the URL in the
 //! Twilio console. Without it the `Host` header chooses the host, so a
