@@ -624,3 +624,110 @@ mod redis {
         assert!(!text.contains("hunter2"), "{text}");
     }
 }
+
+/// Signed `MessageSid=SM1&Body=pay` to `path`, for `oneshot`.
+fn payment(path: &str) -> Request<axum::body::Body> {
+    let fields: &[(&str, &str)] = &[("MessageSid", "SM1"), ("Body", "pay")];
+    Request::post(path)
+        .header(CONTENT_TYPE, FORM)
+        .header("x-twilio-signature", sign(path, fields))
+        .body(axum::body::Body::from("MessageSid=SM1&Body=pay"))
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_request_dropped_after_its_handler_answered_still_blocks_its_copies() {
+    // The handler has done its work and answers 200, but its body streams
+    // and the client goes away while the guard reads it: the claim must not
+    // lapse into a second run once its in-progress time is over.
+    use futures_util::StreamExt as _;
+    let calls = Arc::new(AtomicUsize::new(0));
+    async fn pay(State(calls): State<Arc<AtomicUsize>>) -> axum::response::Response {
+        calls.fetch_add(1, Ordering::SeqCst);
+        let chunks =
+            futures_util::stream::iter([Ok::<_, std::io::Error>(Bytes::from("<Response>"))])
+                .chain(futures_util::stream::pending());
+        axum::response::Response::builder()
+            .header(CONTENT_TYPE, "text/xml")
+            .body(axum::body::Body::from_stream(chunks))
+            .unwrap()
+    }
+    let app = Router::new()
+        .route("/pay", post(pay))
+        .layer(ReplayGuardLayer::in_memory().in_progress_ttl(Duration::from_millis(100)))
+        .layer(TwilioValidateLayer::new(TOKEN).base_url(BASE))
+        .with_state(calls.clone());
+    let gone = tokio::time::timeout(
+        Duration::from_millis(50),
+        app.clone().oneshot(payment("/pay")),
+    );
+    assert!(gone.await.is_err());
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let copy = app.clone().oneshot(payment("/pay")).await.unwrap();
+    assert_eq!(copy.status(), 409);
+    assert_eq!(copy.extensions().get(), Some(&ReplayVerdict::AnswerNotKept));
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn a_request_dropped_before_its_handler_ran_releases_its_claim() {
+    // A store slow to answer the claim: the client goes away first.
+    struct Slow(MemoryStore);
+    impl ReplayStore for Slow {
+        fn claim(&self, k: ReplayKey, m: Bytes, t: Duration) -> StoreFuture<Option<Bytes>> {
+            let claimed = self.0.claim(k, m, t);
+            Box::pin(async move {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                claimed.await
+            })
+        }
+        fn complete(&self, k: ReplayKey, m: Bytes, v: Bytes, t: Duration) -> StoreFuture<()> {
+            self.0.complete(k, m, v, t)
+        }
+        fn release(&self, k: ReplayKey, m: Bytes) -> StoreFuture<()> {
+            self.0.release(k, m)
+        }
+    }
+    let app = App::new();
+    let router = router(&app, ReplayGuardLayer::new(Slow(MemoryStore::new())));
+    let gone = tokio::time::timeout(
+        Duration::from_millis(20),
+        router.clone().oneshot(payment("/sms")),
+    );
+    assert!(gone.await.is_err());
+    let retry = router.oneshot(payment("/sms")).await.unwrap();
+    assert_eq!(retry.status(), 200);
+    assert_eq!(app.calls(), 1);
+}
+
+#[tokio::test]
+async fn an_answer_too_large_for_the_store_still_blocks_its_copies() {
+    let app = App::new();
+    let guard = ReplayGuardLayer::new(MemoryStore::new().max_bytes(32 * 1024));
+    let router = router(&app, guard);
+    for _ in 0..3 {
+        router.clone().oneshot(payment("/big")).await.unwrap();
+    }
+    assert_eq!(app.calls(), 1);
+}
+
+#[tokio::test]
+async fn a_ttl_past_what_an_instant_holds_does_not_panic() {
+    let app = App::new();
+    let guard = ReplayGuardLayer::in_memory()
+        .ttl(Duration::MAX)
+        .in_progress_ttl(Duration::MAX);
+    let router = router(&app, guard);
+    for _ in 0..2 {
+        assert_eq!(
+            router
+                .clone()
+                .oneshot(payment("/sms"))
+                .await
+                .unwrap()
+                .status(),
+            200
+        );
+    }
+    assert_eq!(app.calls(), 1);
+}

@@ -66,6 +66,7 @@ pin_project! {
         Settling {
             future: Timed<()>,
             outcome: Option<Answer<S, ReqBody, ResBody>>,
+            guard: Option<Guard>,
         },
         Answered {
             response: Option<Response<GuardBody<ResBody>>>,
@@ -73,13 +74,59 @@ pin_project! {
     }
 }
 
-/// What a guarded request carries: its key, its claim's mark and where it
-/// was sent (for the log).
+/// What a guarded request carries: its key, its claim's mark, where it was
+/// sent (for the log), and what the store must be told if the request's
+/// future is dropped before it settled.
 struct Guard {
     key: ReplayKey,
     mark: Bytes,
     url: String,
     config: Arc<GuardConfig>,
+    on_drop: Option<Settle>,
+}
+
+/// How a claim ends.
+enum Settle {
+    /// Forgotten: the handler did not answer with a 2xx, or never ran.
+    Release,
+    /// Recorded, with this value.
+    Record(Bytes),
+}
+
+impl Guard {
+    fn settle(&self, settle: &Settle) -> StoreFuture<()> {
+        let c = &self.config;
+        match settle {
+            Settle::Release => c.store.release(self.key, self.mark.clone()),
+            Settle::Record(value) => {
+                c.store
+                    .complete(self.key, self.mark.clone(), value.clone(), c.ttl)
+            }
+        }
+    }
+
+    /// Nothing to tell the store any more.
+    fn disarm(mut self) -> Self {
+        self.on_drop = None;
+        self
+    }
+}
+
+/// A future dropped before its claim settled (the client went away, an
+/// outer timeout fired, the store did not answer) still settles it, on the
+/// runtime it ran on: released if the handler never ran, recorded as
+/// answered (copies get `409`) once it did, since its effects may have
+/// happened. A `MemoryStore` settles at once; another store's call is
+/// spawned, and without a runtime the claim lasts its `in_progress_ttl`.
+impl Drop for Guard {
+    fn drop(&mut self) {
+        if let Some(settle) = self.on_drop.take() {
+            let future = self.settle(&settle);
+            if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+                runtime.spawn(future);
+            }
+        }
+    }
 }
 
 /// A store call bounded by the store timeout; the timer is armed only if
@@ -140,6 +187,8 @@ where
                 mark,
                 url,
                 config,
+                // The claim may land even if its answer never comes.
+                on_drop: Some(Settle::Release),
             }),
             call: Some((inner, request)),
         })
@@ -192,14 +241,19 @@ where
                         Some(Err(_)) => Err(StoreError::new("a value the guard did not write")),
                     });
                     match seen {
-                        Ok(None) => State::Calling {
-                            future: inner.call(request),
-                            guard: Some(guard),
-                        },
+                        Ok(None) => {
+                            let mut guard = guard;
+                            guard.on_drop = Some(Settle::Record(Entry::NotKept.encode()));
+                            State::Calling {
+                                future: inner.call(request),
+                                guard: Some(guard),
+                            }
+                        }
                         Ok(Some(entry)) => State::Answered {
-                            response: Some(duplicate(&guard, entry)),
+                            response: Some(duplicate(&guard.disarm(), entry)),
                         },
                         Err(error) if guard.config.fail_open => {
+                            let guard = guard.disarm();
                             log_store_error(
                                 &guard,
                                 &error,
@@ -211,6 +265,7 @@ where
                             }
                         }
                         Err(error) => {
+                            let guard = guard.disarm();
                             log_store_error(&guard, &error, "answering 503");
                             let mut response = text(
                                 StatusCode::SERVICE_UNAVAILABLE,
@@ -245,7 +300,7 @@ where
                         }
                         // Not answered: Twilio's retry must reach the handler.
                         (outcome, Some(guard)) => release(
-                            &guard,
+                            guard,
                             outcome.map(|res| {
                                 res.map(|b| GuardBody::streaming(Bytes::new(), Box::pin(b)))
                             }),
@@ -283,7 +338,7 @@ where
                             let prefix = std::mem::take(buf).freeze();
                             let response =
                                 Response::from_parts(parts, GuardBody::streaming(prefix, body));
-                            complete(&guard, Entry::NotKept, response)
+                            complete(guard, Entry::NotKept, response)
                         }
                         Some(Err(error)) => {
                             let guard = guard.take().expect("polled after completion");
@@ -291,7 +346,7 @@ where
                             let data = std::mem::take(buf).freeze();
                             let response =
                                 Response::from_parts(parts, GuardBody::buffered(data, Some(error)));
-                            release(&guard, Ok(response))
+                            release(guard, Ok(response))
                         }
                         None => {
                             let guard = guard.take().expect("polled after completion");
@@ -309,17 +364,23 @@ where
                             };
                             let response =
                                 Response::from_parts(parts, GuardBody::buffered(data, None));
-                            complete(&guard, entry, response)
+                            complete(guard, entry, response)
                         }
                     }
                 }
-                StateProj::Settling { future, outcome } => {
-                    if let Err(error) = ready!(future.poll(cx)) {
-                        tracing::warn!(
+                StateProj::Settling {
+                    future,
+                    outcome,
+                    guard,
+                } => {
+                    match ready!(future.poll(cx)) {
+                        Ok(()) => drop(guard.take().map(Guard::disarm)),
+                        // Dropped armed: the call is tried once more, spawned.
+                        Err(error) => tracing::warn!(
                             target: "tower_twilio",
                             error = %error,
-                            "replay guard could not update its store after answering"
-                        );
+                            "replay guard could not update its store after answering; trying again"
+                        ),
                     }
                     return Poll::Ready(outcome.take().expect("polled after completion"));
                 }
@@ -334,7 +395,7 @@ where
 
 /// Records a 2xx answer (or that it was given), then answers it.
 fn complete<S, ReqBody, ResBody>(
-    guard: &Guard,
+    guard: Guard,
     entry: Entry,
     response: Response<GuardBody<ResBody>>,
 ) -> State<S, ReqBody, ResBody>
@@ -342,31 +403,38 @@ where
     S: Service<Request<ReqBody>, Response = Response<ResBody>>,
     ResBody: Body,
 {
-    let c = &guard.config;
-    let future = c
-        .store
-        .complete(guard.key, guard.mark.clone(), entry.encode(), c.ttl);
-    State::Settling {
-        future: Timed::new(future, c.store_timeout),
-        outcome: Some(Ok(response)),
-    }
+    settle(guard, Settle::Record(entry.encode()), Ok(response))
 }
 
 /// Forgets the claim, so that a copy reaches the handler again, then gives
 /// the handler's outcome.
 fn release<S, ReqBody, ResBody>(
-    guard: &Guard,
+    guard: Guard,
     outcome: Answer<S, ReqBody, ResBody>,
 ) -> State<S, ReqBody, ResBody>
 where
     S: Service<Request<ReqBody>, Response = Response<ResBody>>,
     ResBody: Body,
 {
-    let c = &guard.config;
-    let future = c.store.release(guard.key, guard.mark.clone());
+    settle(guard, Settle::Release, outcome)
+}
+
+fn settle<S, ReqBody, ResBody>(
+    mut guard: Guard,
+    settle: Settle,
+    outcome: Answer<S, ReqBody, ResBody>,
+) -> State<S, ReqBody, ResBody>
+where
+    S: Service<Request<ReqBody>, Response = Response<ResBody>>,
+    ResBody: Body,
+{
+    let future = Timed::new(guard.settle(&settle), guard.config.store_timeout);
+    // Armed until the store answers.
+    guard.on_drop = Some(settle);
     State::Settling {
-        future: Timed::new(future, c.store_timeout),
+        future,
         outcome: Some(outcome),
+        guard: Some(guard),
     }
 }
 

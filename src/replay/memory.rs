@@ -6,7 +6,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use tokio::time::Instant;
 
-use super::entry::ReplayKey;
+use super::entry::{Entry as Value, ReplayKey};
 use super::store::{ReplayStore, StoreFuture};
 
 /// The default [`MemoryStore::max_entries`]: 100,000.
@@ -23,7 +23,9 @@ const ENTRY_OVERHEAD: usize = 96;
 /// the guard's store when several instances need not agree.
 ///
 /// When a new entry would pass a bound, the oldest entries go first (expired
-/// or not). A forgotten signature can be replayed again, so size the bounds
+/// or not, answered or in progress). With the defaults, 64 MiB hold about a
+/// thousand answers of the guard's 64 KiB maximum, or the 100,000 entries
+/// with TwiML answers under 500 bytes. A forgotten signature can be replayed again, so size the bounds
 /// for the validated webhooks the guard's time to live holds: only
 /// requests the layer validated are recorded, so forged requests cannot
 /// fill it. One mutex guards a map and a queue; each call holds it for a few
@@ -74,7 +76,9 @@ impl MemoryStore {
         self
     }
 
-    /// At most `n` bytes of values and their bookkeeping (96 bytes an entry).
+    /// At most `n` bytes of values and their bookkeeping (96 bytes an
+    /// entry). An answer larger than this is kept only as the fact that it
+    /// was given.
     #[must_use]
     pub fn max_bytes(mut self, n: usize) -> Self {
         self.max_bytes = n;
@@ -115,7 +119,7 @@ impl MemoryStore {
         let claim = state.claims;
         state.bytes += cost;
         state.order.push_back((key, claim));
-        let expires = now + ttl;
+        let expires = deadline(now, ttl);
         state.entries.insert(
             key,
             Entry {
@@ -139,14 +143,17 @@ impl MemoryStore {
         if entry.value != mark && entry.expires > now {
             return;
         }
-        if ENTRY_OVERHEAD + value.len() > self.max_bytes {
-            state.remove(&key);
-            return;
-        }
+        // An answer too large for the whole store is kept as the fact that
+        // it was given (copies get `409`), never forgotten.
+        let value = if ENTRY_OVERHEAD + value.len() > self.max_bytes {
+            Value::NotKept.encode()
+        } else {
+            value
+        };
         // It keeps its place in the order: it was claimed first.
         state.bytes = state.bytes - entry.value.len() + value.len();
         entry.value = value;
-        entry.expires = now + ttl;
+        entry.expires = deadline(now, ttl);
         state.make_room(self.max_entries, self.max_bytes);
     }
 
@@ -156,6 +163,13 @@ impl MemoryStore {
             state.remove(&key);
         }
     }
+}
+
+/// `now + ttl`, or a century on for a `ttl` past what an `Instant` holds.
+fn deadline(now: Instant, ttl: Duration) -> Instant {
+    now.checked_add(ttl)
+        .or_else(|| now.checked_add(Duration::from_secs(100 * 365 * 24 * 3600)))
+        .unwrap_or(now)
 }
 
 impl State {
@@ -285,10 +299,12 @@ mod tests {
             assert!(store.bytes() <= 64 * 1024, "{}", store.bytes());
         }
         assert!(store.len() >= 50, "{}", store.len());
-        // A value larger than the whole store is not kept.
+        // A value larger than the whole store is kept as "answered".
         store.claim_now(key(5_000), "m".into(), TTL);
         store.complete_now(key(5_000), b"m", Bytes::from(vec![0; 70_000]), TTL);
         assert!(store.bytes() <= 64 * 1024);
+        let kept = store.claim_now(key(5_000), "m".into(), TTL).unwrap();
+        assert_eq!(Value::decode(&kept), Ok(Value::NotKept));
     }
 
     #[tokio::test]

@@ -25,12 +25,21 @@
 //!   validates with the same signature is the same request to the guard,
 //!   whatever fields, path or method the copy spells, so the handler never
 //!   sees an attacker's re-reading of a captured request.
+//! - A recorded answer keeps its status, `Content-Type` and body only: put
+//!   compression and layers that add headers outside the guard, so that a
+//!   copy gets the same bytes as the first request.
+//! - A request whose future is dropped before its claim settled (the client
+//!   went away, an outer timeout fired) still settles it: released if the
+//!   handler never ran, recorded as answered (copies get `409`) if it did,
+//!   since its effects may have happened.
 //! - WebSocket handshakes (Media Streams, ConversationRelay) pass
 //!   unguarded: Twilio signs their URL alone, the same for every call.
 //! - A store that fails or does not answer within the
 //!   [`store_timeout`](ReplayGuardLayer::store_timeout) gets `503`, or with
 //!   [`fail_open(true)`](ReplayGuardLayer::fail_open) lets the request
-//!   through unguarded; both log a WARN event.
+//!   through unguarded; both log a WARN event. Failing open lets through
+//!   whatever makes the store slow, a flood of copies of a captured request
+//!   included: prefer it only where a second run costs less than a refusal.
 //!
 //! ```
 //! use axum::{routing::post, Router};
