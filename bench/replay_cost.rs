@@ -1,6 +1,6 @@
 //! What the replay guard adds to a request, in process, as ratios to the
 //! layer without it, in one run:
-//! `cargo run --release -p tower-twilio-bench --example replay_cost`.
+//! `cargo run --release -p tower-twilio-bench --features redis --example replay_cost`.
 //!
 //! Each configuration serves the typical inbound-call webhook (28 fields)
 //! through an axum router with `oneshot`: the validate layer alone, with the
