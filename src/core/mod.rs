@@ -15,3 +15,4 @@ pub(crate) mod sign;
 pub(crate) mod signature;
 pub(crate) mod target;
 pub(crate) mod validator;
+pub(crate) mod whatwg;
