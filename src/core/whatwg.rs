@@ -212,3 +212,54 @@ fn encode(text: &str, also: &[u8], out: &mut String) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        /// Random URLs of the characters that matter: where the serializer
+        /// answers, the `url` crate gives the same (or, for an `xn--` label
+        /// it finds invalid, refuses the URL).
+        #[test]
+        fn answers_as_the_whatwg_parser_does(
+            scheme in "(https?|wss?|HTTPS|Ws)",
+            host in r"[a-zA-Z0-9._\-\[\]:@%x]{0,12}",
+            port in r"(:[0-9a]{0,6})?",
+            path in r"[/a-z.%2eE\\ '`{}^|\x7f\u{e9}]{0,12}",
+            query in r"(\?[a-z=&%'<>\x22 #\u{e9}]{0,10})?",
+        ) {
+            let url = format!("{scheme}://{host}{port}{path}{query}");
+            if let Some(ours) = serialize(&url) {
+                match url::Url::parse(&url) {
+                    Ok(parsed) => prop_assert_eq!(ours.as_ref(), parsed.as_str()),
+                    Err(_) => prop_assert!(url.contains("xn--"), "{}", url),
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn serializes_what_the_layer_builds() {
+        for (url, whatwg) in [
+            ("https://hooks.example.com/voice", "https://hooks.example.com/voice"),
+            ("HTTPS://Hooks.Example.COM:443/v?a='b'", "https://hooks.example.com/v?a=%27b%27"),
+            ("http://127.0.0.1:3000/sms?x=\u{e9}", "http://127.0.0.1:3000/sms?x=%C3%A9"),
+            ("wss://[::1]:443/stream", "wss://[::1]/stream"),
+            ("https://h.com?x=1", "https://h.com/?x=1"),
+        ] {
+            assert_eq!(serialize(url).as_deref(), Some(whatwg), "{url}");
+        }
+        for refused in [
+            "https://h.com/a/../b",
+            "https://0x7f.1/",
+            "https://h.com:65536/",
+            "ftp://h.com/",
+            "https://h.com/caf\u{e9}",
+        ] {
+            assert_eq!(serialize(refused), None, "{refused}");
+        }
+    }
+}
