@@ -244,9 +244,18 @@ mod tests {
     #[test]
     fn serializes_what_the_layer_builds() {
         for (url, whatwg) in [
-            ("https://hooks.example.com/voice", "https://hooks.example.com/voice"),
-            ("HTTPS://Hooks.Example.COM:443/v?a='b'", "https://hooks.example.com/v?a=%27b%27"),
-            ("http://127.0.0.1:3000/sms?x=\u{e9}", "http://127.0.0.1:3000/sms?x=%C3%A9"),
+            (
+                "https://hooks.example.com/voice",
+                "https://hooks.example.com/voice",
+            ),
+            (
+                "HTTPS://Hooks.Example.COM:443/v?a='b'",
+                "https://hooks.example.com/v?a=%27b%27",
+            ),
+            (
+                "http://127.0.0.1:3000/sms?x=\u{e9}",
+                "http://127.0.0.1:3000/sms?x=%C3%A9",
+            ),
             ("wss://[::1]:443/stream", "wss://[::1]/stream"),
             ("https://h.com?x=1", "https://h.com/?x=1"),
         ] {
