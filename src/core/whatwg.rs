@@ -35,9 +35,14 @@ pub(crate) fn serialize(url: &str) -> Option<Cow<'_, str>> {
         "https" | "wss" => "443",
         _ => return None,
     };
-    // Tabs and newlines are removed, and leading or trailing controls and
-    // spaces stripped, by the parser: changes the rule refuses or unsure.
-    if url.bytes().any(|b| b <= b' ') {
+    // The parser removes tabs and newlines, and strips leading and trailing
+    // controls and spaces: not followed here. Other controls and spaces are
+    // escaped in the query and fragment, and refused elsewhere.
+    let stripped = |c: char| c <= ' ';
+    if url.bytes().any(|b| matches!(b, b'\t' | b'\n' | b'\r'))
+        || url.starts_with(stripped)
+        || url.ends_with(stripped)
+    {
         return None;
     }
     let authority_end = rest
