@@ -30,7 +30,8 @@ use std::net::Ipv6Addr;
 /// it can be accepted (above); `None` otherwise.
 pub(crate) fn serialize(url: &str) -> Option<Cow<'_, str>> {
     let (scheme, rest) = url.split_once("://")?;
-    let default_port = match scheme.to_ascii_lowercase().as_str() {
+    let scheme = scheme.to_ascii_lowercase();
+    let default_port = match scheme.as_str() {
         "http" | "ws" => "80",
         "https" | "wss" => "443",
         _ => return None,
@@ -91,7 +92,7 @@ pub(crate) fn serialize(url: &str) -> Option<Cow<'_, str>> {
         return None;
     }
     let mut out = String::with_capacity(url.len() + 16);
-    out.push_str(&scheme.to_ascii_lowercase());
+    out.push_str(&scheme);
     out.push_str("://");
     if let Some(userinfo) = userinfo {
         out.push_str(userinfo);

@@ -299,8 +299,9 @@ where
                             }
                         }
                         // Not answered: Twilio's retry must reach the handler.
-                        (outcome, Some(guard)) => release(
+                        (outcome, Some(guard)) => settle(
                             guard,
+                            Settle::Release,
                             outcome.map(|res| {
                                 res.map(|b| GuardBody::streaming(Bytes::new(), Box::pin(b)))
                             }),
@@ -338,7 +339,7 @@ where
                             let prefix = std::mem::take(buf).freeze();
                             let response =
                                 Response::from_parts(parts, GuardBody::streaming(prefix, body));
-                            complete(guard, Entry::NotKept, response)
+                            settle(guard, Settle::Record(Entry::NotKept.encode()), Ok(response))
                         }
                         Some(Err(error)) => {
                             let guard = guard.take().expect("polled after completion");
@@ -346,7 +347,7 @@ where
                             let data = std::mem::take(buf).freeze();
                             let response =
                                 Response::from_parts(parts, GuardBody::buffered(data, Some(error)));
-                            release(guard, Ok(response))
+                            settle(guard, Settle::Release, Ok(response))
                         }
                         None => {
                             let guard = guard.take().expect("polled after completion");
@@ -364,7 +365,7 @@ where
                             };
                             let response =
                                 Response::from_parts(parts, GuardBody::buffered(data, None));
-                            complete(guard, entry, response)
+                            settle(guard, Settle::Record(entry.encode()), Ok(response))
                         }
                     }
                 }
@@ -393,32 +394,8 @@ where
     }
 }
 
-/// Records a 2xx answer (or that it was given), then answers it.
-fn complete<S, ReqBody, ResBody>(
-    guard: Guard,
-    entry: Entry,
-    response: Response<GuardBody<ResBody>>,
-) -> State<S, ReqBody, ResBody>
-where
-    S: Service<Request<ReqBody>, Response = Response<ResBody>>,
-    ResBody: Body,
-{
-    settle(guard, Settle::Record(entry.encode()), Ok(response))
-}
-
-/// Forgets the claim, so that a copy reaches the handler again, then gives
-/// the handler's outcome.
-fn release<S, ReqBody, ResBody>(
-    guard: Guard,
-    outcome: Answer<S, ReqBody, ResBody>,
-) -> State<S, ReqBody, ResBody>
-where
-    S: Service<Request<ReqBody>, Response = Response<ResBody>>,
-    ResBody: Body,
-{
-    settle(guard, Settle::Release, outcome)
-}
-
+/// Ends the claim as `settle` says (recorded or released), then gives the
+/// outcome.
 fn settle<S, ReqBody, ResBody>(
     mut guard: Guard,
     settle: Settle,
