@@ -5,7 +5,7 @@
 #   3. Express + twilio-node webhook()    (bench/express_peer.js webhook)
 #   4. Express without validation         (bench/express_peer.js bare)
 # each driven in turn by wrk with the signed 28-field inbound-call webhook
-# (bench/fixtures.rs). Prints requests per second and latency side by
+# (tests/common/fixtures.rs). Prints requests per second and latency side by
 # side, and the ratios the targets are about. Exits non-zero if any request
 # got a status other than 2xx (a 403 would make a server look fast) or a
 # socket error, or if a target is missed.

@@ -2,11 +2,11 @@
 # Differential test of tower-twilio against twilio-python and twilio-node.
 #
 # Generates random webhook requests, asks both helper libraries for their verdicts,
-# and checks that the layer agrees (tests/differential.rs). Installs nothing: first run
+# and checks that the layer agrees (diff/tests/differential.rs). Installs nothing: first run
 #   pip install -r diff/requirements.txt && (cd diff && npm ci)
 #
 # Usage: bash diff/run.sh [--update-snapshot] [--no-cargo]
-#   --update-snapshot  also rewrite tests/data/differential-cases.jsonl from this run
+#   --update-snapshot  also rewrite diff/data/differential-cases.jsonl from this run
 #   --no-cargo         stop after the verdicts (no cargo test)
 # Environment: TWILIO_DIFF_SEED (generator seed), TWILIO_DIFF_COUNT (random requests).
 set -euo pipefail
@@ -52,9 +52,9 @@ node diff/verdict_node.js < "$out/cases.jsonl" > "$out/node.jsonl"
 python3 diff/merge.py "$out/cases.jsonl" "$out/python.jsonl" "$out/node.jsonl" "$out/expected.jsonl"
 
 if (( update_snapshot )); then
-  python3 diff/snapshot.py "$out/expected.jsonl" tests/data/differential-cases.jsonl
+  python3 diff/snapshot.py "$out/expected.jsonl" diff/data/differential-cases.jsonl
 fi
 
 if (( run_cargo )); then
-  TWILIO_DIFF_CASES="$out/expected.jsonl" cargo test --test differential -- --nocapture
+  TWILIO_DIFF_CASES="$PWD/$out/expected.jsonl" cargo test -p tower-twilio-diff --test differential -- --nocapture
 fi

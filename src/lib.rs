@@ -2,12 +2,14 @@
 //! any Tower stack.
 //!
 //! ```
+//! # #[cfg(feature = "axum")] {
 //! use axum::{routing::post, Router};
 //! use tower_twilio::{twiml::Twiml, TwilioValidateLayer};
 //!
 //! let app: Router = Router::new()
 //!     .route("/voice", post(|| async { Twiml::new("<Response><Say>Hello</Say></Response>") }))
 //!     .layer(TwilioValidateLayer::new("your_auth_token").base_url("https://hooks.example.com"));
+//! # }
 //! ```
 //!
 //! Every request Twilio sends carries `X-Twilio-Signature`: the base64
@@ -53,6 +55,8 @@
 //! [`Signer`] signs a request the way Twilio does:
 //!
 //! ```
+//! # #[cfg(not(feature = "axum"))] fn main() {}
+//! # #[cfg(feature = "axum")]
 //! # #[tokio::main(flavor = "current_thread")] async fn main() {
 //! use axum::{body::Body, routing::post, Router};
 //! use tower::ServiceExt;

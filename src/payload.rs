@@ -9,6 +9,7 @@
 //! [`ValidatedWebhook::deserialize`](crate::ValidatedWebhook::deserialize):
 //!
 //! ```
+//! # #[cfg(feature = "axum")] {
 //! use axum::{routing::post, Router};
 //! use tower_twilio::payload::MessageRequest;
 //! use tower_twilio::twiml::{escape, Twiml};
@@ -25,6 +26,7 @@
 //! let app: Router = Router::new()
 //!     .route("/sms", post(sms))
 //!     .layer(TwilioValidateLayer::new("token"));
+//! # }
 //! ```
 //!
 //! The names and the presence of the fields are those of Twilio's

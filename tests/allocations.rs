@@ -18,7 +18,7 @@ use tower::{Service, ServiceExt};
 use tower_twilio::validate::ValidatedBody;
 use tower_twilio::{RequestValidator, SignedRequest, TwilioValidateLayer};
 
-#[path = "../bench/fixtures.rs"]
+#[path = "common/fixtures.rs"]
 mod fixtures;
 use fixtures::{Case, AUTH_TOKEN, BASE_URL, SHARED_KEY, SHARED_KEY_ID};
 

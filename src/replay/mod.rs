@@ -42,6 +42,7 @@
 //!   included: prefer it only where a second run costs less than a refusal.
 //!
 //! ```
+//! # #[cfg(feature = "axum")] {
 //! use axum::{routing::post, Router};
 //! use tower_twilio::replay::ReplayGuardLayer;
 //! use tower_twilio::twiml::Twiml;
@@ -52,6 +53,7 @@
 //!     // Inner first: `Router::layer` wraps what is already there.
 //!     .layer(ReplayGuardLayer::in_memory())
 //!     .layer(TwilioValidateLayer::new("token").base_url("https://hooks.example.com"));
+//! # }
 //! ```
 //!
 //! With `tower::ServiceBuilder` the order reads the other way: the

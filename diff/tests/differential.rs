@@ -12,7 +12,7 @@
 //! The cases and the libraries' verdicts are produced by `diff/run.sh` (see
 //! `diff/README.md`), which runs this test with `TWILIO_DIFF_CASES` naming its fresh
 //! output. Without that variable the committed snapshot
-//! `tests/data/differential-cases.jsonl` is checked, so plain `cargo test` covers it too.
+//! `data/differential-cases.jsonl` is checked, so plain `cargo test` covers it too.
 
 use std::collections::BTreeMap;
 
@@ -58,10 +58,7 @@ impl Case {
     }
 }
 
-const SNAPSHOT: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/data/differential-cases.jsonl"
-);
+const SNAPSHOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/data/differential-cases.jsonl");
 
 fn load_cases() -> (String, bool, Vec<Case>) {
     let (path, from_env) = match std::env::var("TWILIO_DIFF_CASES") {
