@@ -1,7 +1,9 @@
 //! The server `bench/load.sh` and `bench/memory.sh` start: one axum route,
 //! `POST /twilio/voice`, answering a fixed TwiML document. Variants:
 //!
-//! - `bare`: no validation; the handler never reads the body.
+//! - `bare`: no validation. Its handler, like every variant's, reads the
+//!   whole body (an echo app's does): so every server does that work, and
+//!   the differences are the validation.
 //! - `layer`: `TwilioValidateLayer` in front of the same handler.
 //! - `floor`: a Tower service that reads the body and computes one HMAC-SHA1
 //!   over the URL and the raw body, and nothing else: less than any
@@ -46,7 +48,9 @@ use tower_twilio_bench as fixtures;
 
 const TWIML: &str = r#"<?xml version="1.0" encoding="UTF-8"?><Response><Say>Hello from the benchmark.</Say></Response>"#;
 
-async fn voice() -> impl IntoResponse {
+/// Reads the body, as every variant's handler does, and answers TwiML.
+async fn voice(body: axum::body::Bytes) -> impl IntoResponse {
+    std::hint::black_box(body);
     ([(header::CONTENT_TYPE, "text/xml")], TWIML)
 }
 

@@ -235,7 +235,8 @@ impl<'a> Candidate<'a> {
 /// A candidate that is not a URL must be the received string itself.
 pub(crate) struct Received<'a> {
     url: &'a str,
-    parts: Option<UrlParts<'a>>,
+    /// Cut the first time a candidate is not the received string itself.
+    parts: std::cell::OnceCell<Option<UrlParts<'a>>>,
     /// The received query's parameters, decoded and grouped by name: built
     /// the first time a candidate's query differs from it byte for byte.
     query: std::cell::OnceCell<QueryParameters>,
@@ -287,7 +288,7 @@ impl<'a> Received<'a> {
     pub(crate) fn new(url: &'a str) -> Self {
         Self {
             url,
-            parts: UrlParts::new(url),
+            parts: std::cell::OnceCell::new(),
             query: std::cell::OnceCell::new(),
         }
     }
@@ -297,8 +298,13 @@ impl<'a> Received<'a> {
     pub(crate) fn same_request(&self, candidate: &Candidate<'_>) -> bool {
         let websocket = candidate.rules == Rules::WebSocket;
         let candidate: &str = &candidate.url;
-        let (Some(r), Some(c)) = (&self.parts, UrlParts::new(candidate)) else {
-            return candidate == self.url;
+        // The usual accepted candidate, and the same request by definition.
+        if candidate == self.url {
+            return true;
+        }
+        let parts = self.parts.get_or_init(|| UrlParts::new(self.url));
+        let (Some(r), Some(c)) = (parts, UrlParts::new(candidate)) else {
+            return false;
         };
         let port_ok = c.port == r.port
             || c.port.is_empty()
