@@ -43,7 +43,9 @@ fn main() {
         }
         "accept" | "reject" => {
             let layer = TwilioValidateLayer::new(AUTH_TOKEN).base_url(BASE_URL);
-            let mut service = tower::ServiceBuilder::new().layer(layer).service(tower::service_fn(answer));
+            let mut service = tower::ServiceBuilder::new()
+                .layer(layer)
+                .service(tower::service_fn(answer));
             let (signature, status) = if mode == "accept" {
                 (case.signature(), 200)
             } else {

@@ -228,6 +228,67 @@ fn paired_ratio(mut floor: impl FnMut(), mut other: impl FnMut()) -> f64 {
     ratios[ratios.len() / 2]
 }
 
+/// What the layer adds to a request, as a multiple of the floor: floor,
+/// the inner service alone and the layer around it are timed in
+/// alternating batches (each request built in the loop for both services),
+/// and the median of the per-batch `(layer - inner alone) / floor` is
+/// returned for the right signature and for a wrong one.
+fn paired_layer_ratios(case: &Case) -> (f64, f64) {
+    let signed = case.signed_string();
+    let floor = || {
+        black_box(bare_hmac(
+            case.algorithm,
+            case.secret.as_bytes(),
+            black_box(&signed),
+        ));
+        if !case.is_form() {
+            black_box(Sha256::digest(black_box(&case.body)));
+        }
+    };
+    let answer = |_: Request<ValidatedBody>| async {
+        Ok::<_, Infallible>(Response::new(Full::new(Bytes::from_static(b"<Response/>"))))
+    };
+    let mut bare = tower::service_fn(|_: Request<Full<Bytes>>| async {
+        Ok::<_, Infallible>(Response::new(Full::new(Bytes::from_static(b"<Response/>"))))
+    });
+    let layer = TwilioValidateLayer::with_validator(validator()).base_url(BASE_URL);
+    let mut layered = tower::ServiceBuilder::new()
+        .layer(layer)
+        .service(tower::service_fn(answer));
+    let mut ratio = |signature: &str, status: u16| {
+        let mut run_bare = || {
+            let res = poll_now(bare.call(case.request(signature))).unwrap();
+            black_box(res);
+        };
+        let mut run_layer = || assert_eq!(call(&mut layered, case.request(signature)), status);
+        let time = |f: &mut dyn FnMut(), n: u32| {
+            let start = Instant::now();
+            for _ in 0..n {
+                f();
+            }
+            start.elapsed().as_secs_f64()
+        };
+        let mut floor = floor;
+        let per_call = time(&mut floor, 100) / 100.0;
+        let n = ((200e-6 / per_call) as u32).clamp(1, 100_000);
+        time(&mut run_layer, n); // warm up
+        let mut ratios: Vec<f64> = (0..101)
+            .map(|_| {
+                let f = time(&mut floor, n);
+                let b = time(&mut run_bare, n);
+                let l = time(&mut run_layer, n);
+                (l - b) / f
+            })
+            .collect();
+        ratios.sort_by(f64::total_cmp);
+        ratios[ratios.len() / 2]
+    };
+    (
+        ratio(&case.signature(), 200),
+        ratio(&case.wrong_signature(), 403),
+    )
+}
+
 /// The paired ratios of `validate` accept and reject to the floor.
 fn paired_ratios(case: &Case) -> (f64, f64) {
     let validator = validator();
@@ -349,6 +410,24 @@ fn print_ratios(cases: &[Case], started: SystemTime) {
             reject / floor,
             paired_reject,
             verdict(paired_reject, 4.0),
+        );
+    }
+    println!();
+    println!("What the layer adds (layer minus the inner service alone, each request built");
+    println!("in the loop for both), paired with the floor as above. Targets: accept <= 2x,");
+    println!("reject <= 3x.");
+    for case in cases {
+        if median_ns(case.name, "floor", started).is_none() {
+            continue;
+        }
+        let (accept, reject) = paired_layer_ratios(case);
+        println!(
+            "{:<20} layer accept: paired {:.2}x ({});  layer reject: paired {:.2}x ({})",
+            case.name,
+            accept,
+            verdict(accept, 2.0),
+            reject,
+            verdict(reject, 3.0),
         );
     }
 }
