@@ -140,6 +140,7 @@
 
 #[cfg(feature = "http-auth")]
 pub mod auth;
+pub mod bearer;
 mod core;
 pub mod payload;
 pub mod replay;

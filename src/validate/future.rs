@@ -11,6 +11,7 @@ use pin_project_lite::pin_project;
 use tokio::time::{sleep, Sleep};
 use tower_service::Service;
 
+use super::bearer::accept;
 use super::body::{ResponseBody, ValidatedBody};
 use super::config::{Config, Keys};
 use super::diagnosis::diagnose;
@@ -18,6 +19,7 @@ use super::public_url::is_websocket;
 use super::resolver::ResolveFuture;
 use super::response::{rejection_response, Refusal};
 use super::verdict::{account_sid, check, signed_fields};
+use crate::bearer::VerifyFuture;
 use crate::core::fields::FormFields;
 use crate::core::validator::RequestValidator;
 use crate::validate::rejection::Rejection;
@@ -44,6 +46,12 @@ pin_project! {
     where
         S: Service<Request<ValidatedBody>>,
     {
+        // Asking the `BearerVerifier` about the token; the body is not
+        // read before it is accepted.
+        Authenticating {
+            future: VerifyFuture,
+            pending: Option<(Pending<S>, B)>,
+        },
         // Reading the body, within the limit and the read timeout.
         Buffering {
             #[pin]
@@ -103,6 +111,22 @@ where
         }
     }
 
+    pub(crate) fn authenticating(
+        future: VerifyFuture,
+        parts: Parts,
+        body: B,
+        url: String,
+        inner: S,
+        config: Arc<Config>,
+    ) -> Self {
+        Self {
+            state: State::Authenticating {
+                future,
+                pending: Some((Pending::new(parts, url, inner, config), body)),
+            },
+        }
+    }
+
     pub(crate) fn buffering(
         parts: Parts,
         body: B,
@@ -113,26 +137,42 @@ where
     where
         B: Body,
     {
+        Self {
+            state: State::buffering(Pending::new(parts, url, inner, config), body),
+        }
+    }
+}
+
+impl<S> Pending<S> {
+    fn new(parts: Parts, url: String, inner: S, config: Arc<Config>) -> Self {
+        Self {
+            parts,
+            url,
+            inner,
+            config,
+            account_sid: None,
+        }
+    }
+}
+
+impl<S, B> State<S, B>
+where
+    S: Service<Request<ValidatedBody>>,
+{
+    fn buffering(pending: Pending<S>, body: B) -> Self
+    where
+        B: Body,
+    {
         // Reserve what the body announces, up to a first slice of the limit:
         // the rest only as it arrives, so a `Content-Length` alone holds
         // no more than `INITIAL_CAPACITY` per connection.
-        let capacity =
-            body.size_hint()
-                .lower()
-                .min(config.max_body_bytes.min(INITIAL_CAPACITY) as u64) as usize;
-        Self {
-            state: State::Buffering {
-                body,
-                buf: BytesMut::with_capacity(capacity),
-                pending: Some(Pending {
-                    parts,
-                    url,
-                    inner,
-                    config,
-                    account_sid: None,
-                }),
-                deadline: None,
-            },
+        let limit = pending.config.max_body_bytes.min(INITIAL_CAPACITY) as u64;
+        let capacity = body.size_hint().lower().min(limit) as usize;
+        State::Buffering {
+            body,
+            buf: BytesMut::with_capacity(capacity),
+            pending: Some(pending),
+            deadline: None,
         }
     }
 }
@@ -162,6 +202,14 @@ where
                 StateProj::Rejected { response } => {
                     let response = response.take().expect("polled after completion");
                     return Poll::Ready(Ok(response.map(ResponseBody::text)));
+                }
+                StateProj::Authenticating { future, pending } => {
+                    let verdict = ready!(future.as_mut().poll(cx));
+                    let (mut pending, body) = pending.take().expect("polled after completion");
+                    match accept(verdict, &mut pending.parts) {
+                        Ok(()) => State::buffering(pending, body),
+                        Err(refusal) => reject(refusal, &pending.config),
+                    }
                 }
                 StateProj::Buffering {
                     body,

@@ -16,6 +16,7 @@ use super::resolver::KeyResolver;
 use super::service::TwilioValidate;
 #[cfg(feature = "http-auth")]
 use crate::auth::HttpAuth;
+use crate::bearer::BearerVerifier;
 use crate::core::error::ConfigError;
 use crate::core::secret::Secret;
 use crate::core::target::parse_base_url;
@@ -152,6 +153,7 @@ impl TwilioValidateLayer {
                 auth: None,
                 #[cfg(feature = "http-auth")]
                 warned_plain_http: Arc::new(AtomicBool::new(false)),
+                bearer: None,
                 on_rejection: None,
                 diagnosis: Limiter::default(),
             }),
@@ -232,9 +234,42 @@ impl TwilioValidateLayer {
     /// let layer = TwilioValidateLayer::new("token")
     ///     .http_auth(HttpAuth::builder().digest_auth("twilio", "a long password").build());
     /// ```
+    ///
+    /// # Panics
+    /// If [`bearer_auth`](Self::bearer_auth) is configured too: Twilio sends
+    /// one `Authorization` header, so an endpoint takes one of them.
     #[cfg(feature = "http-auth")]
+    #[track_caller]
     pub fn http_auth(mut self, auth: HttpAuth) -> Self {
+        assert!(
+            self.config.bearer.is_none(),
+            "invalid Twilio configuration: http_auth and bearer_auth exclude each other \
+             (Twilio sends one Authorization header)"
+        );
         self.config().auth = Some(auth);
+        self
+    }
+
+    /// Requires an OAuth 2.0 bearer token (RFC 6750), as Twilio sends it for
+    /// a webhook auth profile, checked by `verifier` before the body is read;
+    /// the signature is still checked afterwards. A request without a token
+    /// gets `401` with `WWW-Authenticate: Bearer realm="twilio"`; the accepted
+    /// [`BearerClaims`](crate::bearer::BearerClaims) are in the request's
+    /// extensions. See [`crate::bearer`], and with the `jwt` feature
+    /// `bearer::jwt::JwtVerifier` for JWT access tokens.
+    ///
+    /// # Panics
+    /// If [`http_auth`](Self::http_auth) is configured too: Twilio sends one
+    /// `Authorization` header, so an endpoint takes one of them.
+    #[track_caller]
+    pub fn bearer_auth(mut self, verifier: impl BearerVerifier) -> Self {
+        #[cfg(feature = "http-auth")]
+        assert!(
+            self.config.auth.is_none(),
+            "invalid Twilio configuration: http_auth and bearer_auth exclude each other \
+             (Twilio sends one Authorization header)"
+        );
+        self.config().bearer = Some(Arc::new(verifier));
         self
     }
 

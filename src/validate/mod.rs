@@ -65,6 +65,7 @@
 //! The MAC is compared in constant time; the candidate URLs tried depend only
 //! on the request, not on the secret.
 
+mod bearer;
 mod body;
 mod config;
 mod diagnosis;
