@@ -11,7 +11,9 @@
 //! before the body is read; the accepted [`BearerClaims`] are put into the
 //! request's extensions, and the signature is checked afterwards as always.
 //!
-//! Any check (RFC 7662
+//! With the `jwt` feature, [`jwt::JwtVerifier`] verifies JWT access tokens
+//! (RFC 9068) with keys from a JWKS document, static or fetched through your
+//! own HTTP client ([`jwt::JwksFetcher`]). Any other check (RFC 7662
 //! introspection, a cache) is a [`BearerVerifier`] of your own; any
 //! `Fn(String) -> impl Future<Output = Result<BearerClaims, BearerError>>`
 //! is one:
@@ -63,6 +65,9 @@
 //! checks: a request with no token is `401` at once, one without a
 //! plausible `X-Twilio-Signature` is `403` without the verifier's cost. An
 //! `Authorization` value over [`MAX_BEARER_TOKEN_LEN`] is refused unread.
+
+#[cfg(feature = "jwt")]
+pub mod jwt;
 
 use std::fmt;
 use std::future::Future;
