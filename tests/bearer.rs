@@ -148,6 +148,14 @@ impl Idp {
 
 /// The webhook's router: the handler answers with what the token said.
 fn router(verifier: JwtVerifier) -> Router {
+    router_with(
+        TwilioValidateLayer::new(TOKEN)
+            .base_url(BASE)
+            .bearer_auth(verifier),
+    )
+}
+
+fn router_with(layer: TwilioValidateLayer) -> Router {
     Router::new()
         .route(
             "/voice",
@@ -162,11 +170,7 @@ fn router(verifier: JwtVerifier) -> Router {
                 },
             ),
         )
-        .layer(
-            TwilioValidateLayer::new(TOKEN)
-                .base_url(BASE)
-                .bearer_auth(verifier),
-        )
+        .layer(layer)
 }
 
 async fn serve(router: Router) -> SocketAddr {

@@ -82,6 +82,11 @@ use crate::bearer::{BearerClaims, BearerError, BearerVerifier, VerifyFuture};
 /// The default leeway on `exp` and `nbf`: 60 seconds of clock skew.
 pub const DEFAULT_LEEWAY: Duration = Duration::from_secs(60);
 
+/// The largest leeway [`JwtVerifier::leeway`] sets: one hour. (More would
+/// make short-lived tokens long-lived, and the arithmetic on the clock
+/// must not overflow.)
+pub const MAX_LEEWAY: Duration = Duration::from_secs(3600);
+
 /// Verifies JWT access tokens; see the [module docs](self). Cheap to clone.
 ///
 /// Its `Debug` shows the issuer, audience, scopes and key ids; there is no
@@ -92,12 +97,13 @@ pub struct JwtVerifier {
     inner: Arc<Inner>,
 }
 
+#[derive(Clone)]
 struct Inner {
     issuer: String,
     audience: String,
     scopes: Vec<String>,
     leeway: Duration,
-    keys: Keys,
+    keys: Arc<Keys>,
 }
 
 enum Keys {
@@ -113,7 +119,7 @@ impl fmt::Debug for JwtVerifier {
             .field("audience", &inner.audience)
             .field("required_scopes", &inner.scopes)
             .field("leeway", &inner.leeway);
-        match &inner.keys {
+        match &*inner.keys {
             Keys::Static(jwks) => d.field("jwks", jwks),
             Keys::Fetched(remote) => d.field("jwks", remote),
         };
@@ -148,13 +154,13 @@ impl JwtVerifier {
                 audience,
                 scopes: Vec::new(),
                 leeway: DEFAULT_LEEWAY,
-                keys,
+                keys: Arc::new(keys),
             }),
         }
     }
 
     fn inner(&mut self) -> &mut Inner {
-        Arc::get_mut(&mut self.inner).expect("configured before it is cloned")
+        Arc::make_mut(&mut self.inner)
     }
 
     /// Requires `scope` among the token's scopes (the AuthProfile's
@@ -165,9 +171,9 @@ impl JwtVerifier {
     }
 
     /// The clock skew allowed on `exp` and `nbf` (default
-    /// [`DEFAULT_LEEWAY`]), in whole seconds.
+    /// [`DEFAULT_LEEWAY`]), in whole seconds, at most [`MAX_LEEWAY`].
     pub fn leeway(mut self, leeway: Duration) -> Self {
-        self.inner().leeway = leeway;
+        self.inner().leeway = leeway.min(MAX_LEEWAY);
         self
     }
 }
@@ -184,7 +190,7 @@ impl Inner {
     async fn verify(&self, token: &str) -> Result<BearerClaims, BearerError> {
         let header = Header::parse(token)?;
         let kid = header.kid.as_deref();
-        let jwks = match &self.keys {
+        let jwks = match &*self.keys {
             Keys::Static(jwks) => jwks.clone(),
             Keys::Fetched(remote) => {
                 remote
