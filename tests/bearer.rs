@@ -625,3 +625,52 @@ async fn a_jwks_over_the_size_bound_is_not_read() {
     assert_eq!(answer.status, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(idp.fetches(), 1);
 }
+
+fn unsigned_router(verifier: JwtVerifier) -> Router {
+    Router::new()
+        .route(
+            "/voice",
+            post(
+                |claims: Extension<BearerClaims>,
+                 webhook: Option<Extension<ValidatedWebhook>>,
+                 body: String| async move {
+                    format!(
+                        "{} {} {body}",
+                        claims.client_id.as_deref().unwrap_or("-"),
+                        webhook.is_some()
+                    )
+                },
+            ),
+        )
+        .layer(
+            TwilioValidateLayer::new(TOKEN)
+                .base_url(BASE)
+                .bearer_auth(verifier)
+                .dangerously_skip_signature_with_bearer_only(),
+        )
+}
+
+#[tokio::test]
+async fn skipping_the_signature_lets_a_valid_token_alone_through_without_a_webhook() {
+    let idp = Idp::start(JWKS).await;
+    let addr = serve(unsigned_router(idp.verifier())).await;
+    let token = mint(Algorithm::EdDSA, "ed", &claims());
+    let answer = post_webhook(addr, Some(&token), Signature::Missing).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    assert_eq!(answer.body, format!("twilio-client false {BODY}"));
+}
+
+#[tokio::test]
+async fn skipping_the_signature_still_requires_the_token() {
+    let idp = Idp::start(JWKS).await;
+    let addr = serve(unsigned_router(idp.verifier())).await;
+    let answer = post_webhook(addr, None, Signature::Missing).await;
+    assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
+    let expired = mint(
+        Algorithm::EdDSA,
+        "ed",
+        &with(claims(), "exp", json!(now() - 3600)),
+    );
+    let answer = post_webhook(addr, Some(&expired), Signature::Missing).await;
+    refused_as(&answer, BearerError::Expired);
+}

@@ -44,6 +44,8 @@ pub(crate) struct Config {
     pub(crate) warned_plain_http: Arc<AtomicBool>,
     /// Checks the bearer token, before the body is read.
     pub(crate) bearer: Option<Arc<dyn BearerVerifier>>,
+    /// The bearer token alone authenticates: no signature is checked.
+    pub(crate) skip_signature: bool,
     pub(crate) on_rejection: Option<OnRejection>,
     /// How often a refusal's cause is diagnosed for the log.
     pub(crate) diagnosis: Limiter,
@@ -65,7 +67,8 @@ impl fmt::Debug for Config {
             .field("body_read_timeout", &c.body_read_timeout);
         #[cfg(feature = "http-auth")]
         d.field("http_auth", &c.auth);
-        d.field("bearer_auth", &c.bearer.as_ref().map(|_| "BearerVerifier"));
+        d.field("bearer_auth", &c.bearer.as_ref().map(|_| "BearerVerifier"))
+            .field("skip_signature", &c.skip_signature);
         d.field(
             "rejection_response",
             &c.on_rejection.as_ref().map(|_| "custom"),

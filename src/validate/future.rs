@@ -222,30 +222,10 @@ where
                     let pending = pending.take().expect("polled after completion");
                     // The buffer is handed on or dropped here, never kept.
                     let bytes = std::mem::take(buf).freeze();
-                    let read = read.and_then(|()| {
-                        let fields = signed_fields(&pending.parts, &bytes)?;
-                        Ok(Read { bytes, fields })
-                    });
-                    match (read, &pending.config.keys) {
-                        (Err(rejection), _) => refuse(pending, rejection),
-                        (Ok(read), Keys::Static(validator)) => {
-                            let validator = validator.clone();
-                            finish(pending, read, Some(&validator))
-                        }
-                        (Ok(read), Keys::Resolver(resolver)) => {
-                            match account_sid(&pending.parts, &read.fields) {
-                                Ok(sid) => {
-                                    let future = resolver.resolve(&sid);
-                                    let mut pending = pending;
-                                    pending.account_sid = Some(sid);
-                                    State::Resolving {
-                                        future,
-                                        pending: Some((pending, read)),
-                                    }
-                                }
-                                Err(rejection) => refuse(pending, rejection),
-                            }
-                        }
+                    match read {
+                        Err(rejection) => refuse(pending, rejection),
+                        Ok(()) if pending.config.skip_signature => unsigned(pending, bytes),
+                        Ok(()) => fields_read(pending, bytes),
                     }
                 }
                 StateProj::Resolving { future, pending } => {
@@ -259,6 +239,53 @@ where
             };
             state.set(next);
         }
+    }
+}
+
+/// The body is read: its fields decoded, then its signature checked, or
+/// its account's keys asked for first.
+fn fields_read<S, B>(pending: Pending<S>, bytes: Bytes) -> State<S, B>
+where
+    S: Service<Request<ValidatedBody>>,
+{
+    let fields = match signed_fields(&pending.parts, &bytes) {
+        Ok(fields) => fields,
+        Err(rejection) => return refuse(pending, rejection),
+    };
+    let read = Read { bytes, fields };
+    match &pending.config.keys {
+        Keys::Static(validator) => {
+            let validator = validator.clone();
+            finish(pending, read, Some(&validator))
+        }
+        Keys::Resolver(resolver) => match account_sid(&pending.parts, &read.fields) {
+            Ok(sid) => {
+                let future = resolver.resolve(&sid);
+                let mut pending = pending;
+                pending.account_sid = Some(sid);
+                State::Resolving {
+                    future,
+                    pending: Some((pending, read)),
+                }
+            }
+            Err(rejection) => refuse(pending, rejection),
+        },
+    }
+}
+
+/// With `dangerously_skip_signature_with_bearer_only`: the body is read
+/// and the token was accepted; nothing signed the request, so it carries no
+/// `ValidatedWebhook`.
+fn unsigned<S, B>(pending: Pending<S>, bytes: Bytes) -> State<S, B>
+where
+    S: Service<Request<ValidatedBody>>,
+{
+    State::NotReady {
+        inner: pending.inner,
+        request: Some(Request::from_parts(
+            pending.parts,
+            ValidatedBody::from(bytes),
+        )),
     }
 }
 

@@ -154,6 +154,7 @@ impl TwilioValidateLayer {
                 #[cfg(feature = "http-auth")]
                 warned_plain_http: Arc::new(AtomicBool::new(false)),
                 bearer: None,
+                skip_signature: false,
                 on_rejection: None,
                 diagnosis: Limiter::default(),
             }),
@@ -273,6 +274,34 @@ impl TwilioValidateLayer {
         self
     }
 
+    /// **Weaker**: with [`bearer_auth`](Self::bearer_auth), the bearer token
+    /// alone authenticates the request, and `X-Twilio-Signature` is not
+    /// checked at all. Do not use it unless you cannot check the signature.
+    ///
+    /// A bearer token is not bound to a request: whoever holds one (a log, a
+    /// proxy, a compromised IdP client) can send any URL and any body with it
+    /// until it expires, and it is valid for every endpoint of its audience.
+    /// The signature is what binds Twilio's request to its URL and fields.
+    /// With this option the body is still read within the limits, and handed
+    /// on as [`ValidatedBody`](super::ValidatedBody), but nothing signed it: the
+    /// request carries no [`ValidatedWebhook`](crate::ValidatedWebhook), so
+    /// `TwilioForm` and the [replay guard](crate::replay) refuse it; read the
+    /// fields with axum's `Form`, knowing that Twilio did not sign them.
+    ///
+    /// # Panics
+    /// If [`bearer_auth`](Self::bearer_auth) was not configured before: the
+    /// layer would then let every request through.
+    #[track_caller]
+    pub fn dangerously_skip_signature_with_bearer_only(mut self) -> Self {
+        assert!(
+            self.config.bearer.is_some(),
+            "invalid Twilio configuration: dangerously_skip_signature_with_bearer_only \
+             needs bearer_auth first (else nothing authenticates requests)"
+        );
+        self.config().skip_signature = true;
+        self
+    }
+
     /// How long the body may stall before the request is answered `408`
     /// (default [`DEFAULT_BODY_READ_TIMEOUT`]; `None` waits for ever). The
     /// timer needs a Tokio runtime with time enabled, as axum has.
@@ -372,6 +401,22 @@ mod tests {
         .unwrap_err();
         assert_eq!(err.setting(), "TWILIO_SHARED_KEYS");
         assert!(!err.to_string().contains("hunter2"));
+    }
+
+    #[test]
+    #[should_panic(expected = "needs bearer_auth first")]
+    fn skipping_the_signature_without_a_bearer_stage_panics() {
+        let _ = TwilioValidateLayer::new("t").dangerously_skip_signature_with_bearer_only();
+    }
+
+    #[cfg(feature = "http-auth")]
+    #[test]
+    #[should_panic(expected = "http_auth and bearer_auth exclude each other")]
+    fn bearer_and_http_authentication_exclude_each_other() {
+        let verifier = |_: String| async { Err(crate::bearer::BearerError::InvalidToken) };
+        let _ = TwilioValidateLayer::new("t")
+            .bearer_auth(verifier)
+            .http_auth(HttpAuth::builder().basic_auth("u", "p").build());
     }
 
     #[test]
