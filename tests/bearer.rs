@@ -30,6 +30,10 @@ use tower_twilio::{Rejection, Signer, TwilioValidateLayer, ValidatedWebhook};
 
 mod common;
 
+#[path = "../examples/bearer.rs"]
+#[allow(dead_code)]
+mod example;
+
 const TOKEN: &str = "bearer-test-auth-token";
 const BASE: &str = "https://hooks.example.com";
 const ISSUER: &str = "https://idp.example.com/";
@@ -673,4 +677,36 @@ async fn skipping_the_signature_still_requires_the_token() {
     );
     let answer = post_webhook(addr, Some(&expired), Signature::Missing).await;
     refused_as(&answer, BearerError::Expired);
+}
+
+#[test]
+fn the_readme_shows_the_bearer_example_as_it_is() {
+    let source = include_str!("../examples/bearer.rs");
+    let begin = source.find("// README: begin\n").unwrap() + "// README: begin\n".len();
+    let end = source.find("    // README: end").unwrap();
+    let block: String = source[begin..end]
+        .lines()
+        .map(|line| format!("{}\n", line.strip_prefix("    ").unwrap_or(line)))
+        .collect();
+    let readme = include_str!("../README.md");
+    assert!(readme.contains(&block), "README.md lacks:\n{block}");
+}
+
+#[tokio::test]
+async fn the_bearer_example_answers_a_token_and_a_signature() {
+    let idp = Idp::start(JWKS).await;
+    let jwks_url = format!("http://{}/jwks", idp.addr);
+    let config = example::Idp {
+        issuer: ISSUER,
+        audience: AUDIENCE,
+        scope: SCOPE,
+        jwks_url: &jwks_url,
+    };
+    let addr = serve(example::app(TOKEN, BASE, &config)).await;
+    let token = mint(Algorithm::ES256, "ec", &claims());
+    let answer = post_webhook(addr, Some(&token), Signature::Valid).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    assert!(answer.body.contains("Authenticated and signed."));
+    let answer = post_webhook(addr, None, Signature::Valid).await;
+    assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
 }
