@@ -710,3 +710,45 @@ async fn the_bearer_example_answers_a_token_and_a_signature() {
     let answer = post_webhook(addr, None, Signature::Valid).await;
     assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn a_fetch_goes_on_when_the_request_that_started_it_is_dropped() {
+    // A JWKS that is answered only once the gate opens.
+    let gate = Arc::new(tokio::sync::Semaphore::new(0));
+    let fetches = Arc::new(AtomicUsize::new(0));
+    let (g, count) = (gate.clone(), fetches.clone());
+    let app = Router::new().route(
+        "/jwks",
+        get(move || {
+            count.fetch_add(1, Ordering::SeqCst);
+            let g = g.clone();
+            async move {
+                let _permit = g.acquire().await.unwrap();
+                JWKS
+            }
+        }),
+    );
+    let addr = serve(app).await;
+    let client: Client<HttpConnector, String> = Client::builder(TokioExecutor::new()).build_http();
+    let fetcher = JwksFetcher::new(client, &format!("http://{addr}/jwks"));
+    let verifier = JwtVerifier::with_fetcher(fetcher, ISSUER, AUDIENCE);
+    let token = mint(Algorithm::EdDSA, "ed", &claims());
+    // The first request starts the fetch, then its client goes away.
+    let first = tokio::spawn({
+        let verifier = verifier.clone();
+        let token = token.clone();
+        async move { tower_twilio::bearer::BearerVerifier::verify(&verifier, &token).await }
+    });
+    while fetches.load(Ordering::SeqCst) == 0 {
+        tokio::task::yield_now().await;
+    }
+    first.abort();
+    assert!(first.await.unwrap_err().is_cancelled());
+    gate.add_permits(10);
+    // The next one gets the keys that fetch brought, without another.
+    let claims = tower_twilio::bearer::BearerVerifier::verify(&verifier, &token)
+        .await
+        .unwrap();
+    assert_eq!(claims.client_id.as_deref(), Some("twilio-client"));
+    assert_eq!(fetches.load(Ordering::SeqCst), 1);
+}

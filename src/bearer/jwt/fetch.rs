@@ -43,7 +43,10 @@ type FetchFuture = Pin<Box<dyn Future<Output = Result<Bytes, FetchError>> + Send
 /// most once per [`min_refetch_interval`](Self::min_refetch_interval):
 /// concurrent requests share one fetch. A fetch is bounded to
 /// [`MAX_JWKS_BYTES`] (or [`max_bytes`](Self::max_bytes)) and
-/// [`timeout`](Self::timeout); a failed one keeps the keys fetched before.
+/// [`timeout`](Self::timeout); a failed one keeps the keys fetched before,
+/// and is tried again after the interval too (with no keys yet, tokens are
+/// answered `503` meanwhile). The fetch runs on the Tokio runtime, so that a
+/// request dropped meanwhile does not cancel it.
 /// Give it to [`JwtVerifier::with_fetcher`](super::JwtVerifier::with_fetcher).
 ///
 /// ```
@@ -166,19 +169,23 @@ impl JwksFetcher {
 
 /// The keys of a [`JwksFetcher`], as last fetched.
 pub(super) struct RemoteKeys {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
     fetcher: JwksFetcher,
     /// The keys and how many fetches have stored keys.
     keys: RwLock<(Option<Jwks>, u64)>,
     /// When the last fetch started; held across it, so fetches are one at
     /// a time and the requests waiting share its result.
-    last_fetch: tokio::sync::Mutex<Option<Instant>>,
+    last_fetch: Arc<tokio::sync::Mutex<Option<Instant>>>,
 }
 
 impl fmt::Debug for RemoteKeys {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RemoteKeys")
-            .field("fetcher", &self.fetcher)
-            .field("keys", &self.snapshot().0)
+            .field("fetcher", &self.shared.fetcher)
+            .field("keys", &self.shared.snapshot().0)
             .finish_non_exhaustive()
     }
 }
@@ -186,37 +193,64 @@ impl fmt::Debug for RemoteKeys {
 impl RemoteKeys {
     pub(super) fn new(fetcher: JwksFetcher) -> Self {
         Self {
-            fetcher,
-            keys: RwLock::new((None, 0)),
-            last_fetch: tokio::sync::Mutex::new(None),
+            shared: Arc::new(Shared {
+                fetcher,
+                keys: RwLock::new((None, 0)),
+                last_fetch: Arc::new(tokio::sync::Mutex::new(None)),
+            }),
         }
-    }
-
-    fn snapshot(&self) -> (Option<Jwks>, u64) {
-        self.keys.read().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
     /// A key set to look the token's key up in: the one held if `has_key`
     /// finds it there, else the one fetched since (by this request or, while
     /// it waited, another), else the one held.
+    ///
+    /// The fetch runs on the Tokio runtime, holding the lock: a request
+    /// dropped while it waits (its client gone) does not cancel the fetch
+    /// that the others wait for, nor leave the interval spent on nothing.
     pub(super) async fn jwks(&self, has_key: impl Fn(&Jwks) -> bool) -> Result<Jwks, BearerError> {
-        let (held, generation) = self.snapshot();
+        let shared = &self.shared;
+        let (held, generation) = shared.snapshot();
         if let Some(jwks) = held.as_ref().filter(|jwks| has_key(jwks)) {
             return Ok(jwks.clone());
         }
-        let mut last_fetch = self.last_fetch.lock().await;
-        let (now_held, now_generation) = self.snapshot();
+        let mut last_fetch = shared.last_fetch.clone().lock_owned().await;
+        let (now_held, now_generation) = shared.snapshot();
         let fetched_meanwhile = now_generation != generation;
-        let too_soon = last_fetch.is_some_and(|t| t.elapsed() < self.fetcher.min_refetch_interval);
+        let interval = shared.fetcher.min_refetch_interval;
+        let too_soon = last_fetch.is_some_and(|t| t.elapsed() < interval);
         if fetched_meanwhile || too_soon {
             return now_held.ok_or(BearerError::JwksUnavailable);
         }
         *last_fetch = Some(Instant::now());
+        let task = tokio::spawn({
+            let shared = shared.clone();
+            async move {
+                let stored = shared.fetch_and_store().await;
+                drop(last_fetch);
+                stored
+            }
+        });
+        match task.await {
+            Ok(Some(jwks)) => Ok(jwks),
+            // Failed (or the client panicked): the keys held before.
+            Ok(None) | Err(_) => shared.snapshot().0.ok_or(BearerError::JwksUnavailable),
+        }
+    }
+}
+
+impl Shared {
+    fn snapshot(&self) -> (Option<Jwks>, u64) {
+        self.keys.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// One fetch; its keys stored, or the failure logged.
+    async fn fetch_and_store(&self) -> Option<Jwks> {
         match self.fetcher.fetch().await {
             Ok(jwks) => {
                 let mut keys = self.keys.write().unwrap_or_else(|e| e.into_inner());
                 *keys = (Some(jwks.clone()), keys.1 + 1);
-                Ok(jwks)
+                Some(jwks)
             }
             Err(error) => {
                 tracing::warn!(
@@ -225,7 +259,7 @@ impl RemoteKeys {
                     %error,
                     "the JWKS could not be fetched; the keys fetched before are kept"
                 );
-                now_held.ok_or(BearerError::JwksUnavailable)
+                None
             }
         }
     }
