@@ -752,3 +752,83 @@ async fn a_fetch_goes_on_when_the_request_that_started_it_is_dropped() {
     assert_eq!(claims.client_id.as_deref(), Some("twilio-client"));
     assert_eq!(fetches.load(Ordering::SeqCst), 1);
 }
+
+#[tokio::test]
+async fn hostile_authorization_values_are_refused_never_a_panic_or_500() {
+    let idp = Idp::start(JWKS).await;
+    let router = router(idp.verifier());
+    let part = |json: &str| URL_SAFE_NO_PAD.encode(json);
+    let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+    let huge = format!("Bearer {}", "a".repeat(16 * 1024));
+    let cases: Vec<Vec<u8>> = vec![
+        huge.into_bytes(),
+        b"Bearer \xff\xfe".to_vec(),
+        b"Bearer".to_vec(),
+        b"Bearer a.b".to_vec(),
+        b"Bearer ....".to_vec(),
+        format!(
+            "Bearer {}.{}.",
+            part("{\"alg\":\"EdDSA\",\"kid\":\"ed\"}"),
+            part(&deep)
+        )
+        .into_bytes(),
+        format!("Bearer {}.e30.AA", part(&deep)).into_bytes(),
+        format!(
+            "Bearer {}.e30.AA",
+            part("{\"alg\":\"RS256\",\"kid\":\"rsa1\"}")
+        )
+        .into_bytes(),
+        format!(
+            "Bearer {}.e30.AA",
+            part("{\"alg\":\"EdDSA\",\"kid\":\"ed\"}")
+        )
+        .into_bytes(),
+        format!(
+            "Bearer {}.{}.AA",
+            part("{\"alg\":\"ES256\",\"kid\":\"ec\"}"),
+            part("{\"exp\":1e400,\"iss\":[],\"aud\":{}}")
+        )
+        .into_bytes(),
+        format!("Bearer {}.bm90IGpzb24.AA", part("{\"alg\":\"EdDSA\"}")).into_bytes(),
+    ];
+    for value in cases {
+        let mut req = Request::post("/voice")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(BODY.to_owned())
+            .unwrap();
+        Signer::new(TOKEN, BASE).sign(&mut req);
+        req.headers_mut().insert(
+            "authorization",
+            http::HeaderValue::from_bytes(&value).unwrap(),
+        );
+        let res = router
+            .clone()
+            .oneshot(req.map(axum::body::Body::from))
+            .await
+            .unwrap();
+        assert_eq!(
+            res.status(),
+            StatusCode::UNAUTHORIZED,
+            "{}",
+            String::from_utf8_lossy(&value[..value.len().min(80)])
+        );
+    }
+    // Two Authorization headers: malformed, not one of them picked.
+    let token = mint(Algorithm::EdDSA, "ed", &claims());
+    let mut req = Request::post("/voice")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("authorization", format!("Bearer {token}"))
+        .header("authorization", format!("Bearer {token}"))
+        .body(BODY.to_owned())
+        .unwrap();
+    Signer::new(TOKEN, BASE).sign(&mut req);
+    let res = router
+        .oneshot(req.map(axum::body::Body::from))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        res.extensions().get::<BearerError>(),
+        Some(&BearerError::Malformed)
+    );
+}

@@ -376,3 +376,22 @@ mod tests {
         assert_eq!(claims.subject.as_deref(), Some("s"));
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        #[test]
+        fn any_token_parses_or_is_refused_without_a_panic(token in "[A-Za-z0-9._~+/=-]{0,200}") {
+            let _ = Header::parse(&token);
+        }
+
+        #[test]
+        fn any_header_json_parses_or_is_refused_without_a_panic(json in any::<Vec<u8>>()) {
+            let _ = Header::parse(&format!("{}.e30.AA", URL_SAFE_NO_PAD.encode(json)));
+        }
+    }
+}
