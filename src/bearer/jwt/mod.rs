@@ -56,7 +56,8 @@
 //! `ed25519-dalek`). jsonwebtoken picks its backend per process from its
 //! features: if another crate of your program turns on its `aws_lc_rs`
 //! feature too, call `jsonwebtoken::crypto::CryptoProvider::install_default`
-//! once at start-up, or every verification panics.
+//! once at start-up, before building a [`JwtVerifier`]: else building one
+//! panics with jsonwebtoken's message (rather than a request, later).
 
 mod fetch;
 mod keys;
@@ -148,6 +149,7 @@ impl JwtVerifier {
     }
 
     fn with_keys(keys: Keys, issuer: String, audience: String) -> Self {
+        check_crypto_provider();
         Self {
             inner: Arc::new(Inner {
                 issuer,
@@ -217,6 +219,21 @@ impl Inner {
             Err(BearerError::MissingScope)
         }
     }
+}
+
+/// jsonwebtoken chooses its backend per process, from its features (see the
+/// module docs): when it cannot, its verifier panics. Let that happen here,
+/// once, when a verifier is built, rather than on a request.
+fn check_crypto_provider() {
+    static CHECKED: std::sync::Once = std::sync::Once::new();
+    CHECKED.call_once(|| {
+        // RFC 8037's example Ed25519 public key.
+        if let Ok(key) = jsonwebtoken::DecodingKey::from_ed_components(
+            "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo",
+        ) {
+            let _ = jsonwebtoken::crypto::verify("AA", b"x", &key, Algorithm::EdDSA);
+        }
+    });
 }
 
 /// What the token's header says, read before any key is looked up.
