@@ -127,13 +127,22 @@
 //!   with [`HttpAuthBuilder`](auth::HttpAuthBuilder) and given to the layer
 //!   with [`http_auth`](TwilioValidateLayer::http_auth), for Basic and
 //!   Digest; usable on its own through [`HttpAuth::check`](auth::HttpAuth::check).
+//! - **Bearer tokens** ([`bearer`]): Twilio's webhook auth profiles send an
+//!   OAuth 2.0 access token; [`bearer_auth`](TwilioValidateLayer::bearer_auth)
+//!   checks it with a [`BearerVerifier`](bearer::BearerVerifier) before the
+//!   body is read (the signature is still checked), putting the
+//!   [`BearerClaims`](bearer::BearerClaims) into the request's extensions or
+//!   answering with the [`BearerError`](bearer::BearerError); with the `jwt`
+//!   feature, `bearer::jwt::JwtVerifier` verifies JWT access tokens against
+//!   a JWKS, static or fetched through your own HTTP client.
 //!
 //! Features, both on by default: `axum` adds the extractors and reads
 //! axum's `OriginalUri` under `Router::nest` (without it the layer serves
 //! any Tower stack, plain hyper included); `http-auth` adds [`auth`] and
 //! [`http_auth`](TwilioValidateLayer::http_auth) (without it, md-5 and
 //! getrandom are not built). Off by default, `redis` adds the replay
-//! guard's `RedisStore` (redis-rs; it needs Rust 1.88).
+//! guard's `RedisStore` (redis-rs; it needs Rust 1.88), and `jwt` adds
+//! `bearer::jwt` (jsonwebtoken with its RustCrypto backend; Rust 1.88 too).
 //!
 //! # Without Tower
 //!
@@ -144,6 +153,7 @@
 
 #[cfg(feature = "http-auth")]
 pub mod auth;
+pub mod bearer;
 mod core;
 pub mod payload;
 pub mod replay;

@@ -15,6 +15,7 @@ use super::public_url::PublicOrigin;
 use super::resolver::KeyResolver;
 #[cfg(feature = "http-auth")]
 use crate::auth::HttpAuth;
+use crate::bearer::BearerVerifier;
 use crate::core::validator::RequestValidator;
 use crate::validate::rejection::Rejection;
 
@@ -41,6 +42,10 @@ pub(crate) struct Config {
     /// Set once the warning about credentials over plain `http` was logged.
     #[cfg(feature = "http-auth")]
     pub(crate) warned_plain_http: Arc<AtomicBool>,
+    /// Checks the bearer token, before the body is read.
+    pub(crate) bearer: Option<Arc<dyn BearerVerifier>>,
+    /// The bearer token alone authenticates: no signature is checked.
+    pub(crate) skip_signature: bool,
     pub(crate) on_rejection: Option<OnRejection>,
     /// How often a refusal's cause is diagnosed for the log.
     pub(crate) diagnosis: Limiter,
@@ -62,6 +67,8 @@ impl fmt::Debug for Config {
             .field("body_read_timeout", &c.body_read_timeout);
         #[cfg(feature = "http-auth")]
         d.field("http_auth", &c.auth);
+        d.field("bearer_auth", &c.bearer.as_ref().map(|_| "BearerVerifier"))
+            .field("skip_signature", &c.skip_signature);
         d.field(
             "rejection_response",
             &c.on_rejection.as_ref().map(|_| "custom"),

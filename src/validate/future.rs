@@ -11,6 +11,7 @@ use pin_project_lite::pin_project;
 use tokio::time::{sleep, Sleep};
 use tower_service::Service;
 
+use super::bearer::accept;
 use super::body::{ResponseBody, ValidatedBody};
 use super::config::{Config, Keys};
 use super::diagnosis::diagnose;
@@ -18,6 +19,7 @@ use super::public_url::is_websocket;
 use super::resolver::ResolveFuture;
 use super::response::{rejection_response, Refusal};
 use super::verdict::{account_sid, check, signed_fields};
+use crate::bearer::VerifyFuture;
 use crate::core::fields::FormFields;
 use crate::core::validator::RequestValidator;
 use crate::validate::rejection::Rejection;
@@ -44,6 +46,12 @@ pin_project! {
     where
         S: Service<Request<ValidatedBody>>,
     {
+        // Asking the `BearerVerifier` about the token; the body is not
+        // read before it is accepted.
+        Authenticating {
+            future: VerifyFuture,
+            pending: Option<(Pending<S>, B)>,
+        },
         // Reading the body, within the limit and the read timeout.
         Buffering {
             #[pin]
@@ -103,6 +111,22 @@ where
         }
     }
 
+    pub(crate) fn authenticating(
+        future: VerifyFuture,
+        parts: Parts,
+        body: B,
+        url: String,
+        inner: S,
+        config: Arc<Config>,
+    ) -> Self {
+        Self {
+            state: State::Authenticating {
+                future,
+                pending: Some((Pending::new(parts, url, inner, config), body)),
+            },
+        }
+    }
+
     pub(crate) fn buffering(
         parts: Parts,
         body: B,
@@ -113,26 +137,42 @@ where
     where
         B: Body,
     {
+        Self {
+            state: State::buffering(Pending::new(parts, url, inner, config), body),
+        }
+    }
+}
+
+impl<S> Pending<S> {
+    fn new(parts: Parts, url: String, inner: S, config: Arc<Config>) -> Self {
+        Self {
+            parts,
+            url,
+            inner,
+            config,
+            account_sid: None,
+        }
+    }
+}
+
+impl<S, B> State<S, B>
+where
+    S: Service<Request<ValidatedBody>>,
+{
+    fn buffering(pending: Pending<S>, body: B) -> Self
+    where
+        B: Body,
+    {
         // Reserve what the body announces, up to a first slice of the limit:
         // the rest only as it arrives, so a `Content-Length` alone holds
         // no more than `INITIAL_CAPACITY` per connection.
-        let capacity =
-            body.size_hint()
-                .lower()
-                .min(config.max_body_bytes.min(INITIAL_CAPACITY) as u64) as usize;
-        Self {
-            state: State::Buffering {
-                body,
-                buf: BytesMut::with_capacity(capacity),
-                pending: Some(Pending {
-                    parts,
-                    url,
-                    inner,
-                    config,
-                    account_sid: None,
-                }),
-                deadline: None,
-            },
+        let limit = pending.config.max_body_bytes.min(INITIAL_CAPACITY) as u64;
+        let capacity = body.size_hint().lower().min(limit) as usize;
+        State::Buffering {
+            body,
+            buf: BytesMut::with_capacity(capacity),
+            pending: Some(pending),
+            deadline: None,
         }
     }
 }
@@ -163,6 +203,14 @@ where
                     let response = response.take().expect("polled after completion");
                     return Poll::Ready(Ok(response.map(ResponseBody::text)));
                 }
+                StateProj::Authenticating { future, pending } => {
+                    let verdict = ready!(future.as_mut().poll(cx));
+                    let (mut pending, body) = pending.take().expect("polled after completion");
+                    match accept(verdict, &mut pending.parts) {
+                        Ok(()) => State::buffering(pending, body),
+                        Err(refusal) => reject(refusal, &pending.config),
+                    }
+                }
                 StateProj::Buffering {
                     body,
                     pending,
@@ -174,30 +222,10 @@ where
                     let pending = pending.take().expect("polled after completion");
                     // The buffer is handed on or dropped here, never kept.
                     let bytes = std::mem::take(buf).freeze();
-                    let read = read.and_then(|()| {
-                        let fields = signed_fields(&pending.parts, &bytes)?;
-                        Ok(Read { bytes, fields })
-                    });
-                    match (read, &pending.config.keys) {
-                        (Err(rejection), _) => refuse(pending, rejection),
-                        (Ok(read), Keys::Static(validator)) => {
-                            let validator = validator.clone();
-                            finish(pending, read, Some(&validator))
-                        }
-                        (Ok(read), Keys::Resolver(resolver)) => {
-                            match account_sid(&pending.parts, &read.fields) {
-                                Ok(sid) => {
-                                    let future = resolver.resolve(&sid);
-                                    let mut pending = pending;
-                                    pending.account_sid = Some(sid);
-                                    State::Resolving {
-                                        future,
-                                        pending: Some((pending, read)),
-                                    }
-                                }
-                                Err(rejection) => refuse(pending, rejection),
-                            }
-                        }
+                    match read {
+                        Err(rejection) => refuse(pending, rejection),
+                        Ok(()) if pending.config.skip_signature => unsigned(pending, bytes),
+                        Ok(()) => fields_read(pending, bytes),
                     }
                 }
                 StateProj::Resolving { future, pending } => {
@@ -211,6 +239,53 @@ where
             };
             state.set(next);
         }
+    }
+}
+
+/// The body is read: its fields decoded, then its signature checked, or
+/// its account's keys asked for first.
+fn fields_read<S, B>(pending: Pending<S>, bytes: Bytes) -> State<S, B>
+where
+    S: Service<Request<ValidatedBody>>,
+{
+    let fields = match signed_fields(&pending.parts, &bytes) {
+        Ok(fields) => fields,
+        Err(rejection) => return refuse(pending, rejection),
+    };
+    let read = Read { bytes, fields };
+    match &pending.config.keys {
+        Keys::Static(validator) => {
+            let validator = validator.clone();
+            finish(pending, read, Some(&validator))
+        }
+        Keys::Resolver(resolver) => match account_sid(&pending.parts, &read.fields) {
+            Ok(sid) => {
+                let future = resolver.resolve(&sid);
+                let mut pending = pending;
+                pending.account_sid = Some(sid);
+                State::Resolving {
+                    future,
+                    pending: Some((pending, read)),
+                }
+            }
+            Err(rejection) => refuse(pending, rejection),
+        },
+    }
+}
+
+/// With `dangerously_skip_signature_with_bearer_only`: the body is read
+/// and the token was accepted; nothing signed the request, so it carries no
+/// `ValidatedWebhook`.
+fn unsigned<S, B>(pending: Pending<S>, bytes: Bytes) -> State<S, B>
+where
+    S: Service<Request<ValidatedBody>>,
+{
+    State::NotReady {
+        inner: pending.inner,
+        request: Some(Request::from_parts(
+            pending.parts,
+            ValidatedBody::from(bytes),
+        )),
     }
 }
 

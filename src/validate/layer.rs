@@ -16,6 +16,7 @@ use super::resolver::KeyResolver;
 use super::service::TwilioValidate;
 #[cfg(feature = "http-auth")]
 use crate::auth::HttpAuth;
+use crate::bearer::BearerVerifier;
 use crate::core::error::ConfigError;
 use crate::core::secret::Secret;
 use crate::core::target::parse_base_url;
@@ -152,6 +153,8 @@ impl TwilioValidateLayer {
                 auth: None,
                 #[cfg(feature = "http-auth")]
                 warned_plain_http: Arc::new(AtomicBool::new(false)),
+                bearer: None,
+                skip_signature: false,
                 on_rejection: None,
                 diagnosis: Limiter::default(),
             }),
@@ -232,9 +235,70 @@ impl TwilioValidateLayer {
     /// let layer = TwilioValidateLayer::new("token")
     ///     .http_auth(HttpAuth::builder().digest_auth("twilio", "a long password").build());
     /// ```
+    ///
+    /// # Panics
+    /// If [`bearer_auth`](Self::bearer_auth) is configured too: Twilio sends
+    /// one `Authorization` header, so an endpoint takes one of them.
     #[cfg(feature = "http-auth")]
+    #[track_caller]
     pub fn http_auth(mut self, auth: HttpAuth) -> Self {
+        assert!(
+            self.config.bearer.is_none(),
+            "invalid Twilio configuration: http_auth and bearer_auth exclude each other \
+             (Twilio sends one Authorization header)"
+        );
         self.config().auth = Some(auth);
+        self
+    }
+
+    /// Requires an OAuth 2.0 bearer token (RFC 6750), as Twilio sends it for
+    /// a webhook auth profile, checked by `verifier` before the body is read;
+    /// the signature is still checked afterwards. A request without a token
+    /// gets `401` with `WWW-Authenticate: Bearer realm="twilio"`; the accepted
+    /// [`BearerClaims`](crate::bearer::BearerClaims) are in the request's
+    /// extensions. See [`crate::bearer`], and with the `jwt` feature
+    /// `bearer::jwt::JwtVerifier` for JWT access tokens.
+    ///
+    /// # Panics
+    /// If [`http_auth`](Self::http_auth) is configured too: Twilio sends one
+    /// `Authorization` header, so an endpoint takes one of them.
+    #[track_caller]
+    pub fn bearer_auth(mut self, verifier: impl BearerVerifier) -> Self {
+        #[cfg(feature = "http-auth")]
+        assert!(
+            self.config.auth.is_none(),
+            "invalid Twilio configuration: http_auth and bearer_auth exclude each other \
+             (Twilio sends one Authorization header)"
+        );
+        self.config().bearer = Some(Arc::new(verifier));
+        self
+    }
+
+    /// **Weaker**: with [`bearer_auth`](Self::bearer_auth), the bearer token
+    /// alone authenticates the request, and `X-Twilio-Signature` is not
+    /// checked at all. Do not use it unless you cannot check the signature.
+    ///
+    /// A bearer token is not bound to a request: whoever holds one (a log, a
+    /// proxy, a compromised IdP client) can send any URL and any body with it
+    /// until it expires, and it is valid for every endpoint of its audience.
+    /// The signature is what binds Twilio's request to its URL and fields.
+    /// With this option the body is still read within the limits, and handed
+    /// on as [`ValidatedBody`](super::ValidatedBody), but nothing signed it: the
+    /// request carries no [`ValidatedWebhook`](crate::ValidatedWebhook), so
+    /// `TwilioForm` and the [replay guard](crate::replay) refuse it; read the
+    /// fields with axum's `Form`, knowing that Twilio did not sign them.
+    ///
+    /// # Panics
+    /// If [`bearer_auth`](Self::bearer_auth) was not configured before: the
+    /// layer would then let every request through.
+    #[track_caller]
+    pub fn dangerously_skip_signature_with_bearer_only(mut self) -> Self {
+        assert!(
+            self.config.bearer.is_some(),
+            "invalid Twilio configuration: dangerously_skip_signature_with_bearer_only \
+             needs bearer_auth first (else nothing authenticates requests)"
+        );
+        self.config().skip_signature = true;
         self
     }
 
@@ -337,6 +401,22 @@ mod tests {
         .unwrap_err();
         assert_eq!(err.setting(), "TWILIO_SHARED_KEYS");
         assert!(!err.to_string().contains("hunter2"));
+    }
+
+    #[test]
+    #[should_panic(expected = "needs bearer_auth first")]
+    fn skipping_the_signature_without_a_bearer_stage_panics() {
+        let _ = TwilioValidateLayer::new("t").dangerously_skip_signature_with_bearer_only();
+    }
+
+    #[cfg(feature = "http-auth")]
+    #[test]
+    #[should_panic(expected = "http_auth and bearer_auth exclude each other")]
+    fn bearer_and_http_authentication_exclude_each_other() {
+        let verifier = |_: String| async { Err(crate::bearer::BearerError::InvalidToken) };
+        let _ = TwilioValidateLayer::new("t")
+            .bearer_auth(verifier)
+            .http_auth(HttpAuth::builder().basic_auth("u", "p").build());
     }
 
     #[test]

@@ -3,6 +3,12 @@
 //!
 //! # What happens to a request
 //!
+//! 0. With [HTTP authentication](TwilioValidateLayer::http_auth), its
+//!    credentials are checked (`401`); with a
+//!    [bearer stage](TwilioValidateLayer::bearer_auth), a missing token is
+//!    `401` at once, and once the headers below pass, the token is verified
+//!    (async, `401`/`403`/`503`, see [`crate::bearer`]) before the body is
+//!    read.
 //! 1. No `X-Twilio-Signature`, more than one, or one that cannot be a MAC
 //!    (anything but strict standard base64 of 20 or 32 bytes: 28 or 44
 //!    characters with their `=`): `403` at once, before the body is read.
@@ -65,6 +71,7 @@
 //! The MAC is compared in constant time; the candidate URLs tried depend only
 //! on the request, not on the secret.
 
+mod bearer;
 mod body;
 mod config;
 mod diagnosis;

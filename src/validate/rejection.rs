@@ -59,15 +59,25 @@ pub enum Rejection {
     MalformedBody,
     /// The client stopped sending the body for longer than the read timeout.
     BodyTimeout,
-    /// HTTP Basic or Digest authentication failed.
+    /// HTTP Basic or Digest authentication failed, or the bearer token is
+    /// missing or refused (the [`BearerError`](crate::bearer::BearerError)
+    /// is in the response's extensions too).
     Unauthenticated,
+    /// The bearer token is valid but lacks a scope the verifier requires
+    /// (RFC 6750 `insufficient_scope`): `403`.
+    InsufficientScope,
+    /// The bearer token could not be judged: its verifier could not have the
+    /// keys (the JWKS URL failed): `503`.
+    BearerUnavailable,
 }
 
 impl Rejection {
     /// The status the layer answers with: 413 for a body over the limit, 400
     /// for a body that could not be read or a request without a host, 408 for
-    /// a body that stalled, 401 for failed HTTP authentication, 403 for
-    /// everything about the signature and the keys.
+    /// a body that stalled, 401 for failed HTTP authentication (a missing or
+    /// refused bearer token), 503 for a bearer token that could not be
+    /// judged, 403 for a token lacking a scope and for everything about the
+    /// signature and the keys.
     pub fn status(&self) -> StatusCode {
         match self {
             Rejection::BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -77,6 +87,7 @@ impl Rejection {
             | Rejection::UnsupportedTarget => StatusCode::BAD_REQUEST,
             Rejection::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
             Rejection::Unauthenticated => StatusCode::UNAUTHORIZED,
+            Rejection::BearerUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::FORBIDDEN,
         }
     }
@@ -131,6 +142,8 @@ impl Rejection {
             Rejection::BodyError => "body_error",
             Rejection::BodyTimeout => "body_timeout",
             Rejection::Unauthenticated => "unauthenticated",
+            Rejection::InsufficientScope => "insufficient_scope",
+            Rejection::BearerUnavailable => "bearer_unavailable",
             _ => unreachable!("a signature error"),
         }
     }
@@ -153,6 +166,8 @@ impl fmt::Display for Rejection {
             (_, Rejection::BodyError) => "the body could not be read",
             (_, Rejection::BodyTimeout) => "the body did not arrive in time",
             (_, Rejection::Unauthenticated) => "HTTP authentication failed",
+            (_, Rejection::InsufficientScope) => "the bearer token lacks a required scope",
+            (_, Rejection::BearerUnavailable) => "the bearer token could not be checked",
             _ => unreachable!("a signature error"),
         };
         write!(f, "{text} ({})", self.as_str())

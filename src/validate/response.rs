@@ -1,14 +1,14 @@
 use std::borrow::Cow;
 
 use bytes::Bytes;
+use http::header::WWW_AUTHENTICATE;
 use http::header::{HeaderValue, CONTENT_TYPE};
-use http::Response;
-#[cfg(feature = "http-auth")]
-use http::{header::WWW_AUTHENTICATE, StatusCode};
+use http::{Response, StatusCode};
 
 use super::config::Config;
 #[cfg(feature = "http-auth")]
 use crate::auth::AuthChallenge;
+use crate::bearer::BearerError;
 use crate::core::candidates::UrlCandidates;
 use crate::validate::rejection::Rejection;
 
@@ -19,24 +19,6 @@ const SIGNATURE_FAILURE: &str = "invalid Twilio signature\n";
 
 /// The longest URL a rejection's `tracing` event shows, in bytes.
 const LOGGED_URL_BYTES: usize = 512;
-
-/// Without the `http-auth` feature no request fails authentication.
-#[cfg(not(feature = "http-auth"))]
-enum NoAuth {}
-
-#[cfg(not(feature = "http-auth"))]
-impl NoAuth {
-    fn as_str(&self) -> &'static str {
-        match *self {}
-    }
-}
-
-#[cfg(not(feature = "http-auth"))]
-impl std::fmt::Display for NoAuth {
-    fn fmt(&self, _: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match *self {}
-    }
-}
 
 /// How many candidate URLs a rejection's `tracing` event shows; the rest
 /// are only counted.
@@ -49,6 +31,8 @@ pub(crate) struct Refusal {
     pub(crate) rejection: Rejection,
     #[cfg(feature = "http-auth")]
     pub(crate) challenge: Option<AuthChallenge>,
+    /// Why the bearer token was refused, if it was.
+    pub(crate) bearer: Option<BearerError>,
     pub(crate) url: Option<String>,
     pub(crate) websocket: bool,
     /// What likely caused a `bad_signature`, for the log.
@@ -61,6 +45,7 @@ impl From<Rejection> for Refusal {
             rejection,
             #[cfg(feature = "http-auth")]
             challenge: None,
+            bearer: None,
             url: None,
             websocket: false,
             hint: None,
@@ -69,15 +54,28 @@ impl From<Rejection> for Refusal {
 }
 
 impl Refusal {
-    /// Why HTTP authentication failed, if it did.
-    #[cfg(feature = "http-auth")]
-    fn challenge_reason(&self) -> Option<crate::auth::AuthFailure> {
-        self.challenge.as_ref().map(AuthChallenge::reason)
+    /// A refusal of the bearer token.
+    pub(crate) fn bearer(error: BearerError) -> Self {
+        let rejection = match error {
+            BearerError::MissingScope => Rejection::InsufficientScope,
+            BearerError::JwksUnavailable => Rejection::BearerUnavailable,
+            _ => Rejection::Unauthenticated,
+        };
+        Self {
+            bearer: Some(error),
+            ..Self::from(rejection)
+        }
     }
 
-    #[cfg(not(feature = "http-auth"))]
-    fn challenge_reason(&self) -> Option<NoAuth> {
-        None
+    /// Why authentication failed, if it did: the name and the text of the
+    /// HTTP authentication's or the bearer token's failure.
+    fn auth_failure(&self) -> Option<(&'static str, String)> {
+        #[cfg(feature = "http-auth")]
+        if let Some(challenge) = &self.challenge {
+            let reason = challenge.reason();
+            return Some((reason.as_str(), reason.to_string()));
+        }
+        self.bearer.map(|e| (e.as_str(), e.to_string()))
     }
 
     /// A refusal of the request whose public URL is `url`.
@@ -86,6 +84,7 @@ impl Refusal {
             rejection,
             #[cfg(feature = "http-auth")]
             challenge: None,
+            bearer: None,
             url: Some(url),
             websocket,
             hint: None,
@@ -115,8 +114,8 @@ pub(crate) fn rejection_response(refusal: Refusal, config: &Config) -> Response<
             let text = if rejection.is_signature_failure() {
                 Bytes::from_static(SIGNATURE_FAILURE.as_bytes())
             } else {
-                match refusal.challenge_reason() {
-                    Some(reason) => format!("{rejection}: {reason}\n").into(),
+                match refusal.auth_failure() {
+                    Some((_, reason)) => format!("{rejection}: {reason}\n").into(),
                     None => format!("{rejection}\n").into(),
                 }
             };
@@ -139,6 +138,21 @@ pub(crate) fn rejection_response(refusal: Refusal, config: &Config) -> Response<
             }
         }
         res.extensions_mut().insert(challenge.reason());
+    }
+    if let Some(error) = refusal.bearer {
+        // RFC 6750 §3: with the 401, and with the 403 of a missing scope.
+        let status = res.status();
+        if status == StatusCode::UNAUTHORIZED
+            || (status == StatusCode::FORBIDDEN && error == BearerError::MissingScope)
+        {
+            if let Some(value) = error
+                .www_authenticate()
+                .and_then(|v| HeaderValue::from_str(&v).ok())
+            {
+                res.headers_mut().append(WWW_AUTHENTICATE, value);
+            }
+        }
+        res.extensions_mut().insert(error);
     }
     res.extensions_mut().insert(rejection);
     res
@@ -177,7 +191,7 @@ fn log_rejection(refusal: &Refusal) {
         tracing::info!(
             target: "tower_twilio",
             reason = rejection.as_str(),
-            auth_failure = refusal.challenge_reason().map(|r| r.as_str()),
+            auth_failure = refusal.auth_failure().map(|(name, _)| name),
             url = %url.map_or(Cow::Borrowed("-"), cut),
             candidates = candidates.len(),
             tried = ?shown,

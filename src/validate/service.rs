@@ -8,7 +8,7 @@ use tower_service::Service;
 use super::body::{ResponseBody, ValidatedBody};
 use super::config::Config;
 use super::future::ResponseFuture;
-use super::verdict::precheck;
+use super::verdict::{precheck, Prechecked};
 use crate::BoxError;
 
 /// Middleware that validates Twilio's signature; made by [`TwilioValidateLayer`].
@@ -94,7 +94,15 @@ where
             Err(refusal) => ResponseFuture::rejected(refusal, &config),
             // A clone of the inner service goes into the future, which
             // drives it to readiness once the request is validated.
-            Ok(url) => ResponseFuture::buffering(parts, body, url, self.inner.clone(), config),
+            Ok(Prechecked { url, verifying }) => {
+                let inner = self.inner.clone();
+                match verifying {
+                    Some(future) => {
+                        ResponseFuture::authenticating(future, parts, body, url, inner, config)
+                    }
+                    None => ResponseFuture::buffering(parts, body, url, inner, config),
+                }
+            }
         }
     }
 }

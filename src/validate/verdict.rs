@@ -13,11 +13,13 @@ use http::request::Parts;
 use http::{HeaderMap, HeaderName, HeaderValue, Method};
 use http_body::Body;
 
+use super::bearer;
 use super::config::Config;
 #[cfg(feature = "http-auth")]
 use super::http_auth;
 use super::public_url::is_websocket;
 use super::response::{cut, Refusal};
+use crate::bearer::VerifyFuture;
 use crate::core::fields::FormFields;
 use crate::core::validator::{
     decode_form, is_form, plausible_signature, stand_in, RequestValidator, SignedRequest,
@@ -26,34 +28,55 @@ use crate::core::validator::{
 use crate::validate::rejection::Rejection;
 use crate::validate::webhook::ValidatedWebhook;
 
+/// What a request that passed [`precheck`] goes on with.
+pub(crate) struct Prechecked {
+    /// The URL to check the signature against.
+    pub(crate) url: String,
+    /// With a bearer verifier, its (unpolled) verdict on the token.
+    pub(crate) verifying: Option<VerifyFuture>,
+}
+
 /// What can be checked before the body is read: HTTP authentication, if
-/// configured (the user is put into the extensions); the signature header is
-/// present once and plausible; the declared length fits; the URL can be
-/// built. Returns the URL to check the signature against.
+/// configured (the user is put into the extensions); a bearer token is
+/// present, if one is required; the signature header is present once and
+/// plausible; the declared length fits; the URL can be built. The bearer
+/// token itself is verified after these (`Prechecked::verifying`), so
+/// that what the headers refuse costs no verification.
 pub(crate) fn precheck<B: Body>(
     config: &Config,
     parts: &mut Parts,
     body: &B,
-) -> Result<String, Refusal> {
+) -> Result<Prechecked, Refusal> {
     #[cfg(feature = "http-auth")]
     if let Some(auth) = &config.auth {
         let user = http_auth::authenticate(auth, parts).map_err(|challenge| Refusal {
             rejection: Rejection::Unauthenticated,
             challenge: Some(challenge),
+            bearer: None,
             url: None,
             websocket: false,
             hint: None,
         })?;
         parts.extensions.insert(user);
     }
-    Ok(check_headers(config, parts, body)?)
+    // The token is read now, so that a missing one is `401` before the
+    // signature's `403`, and verified once the headers pass.
+    let token = match &config.bearer {
+        Some(verifier) => Some((verifier, bearer::token(parts)?)),
+        None => None,
+    };
+    let url = check_headers(config, parts, body)?;
+    let verifying = token.map(|(verifier, token)| verifier.verify(token));
+    Ok(Prechecked { url, verifying })
 }
 
 fn check_headers<B: Body>(config: &Config, parts: &Parts, body: &B) -> Result<String, Rejection> {
     // Refused before the body is read: what cannot be the base64 of a MAC
     // of the algorithm named (28 characters for HMAC-SHA1, 44 for
     // HMAC-SHA256) cannot validate.
-    plausible_signature(signature(&parts.headers)?, settings(&parts.headers)?)?;
+    if !config.skip_signature {
+        plausible_signature(signature(&parts.headers)?, settings(&parts.headers)?)?;
+    }
     let limit = config.max_body_bytes as u64;
     let declared = parts
         .headers

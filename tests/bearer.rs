@@ -1,0 +1,834 @@
+//! The bearer stage with JWT access tokens (feature `jwt`): tokens minted
+//! here with committed test keys (tests/data/bearer), the JWKS served by
+//! axum over loopback and fetched with hyper-util's client, the layer behind
+//! a real server on loopback.
+#![cfg(feature = "jwt")]
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use axum::routing::{get, post};
+use axum::{Extension, Router};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use http::{Request, StatusCode};
+use http_body_util::{BodyExt, Full};
+use hyper::body::Bytes;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use serde_json::{json, Value};
+use tokio::io::AsyncWriteExt;
+use tokio::net::TcpStream;
+use tower::ServiceExt;
+use tower_twilio::bearer::jwt::{JwksFetcher, JwtVerifier};
+use tower_twilio::bearer::{BearerClaims, BearerError};
+use tower_twilio::{Rejection, Signer, TwilioValidateLayer, ValidatedWebhook};
+
+mod common;
+
+#[path = "../examples/bearer.rs"]
+#[allow(dead_code)]
+mod example;
+
+const TOKEN: &str = "bearer-test-auth-token";
+const BASE: &str = "https://hooks.example.com";
+const ISSUER: &str = "https://idp.example.com/";
+const AUDIENCE: &str = "https://hooks.example.com/voice";
+const SCOPE: &str = "twilio.webhooks";
+const BODY: &str = "CallSid=CA123&From=%2B14155550100";
+
+const RSA1: &[u8] = include_bytes!("data/bearer/rsa1.der");
+const RSA1_PUBLIC_PEM: &[u8] = include_bytes!("data/bearer/rsa1.pub.pem");
+const RSA2: &[u8] = include_bytes!("data/bearer/rsa2.der");
+const EC: &[u8] = include_bytes!("data/bearer/ec.der");
+const ED: &[u8] = include_bytes!("data/bearer/ed.der");
+const JWKS: &str = include_str!("data/bearer/jwks.json");
+const JWKS_ROTATED: &str = include_str!("data/bearer/jwks-rotated.json");
+
+fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+/// What the AuthProfile's IdP would issue: valid for ten minutes.
+fn claims() -> Value {
+    json!({
+        "iss": ISSUER,
+        "aud": AUDIENCE,
+        "sub": "twilio-client",
+        "client_id": "twilio-client",
+        "scope": format!("openid {SCOPE}"),
+        "iat": now(),
+        "exp": now() + 600,
+    })
+}
+
+fn with(mut claims: Value, name: &str, value: Value) -> Value {
+    claims[name] = value;
+    claims
+}
+
+fn without(mut claims: Value, name: &str) -> Value {
+    claims.as_object_mut().unwrap().remove(name);
+    claims
+}
+
+fn mint(alg: Algorithm, kid: &str, claims: &Value) -> String {
+    let key = match alg {
+        Algorithm::RS256 if kid == "rsa2" => EncodingKey::from_rsa_der(RSA2),
+        Algorithm::RS256 => EncodingKey::from_rsa_der(RSA1),
+        Algorithm::ES256 => EncodingKey::from_ec_der(EC),
+        Algorithm::EdDSA => EncodingKey::from_ed_der(ED),
+        _ => unreachable!(),
+    };
+    let mut header = Header::new(alg);
+    header.kid = Some(kid.to_owned());
+    header.typ = Some("at+jwt".to_owned());
+    jsonwebtoken::encode(&header, claims, &key).unwrap()
+}
+
+/// A token put together by hand: `header.payload.signature`.
+fn forge(header: &Value, claims: &Value, signature: &[u8]) -> String {
+    let part = |v: &Value| URL_SAFE_NO_PAD.encode(serde_json::to_vec(v).unwrap());
+    format!(
+        "{}.{}.{}",
+        part(header),
+        part(claims),
+        URL_SAFE_NO_PAD.encode(signature)
+    )
+}
+
+/// The IdP's `jwks_uri` on loopback: serves `document`, counts fetches.
+#[derive(Clone)]
+struct Idp {
+    addr: SocketAddr,
+    document: Arc<Mutex<String>>,
+    fetches: Arc<AtomicUsize>,
+}
+
+impl Idp {
+    async fn start(document: &str) -> Self {
+        let document = Arc::new(Mutex::new(document.to_owned()));
+        let fetches = Arc::new(AtomicUsize::new(0));
+        let (doc, count) = (document.clone(), fetches.clone());
+        let app = Router::new().route(
+            "/jwks",
+            get(move || {
+                count.fetch_add(1, Ordering::SeqCst);
+                let doc = doc.lock().unwrap().clone();
+                async move { doc }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        Self {
+            addr,
+            document,
+            fetches,
+        }
+    }
+
+    fn fetcher(&self) -> JwksFetcher {
+        let client: Client<HttpConnector, String> =
+            Client::builder(TokioExecutor::new()).build_http();
+        JwksFetcher::new(client, &format!("http://{}/jwks", self.addr))
+    }
+
+    fn verifier(&self) -> JwtVerifier {
+        JwtVerifier::with_fetcher(self.fetcher(), ISSUER, AUDIENCE).required_scope(SCOPE)
+    }
+
+    fn fetches(&self) -> usize {
+        self.fetches.load(Ordering::SeqCst)
+    }
+}
+
+/// The webhook's router: the handler answers with what the token said.
+fn router(verifier: JwtVerifier) -> Router {
+    router_with(
+        TwilioValidateLayer::new(TOKEN)
+            .base_url(BASE)
+            .bearer_auth(verifier),
+    )
+}
+
+fn router_with(layer: TwilioValidateLayer) -> Router {
+    Router::new()
+        .route(
+            "/voice",
+            post(
+                |claims: Extension<BearerClaims>, webhook: ValidatedWebhook| async move {
+                    format!(
+                        "{} {} {}",
+                        claims.client_id.as_deref().unwrap_or("-"),
+                        claims.scopes.join(","),
+                        webhook.get("CallSid").unwrap_or("-")
+                    )
+                },
+            ),
+        )
+        .layer(layer)
+}
+
+async fn serve(router: Router) -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    addr
+}
+
+struct Answer {
+    status: StatusCode,
+    challenge: Option<String>,
+    body: String,
+}
+
+/// A webhook POST over loopback, signed unless `signature` says otherwise.
+async fn post_webhook(addr: SocketAddr, token: Option<&str>, signature: Signature) -> Answer {
+    let mut req = Request::post(format!("http://{addr}/voice"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(BODY.to_owned())
+        .unwrap();
+    match signature {
+        Signature::Valid => Signer::new(TOKEN, BASE).sign(&mut req),
+        Signature::Wrong => Signer::new("another token", BASE).sign(&mut req),
+        Signature::Missing => {}
+    }
+    if let Some(token) = token {
+        req.headers_mut()
+            .insert("authorization", format!("Bearer {token}").parse().unwrap());
+    }
+    let client = Client::builder(TokioExecutor::new()).build_http();
+    let res = client
+        .request(req.map(|b| Full::new(Bytes::from(b))))
+        .await
+        .unwrap();
+    Answer {
+        status: res.status(),
+        challenge: res
+            .headers()
+            .get("www-authenticate")
+            .map(|v| v.to_str().unwrap().to_owned()),
+        body: String::from_utf8(res.into_body().collect().await.unwrap().to_bytes().to_vec())
+            .unwrap(),
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Signature {
+    Valid,
+    Wrong,
+    Missing,
+}
+
+/// The answer to `token`, signed, from a fresh layer and IdP.
+async fn answer_to(token: &str) -> Answer {
+    let idp = Idp::start(JWKS).await;
+    let addr = serve(router(idp.verifier())).await;
+    post_webhook(addr, Some(token), Signature::Valid).await
+}
+
+fn refused_as(answer: &Answer, error: BearerError) {
+    assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "{}", answer.body);
+    assert_eq!(
+        answer.challenge.as_deref(),
+        Some(
+            format!(
+                "Bearer realm=\"twilio\", error=\"invalid_token\", error_description=\"{error}\""
+            )
+            .as_str()
+        )
+    );
+}
+
+#[tokio::test]
+async fn a_valid_token_and_signature_reach_the_handler_with_the_claims() {
+    let idp = Idp::start(JWKS).await;
+    let addr = serve(router(idp.verifier())).await;
+    for (alg, kid) in [
+        (Algorithm::RS256, "rsa1"),
+        (Algorithm::ES256, "ec"),
+        (Algorithm::EdDSA, "ed"),
+    ] {
+        let answer = post_webhook(addr, Some(&mint(alg, kid, &claims())), Signature::Valid).await;
+        assert_eq!(answer.status, StatusCode::OK, "{alg:?}: {}", answer.body);
+        assert_eq!(answer.body, "twilio-client openid,twilio.webhooks CA123");
+    }
+    // One fetch for the three keys.
+    assert_eq!(idp.fetches(), 1);
+}
+
+#[tokio::test]
+async fn scopes_are_read_from_an_scp_array_too() {
+    let claims = with(without(claims(), "scope"), "scp", json!([SCOPE]));
+    let answer = answer_to(&mint(Algorithm::EdDSA, "ed", &claims)).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    assert_eq!(answer.body, "twilio-client twilio.webhooks CA123");
+}
+
+#[tokio::test]
+async fn an_expired_token_is_refused() {
+    // Past the 60 s leeway.
+    let claims = with(claims(), "exp", json!(now() - 120));
+    refused_as(
+        &answer_to(&mint(Algorithm::RS256, "rsa1", &claims)).await,
+        BearerError::Expired,
+    );
+}
+
+#[tokio::test]
+async fn a_token_expired_within_the_leeway_is_accepted() {
+    let claims = with(claims(), "exp", json!(now() - 10));
+    let answer = answer_to(&mint(Algorithm::RS256, "rsa1", &claims)).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+}
+
+#[tokio::test]
+async fn a_token_without_exp_is_malformed() {
+    let claims = without(claims(), "exp");
+    refused_as(
+        &answer_to(&mint(Algorithm::EdDSA, "ed", &claims)).await,
+        BearerError::Malformed,
+    );
+}
+
+#[tokio::test]
+async fn a_token_not_yet_valid_is_refused() {
+    let claims = with(claims(), "nbf", json!(now() + 300));
+    refused_as(
+        &answer_to(&mint(Algorithm::ES256, "ec", &claims)).await,
+        BearerError::NotYetValid,
+    );
+}
+
+#[tokio::test]
+async fn a_token_from_another_issuer_is_refused() {
+    let claims = with(claims(), "iss", json!("https://evil.example.com/"));
+    refused_as(
+        &answer_to(&mint(Algorithm::RS256, "rsa1", &claims)).await,
+        BearerError::WrongIssuer,
+    );
+    let claims = without(self::claims(), "iss");
+    refused_as(
+        &answer_to(&mint(Algorithm::RS256, "rsa1", &claims)).await,
+        BearerError::WrongIssuer,
+    );
+}
+
+#[tokio::test]
+async fn a_token_for_another_audience_is_refused() {
+    let claims = with(claims(), "aud", json!("https://other.example.com/"));
+    refused_as(
+        &answer_to(&mint(Algorithm::RS256, "rsa1", &claims)).await,
+        BearerError::WrongAudience,
+    );
+    let claims = without(self::claims(), "aud");
+    refused_as(
+        &answer_to(&mint(Algorithm::RS256, "rsa1", &claims)).await,
+        BearerError::WrongAudience,
+    );
+}
+
+#[tokio::test]
+async fn an_audience_array_that_holds_the_audience_is_accepted() {
+    let claims = with(
+        claims(),
+        "aud",
+        json!(["https://api.example.com", AUDIENCE]),
+    );
+    let answer = answer_to(&mint(Algorithm::RS256, "rsa1", &claims)).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+}
+
+#[tokio::test]
+async fn a_token_lacking_the_scope_gets_403_insufficient_scope() {
+    let claims = with(claims(), "scope", json!("openid profile"));
+    let answer = answer_to(&mint(Algorithm::RS256, "rsa1", &claims)).await;
+    assert_eq!(answer.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        answer.challenge.as_deref(),
+        Some(
+            "Bearer realm=\"twilio\", error=\"insufficient_scope\", \
+             error_description=\"the token lacks a required scope\""
+        )
+    );
+}
+
+#[tokio::test]
+async fn an_unknown_kid_refetches_the_jwks_then_is_refused() {
+    let idp = Idp::start(JWKS).await;
+    let verifier = JwtVerifier::with_fetcher(
+        idp.fetcher().min_refetch_interval(Duration::ZERO),
+        ISSUER,
+        AUDIENCE,
+    );
+    let addr = serve(router(verifier)).await;
+    let known = mint(Algorithm::RS256, "rsa1", &claims());
+    assert_eq!(
+        post_webhook(addr, Some(&known), Signature::Valid)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    assert_eq!(idp.fetches(), 1);
+    // rsa2 is not in the JWKS: fetched again, still unknown.
+    let unknown = mint(Algorithm::RS256, "rsa2", &claims());
+    let answer = post_webhook(addr, Some(&unknown), Signature::Valid).await;
+    refused_as(&answer, BearerError::UnknownKey);
+    assert_eq!(idp.fetches(), 2);
+}
+
+#[tokio::test]
+async fn a_key_rotated_in_at_the_jwks_url_is_picked_up_on_refetch() {
+    let idp = Idp::start(JWKS).await;
+    let verifier = JwtVerifier::with_fetcher(
+        idp.fetcher().min_refetch_interval(Duration::ZERO),
+        ISSUER,
+        AUDIENCE,
+    );
+    let addr = serve(router(verifier)).await;
+    let old = mint(Algorithm::RS256, "rsa1", &claims());
+    assert_eq!(
+        post_webhook(addr, Some(&old), Signature::Valid)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    *idp.document.lock().unwrap() = JWKS_ROTATED.to_owned();
+    let new = mint(Algorithm::RS256, "rsa2", &claims());
+    let answer = post_webhook(addr, Some(&new), Signature::Valid).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    assert_eq!(idp.fetches(), 2);
+}
+
+#[tokio::test]
+async fn alg_none_is_refused() {
+    let header = json!({"alg": "none", "typ": "JWT", "kid": "rsa1"});
+    refused_as(
+        &answer_to(&forge(&header, &claims(), b"")).await,
+        BearerError::AlgorithmNotAllowed,
+    );
+}
+
+#[tokio::test]
+async fn an_hs256_token_keyed_with_the_rsa_public_key_is_refused() {
+    // The classic confusion: an HMAC whose "secret" is the public key.
+    let mut header = Header::new(Algorithm::HS256);
+    header.kid = Some("rsa1".to_owned());
+    let token = jsonwebtoken::encode(
+        &header,
+        &claims(),
+        &EncodingKey::from_secret(RSA1_PUBLIC_PEM),
+    )
+    .unwrap();
+    refused_as(&answer_to(&token).await, BearerError::AlgorithmNotAllowed);
+}
+
+#[tokio::test]
+async fn a_token_whose_alg_is_not_its_keys_is_refused() {
+    // ES256 named for the RSA key: the algorithm comes from the key.
+    let token = mint(Algorithm::ES256, "ec", &claims());
+    let (_, rest) = token.split_once('.').unwrap();
+    let header = json!({"alg": "ES256", "kid": "rsa1"});
+    let token = format!(
+        "{}.{rest}",
+        URL_SAFE_NO_PAD.encode(serde_json::to_vec(&header).unwrap())
+    );
+    refused_as(&answer_to(&token).await, BearerError::AlgorithmNotAllowed);
+}
+
+#[tokio::test]
+async fn a_tampered_payload_is_refused() {
+    let token = mint(Algorithm::RS256, "rsa1", &claims());
+    let parts: Vec<&str> = token.split('.').collect();
+    let tampered = with(claims(), "scope", json!(format!("{SCOPE} admin")));
+    let payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&tampered).unwrap());
+    let token = format!("{}.{payload}.{}", parts[0], parts[2]);
+    refused_as(&answer_to(&token).await, BearerError::BadSignature);
+}
+
+#[tokio::test]
+async fn a_token_of_another_type_is_refused() {
+    let mut header = Header::new(Algorithm::EdDSA);
+    header.kid = Some("ed".to_owned());
+    header.typ = Some("logout+jwt".to_owned());
+    let token = jsonwebtoken::encode(&header, &claims(), &EncodingKey::from_ed_der(ED)).unwrap();
+    refused_as(&answer_to(&token).await, BearerError::WrongType);
+}
+
+#[tokio::test]
+async fn a_valid_token_with_a_missing_or_wrong_signature_gets_403() {
+    let idp = Idp::start(JWKS).await;
+    let addr = serve(router(idp.verifier())).await;
+    let token = mint(Algorithm::RS256, "rsa1", &claims());
+    for signature in [Signature::Missing, Signature::Wrong] {
+        let answer = post_webhook(addr, Some(&token), signature).await;
+        assert_eq!(answer.status, StatusCode::FORBIDDEN, "{}", answer.body);
+        assert_eq!(answer.challenge, None);
+    }
+}
+
+#[tokio::test]
+async fn no_token_gets_401_with_a_bare_challenge() {
+    let idp = Idp::start(JWKS).await;
+    let addr = serve(router(idp.verifier())).await;
+    let answer = post_webhook(addr, None, Signature::Valid).await;
+    assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(answer.challenge.as_deref(), Some("Bearer realm=\"twilio\""));
+    assert_eq!(idp.fetches(), 0);
+}
+
+/// Sends the head of a signed POST with `authorization`, announcing a body
+/// it does not send, and reads the answer.
+async fn answer_before_the_body(addr: SocketAddr, authorization: &str) -> common::Wire {
+    let mut req = Request::post("/voice")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(BODY.to_owned())
+        .unwrap();
+    Signer::new(TOKEN, BASE).sign(&mut req);
+    let mut head = format!("POST /voice HTTP/1.1\r\nhost: {addr}\r\n");
+    for (name, value) in req.headers() {
+        head.push_str(&format!("{name}: {}\r\n", value.to_str().unwrap()));
+    }
+    head.push_str(&format!(
+        "{authorization}content-length: {}\r\n\r\n",
+        BODY.len()
+    ));
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    stream.write_all(head.as_bytes()).await.unwrap();
+    // The body is never sent: the answer must come without it.
+    tokio::time::timeout(
+        Duration::from_secs(10),
+        common::read_response(&mut stream, true),
+    )
+    .await
+    .expect("answered before the body was sent")
+    .expect("an answer")
+}
+
+#[tokio::test]
+async fn no_token_is_answered_401_before_the_body_is_sent() {
+    let idp = Idp::start(JWKS).await;
+    let addr = serve(router(idp.verifier())).await;
+    let wire = answer_before_the_body(addr, "").await;
+    assert_eq!(wire.status, 401);
+    assert_eq!(
+        wire.header("www-authenticate"),
+        Some("Bearer realm=\"twilio\"")
+    );
+}
+
+#[tokio::test]
+async fn a_refused_token_is_answered_401_before_the_body_is_sent() {
+    let idp = Idp::start(JWKS).await;
+    let addr = serve(router(idp.verifier())).await;
+    let expired = mint(
+        Algorithm::EdDSA,
+        "ed",
+        &with(claims(), "exp", json!(now() - 3600)),
+    );
+    let wire = answer_before_the_body(addr, &format!("authorization: Bearer {expired}\r\n")).await;
+    assert_eq!(wire.status, 401);
+    assert!(wire
+        .header("www-authenticate")
+        .unwrap()
+        .contains("error=\"invalid_token\""));
+}
+
+#[tokio::test]
+async fn a_flood_of_unknown_kids_costs_one_jwks_fetch() {
+    let idp = Idp::start(JWKS).await;
+    let router = router(idp.verifier());
+    // Unknown kids are refused before any signature is checked, so the
+    // tokens need none.
+    let tasks: Vec<_> = (0..1000)
+        .map(|i| {
+            let header = json!({"alg": "EdDSA", "kid": format!("made-up-{i}")});
+            let token = forge(&header, &claims(), b"not a signature");
+            let mut req = Request::post("/voice")
+                .header("content-type", "application/x-www-form-urlencoded")
+                .header("authorization", format!("Bearer {token}"))
+                .body(BODY.to_owned())
+                .unwrap();
+            Signer::new(TOKEN, BASE).sign(&mut req);
+            let router = router.clone();
+            tokio::spawn(async move {
+                let res = router.oneshot(req.map(axum::body::Body::from)).await;
+                res.unwrap().status()
+            })
+        })
+        .collect();
+    for task in tasks {
+        assert_eq!(task.await.unwrap(), StatusCode::UNAUTHORIZED);
+    }
+    assert!(idp.fetches() <= 2, "{} fetches", idp.fetches());
+    assert_eq!(idp.fetches(), 1);
+}
+
+#[tokio::test]
+async fn the_reason_is_in_the_response_extensions() {
+    let idp = Idp::start(JWKS).await;
+    let token = mint(
+        Algorithm::RS256,
+        "rsa1",
+        &with(claims(), "iss", json!("https://evil.example.com/")),
+    );
+    let mut req = Request::post("/voice")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("authorization", format!("Bearer {token}"))
+        .body(BODY.to_owned())
+        .unwrap();
+    Signer::new(TOKEN, BASE).sign(&mut req);
+    let res = router(idp.verifier())
+        .oneshot(req.map(axum::body::Body::from))
+        .await
+        .unwrap();
+    assert_eq!(
+        res.extensions().get::<BearerError>(),
+        Some(&BearerError::WrongIssuer)
+    );
+    assert_eq!(
+        res.extensions().get::<Rejection>(),
+        Some(&Rejection::Unauthenticated)
+    );
+}
+
+#[tokio::test]
+async fn an_unreachable_jwks_gets_503_without_a_challenge() {
+    // A port nothing listens on any more.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let dead = listener.local_addr().unwrap();
+    drop(listener);
+    let client: Client<HttpConnector, String> = Client::builder(TokioExecutor::new()).build_http();
+    let fetcher = JwksFetcher::new(client, &format!("http://{dead}/jwks"));
+    let addr = serve(router(JwtVerifier::with_fetcher(fetcher, ISSUER, AUDIENCE))).await;
+    let token = mint(Algorithm::RS256, "rsa1", &claims());
+    let answer = post_webhook(addr, Some(&token), Signature::Valid).await;
+    assert_eq!(answer.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(answer.challenge, None);
+}
+
+#[tokio::test]
+async fn a_jwks_over_the_size_bound_is_not_read() {
+    let idp = Idp::start(&format!(
+        "{{\"keys\": [], \"pad\": \"{}\"}}",
+        "a".repeat(4096)
+    ))
+    .await;
+    let verifier = JwtVerifier::with_fetcher(idp.fetcher().max_bytes(1024), ISSUER, AUDIENCE);
+    let addr = serve(router(verifier)).await;
+    let token = mint(Algorithm::RS256, "rsa1", &claims());
+    let answer = post_webhook(addr, Some(&token), Signature::Valid).await;
+    assert_eq!(answer.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(idp.fetches(), 1);
+}
+
+fn unsigned_router(verifier: JwtVerifier) -> Router {
+    Router::new()
+        .route(
+            "/voice",
+            post(
+                |claims: Extension<BearerClaims>,
+                 webhook: Option<Extension<ValidatedWebhook>>,
+                 body: String| async move {
+                    format!(
+                        "{} {} {body}",
+                        claims.client_id.as_deref().unwrap_or("-"),
+                        webhook.is_some()
+                    )
+                },
+            ),
+        )
+        .layer(
+            TwilioValidateLayer::new(TOKEN)
+                .base_url(BASE)
+                .bearer_auth(verifier)
+                .dangerously_skip_signature_with_bearer_only(),
+        )
+}
+
+#[tokio::test]
+async fn skipping_the_signature_lets_a_valid_token_alone_through_without_a_webhook() {
+    let idp = Idp::start(JWKS).await;
+    let addr = serve(unsigned_router(idp.verifier())).await;
+    let token = mint(Algorithm::EdDSA, "ed", &claims());
+    let answer = post_webhook(addr, Some(&token), Signature::Missing).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    assert_eq!(answer.body, format!("twilio-client false {BODY}"));
+}
+
+#[tokio::test]
+async fn skipping_the_signature_still_requires_the_token() {
+    let idp = Idp::start(JWKS).await;
+    let addr = serve(unsigned_router(idp.verifier())).await;
+    let answer = post_webhook(addr, None, Signature::Missing).await;
+    assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
+    let expired = mint(
+        Algorithm::EdDSA,
+        "ed",
+        &with(claims(), "exp", json!(now() - 3600)),
+    );
+    let answer = post_webhook(addr, Some(&expired), Signature::Missing).await;
+    refused_as(&answer, BearerError::Expired);
+}
+
+#[test]
+fn the_readme_shows_the_bearer_example_as_it_is() {
+    let source = include_str!("../examples/bearer.rs");
+    let begin = source.find("// README: begin\n").unwrap() + "// README: begin\n".len();
+    let end = source.find("    // README: end").unwrap();
+    let block: String = source[begin..end]
+        .lines()
+        .map(|line| format!("{}\n", line.strip_prefix("    ").unwrap_or(line)))
+        .collect();
+    let readme = include_str!("../README.md");
+    assert!(readme.contains(&block), "README.md lacks:\n{block}");
+}
+
+#[tokio::test]
+async fn the_bearer_example_answers_a_token_and_a_signature() {
+    let idp = Idp::start(JWKS).await;
+    let jwks_url = format!("http://{}/jwks", idp.addr);
+    let config = example::Idp {
+        issuer: ISSUER,
+        audience: AUDIENCE,
+        scope: SCOPE,
+        jwks_url: &jwks_url,
+    };
+    let addr = serve(example::app(TOKEN, BASE, &config)).await;
+    let token = mint(Algorithm::ES256, "ec", &claims());
+    let answer = post_webhook(addr, Some(&token), Signature::Valid).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    assert!(answer.body.contains("Authenticated and signed."));
+    let answer = post_webhook(addr, None, Signature::Valid).await;
+    assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn a_fetch_goes_on_when_the_request_that_started_it_is_dropped() {
+    // A JWKS that is answered only once the gate opens.
+    let gate = Arc::new(tokio::sync::Semaphore::new(0));
+    let fetches = Arc::new(AtomicUsize::new(0));
+    let (g, count) = (gate.clone(), fetches.clone());
+    let app = Router::new().route(
+        "/jwks",
+        get(move || {
+            count.fetch_add(1, Ordering::SeqCst);
+            let g = g.clone();
+            async move {
+                let _permit = g.acquire().await.unwrap();
+                JWKS
+            }
+        }),
+    );
+    let addr = serve(app).await;
+    let client: Client<HttpConnector, String> = Client::builder(TokioExecutor::new()).build_http();
+    let fetcher = JwksFetcher::new(client, &format!("http://{addr}/jwks"));
+    let verifier = JwtVerifier::with_fetcher(fetcher, ISSUER, AUDIENCE);
+    let token = mint(Algorithm::EdDSA, "ed", &claims());
+    // The first request starts the fetch, then its client goes away.
+    let first = tokio::spawn({
+        let verifier = verifier.clone();
+        let token = token.clone();
+        async move { tower_twilio::bearer::BearerVerifier::verify(&verifier, &token).await }
+    });
+    while fetches.load(Ordering::SeqCst) == 0 {
+        tokio::task::yield_now().await;
+    }
+    first.abort();
+    assert!(first.await.unwrap_err().is_cancelled());
+    gate.add_permits(10);
+    // The next one gets the keys that fetch brought, without another.
+    let claims = tower_twilio::bearer::BearerVerifier::verify(&verifier, &token)
+        .await
+        .unwrap();
+    assert_eq!(claims.client_id.as_deref(), Some("twilio-client"));
+    assert_eq!(fetches.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn hostile_authorization_values_are_refused_never_a_panic_or_500() {
+    let idp = Idp::start(JWKS).await;
+    let router = router(idp.verifier());
+    let part = |json: &str| URL_SAFE_NO_PAD.encode(json);
+    let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+    let huge = format!("Bearer {}", "a".repeat(16 * 1024));
+    let cases: Vec<Vec<u8>> = vec![
+        huge.into_bytes(),
+        b"Bearer \xff\xfe".to_vec(),
+        b"Bearer".to_vec(),
+        b"Bearer a.b".to_vec(),
+        b"Bearer ....".to_vec(),
+        format!(
+            "Bearer {}.{}.",
+            part("{\"alg\":\"EdDSA\",\"kid\":\"ed\"}"),
+            part(&deep)
+        )
+        .into_bytes(),
+        format!("Bearer {}.e30.AA", part(&deep)).into_bytes(),
+        format!(
+            "Bearer {}.e30.AA",
+            part("{\"alg\":\"RS256\",\"kid\":\"rsa1\"}")
+        )
+        .into_bytes(),
+        format!(
+            "Bearer {}.e30.AA",
+            part("{\"alg\":\"EdDSA\",\"kid\":\"ed\"}")
+        )
+        .into_bytes(),
+        format!(
+            "Bearer {}.{}.AA",
+            part("{\"alg\":\"ES256\",\"kid\":\"ec\"}"),
+            part("{\"exp\":1e400,\"iss\":[],\"aud\":{}}")
+        )
+        .into_bytes(),
+        format!("Bearer {}.bm90IGpzb24.AA", part("{\"alg\":\"EdDSA\"}")).into_bytes(),
+    ];
+    for value in cases {
+        let mut req = Request::post("/voice")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(BODY.to_owned())
+            .unwrap();
+        Signer::new(TOKEN, BASE).sign(&mut req);
+        req.headers_mut().insert(
+            "authorization",
+            http::HeaderValue::from_bytes(&value).unwrap(),
+        );
+        let res = router
+            .clone()
+            .oneshot(req.map(axum::body::Body::from))
+            .await
+            .unwrap();
+        assert_eq!(
+            res.status(),
+            StatusCode::UNAUTHORIZED,
+            "{}",
+            String::from_utf8_lossy(&value[..value.len().min(80)])
+        );
+    }
+    // Two Authorization headers: malformed, not one of them picked.
+    let token = mint(Algorithm::EdDSA, "ed", &claims());
+    let mut req = Request::post("/voice")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("authorization", format!("Bearer {token}"))
+        .header("authorization", format!("Bearer {token}"))
+        .body(BODY.to_owned())
+        .unwrap();
+    Signer::new(TOKEN, BASE).sign(&mut req);
+    let res = router
+        .oneshot(req.map(axum::body::Body::from))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        res.extensions().get::<BearerError>(),
+        Some(&BearerError::Malformed)
+    );
+}
