@@ -2,7 +2,6 @@
 //! here with committed test keys (tests/data/bearer), the JWKS served by
 //! axum over loopback and fetched with hyper-util's client, the layer behind
 //! a real server on loopback.
-#![cfg(feature = "jwt")]
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -2,7 +2,6 @@
 //! not whole, and not their payload or signature alone. One test alone in
 //! its binary, so that `tracing`'s per-call-site cache sees its subscriber
 //! (see tests/rejection_log.rs).
-#![cfg(feature = "jwt")]
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
