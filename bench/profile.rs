@@ -10,20 +10,16 @@
 //! request, which a server does with or without the layer, is not.
 
 use std::convert::Infallible;
-use std::future::Future;
 use std::hint::black_box;
-use std::pin::pin;
-use std::sync::Arc;
-use std::task::{Context, Poll, Wake, Waker};
 
 use bytes::Bytes;
 use hmac::{Hmac, Mac};
 use http::{Request, Response};
 use http_body_util::Full;
 use sha1::Sha1;
-use tower::{Service, ServiceExt};
+use tower::Service;
 use tower_twilio::TwilioValidateLayer;
-use tower_twilio_bench::{Case, AUTH_TOKEN, BASE_URL};
+use tower_twilio_bench::{call_now, Case, AUTH_TOKEN, BASE_URL};
 
 const ROUNDS: usize = 10_000;
 
@@ -96,24 +92,5 @@ where
     S: Service<Request<Full<Bytes>>, Response = Response<B>>,
     S::Error: std::fmt::Debug,
 {
-    let ready = poll_now(service.ready()).unwrap();
-    let res = poll_now(ready.call(req)).unwrap();
-    res.status().as_u16()
-}
-
-struct NoopWake;
-
-impl Wake for NoopWake {
-    fn wake(self: Arc<Self>) {}
-}
-
-fn poll_now<F: Future>(future: F) -> F::Output {
-    thread_local! {
-        static WAKER: Waker = Waker::from(Arc::new(NoopWake));
-    }
-    let future = pin!(future);
-    WAKER.with(|waker| match future.poll(&mut Context::from_waker(waker)) {
-        Poll::Ready(out) => out,
-        Poll::Pending => panic!("an in-memory request never waits"),
-    })
+    call_now(service, req)
 }

@@ -18,12 +18,8 @@
 
 use std::borrow::Cow;
 use std::convert::Infallible;
-use std::future::Future;
 use std::hint::black_box;
 use std::path::PathBuf;
-use std::pin::pin;
-use std::sync::Arc;
-use std::task::{Context, Poll, Wake, Waker};
 use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
@@ -33,13 +29,13 @@ use http::{Request, Response};
 use http_body_util::Full;
 use sha1::Sha1;
 use sha2::{Digest, Sha256};
-use tower::{Service, ServiceExt};
+use tower::Service;
 use tower_twilio::validate::ValidatedBody;
 use tower_twilio::{
     compute_signature, Algorithm, RequestValidator, SignedRequest, TwilioValidateLayer,
 };
 
-use fixtures::{Case, AUTH_TOKEN, BASE_URL, SHARED_KEY, SHARED_KEY_ID};
+use fixtures::{call_now as call, poll_now, Case, AUTH_TOKEN, BASE_URL, SHARED_KEY, SHARED_KEY_ID};
 use tower_twilio_bench as fixtures;
 
 const BENCHES: [&str; 8] = [
@@ -141,14 +137,14 @@ fn bench_case(c: &mut Criterion, case: &Case) {
         ("layer_reject", &wrong, 403),
     ] {
         assert_eq!(
-            call(&mut service, case.request(sig)),
+            call(&mut service, case.request::<Full<Bytes>>(sig)),
             status,
             "{}",
             case.name
         );
         g.bench_function(name, |b| {
             b.iter_batched(
-                || case.request(sig),
+                || case.request::<Full<Bytes>>(sig),
                 |req| call(&mut service, req),
                 BatchSize::SmallInput,
             )
@@ -170,42 +166,16 @@ fn signed_request<'a>(
         .settings(case.settings)
 }
 
-/// Calls the service and drives the response future, which never waits: the
-/// body is in memory and the inner service answers at once.
-fn call<S>(service: &mut S, req: Request<Full<Bytes>>) -> u16
-where
-    S: Service<
-        Request<Full<Bytes>>,
-        Response = Response<tower_twilio::validate::ResponseBody<Full<Bytes>>>,
-    >,
-    S::Error: std::fmt::Debug,
-{
-    let ready = poll_now(service.ready()).unwrap();
-    let res = poll_now(ready.call(req)).unwrap();
-    res.status().as_u16()
-}
-
-struct NoopWake;
-
-impl Wake for NoopWake {
-    fn wake(self: Arc<Self>) {}
-}
-
-fn poll_now<F: Future>(future: F) -> F::Output {
-    thread_local! {
-        static WAKER: Waker = Waker::from(Arc::new(NoopWake));
-    }
-    let future = pin!(future);
-    WAKER.with(|waker| match future.poll(&mut Context::from_waker(waker)) {
-        Poll::Ready(out) => out,
-        Poll::Pending => panic!("an in-memory request never waits"),
-    })
-}
-
 /// Times `floor` and `other` in alternating batches and returns the median
 /// of the per-round ratios `other / floor`: a change in the machine's load
 /// during the run hits both sides of each ratio alike.
 fn paired_ratio(mut floor: impl FnMut(), mut other: impl FnMut()) -> f64 {
+    median(batches([&mut floor, &mut other]).map(|[f, o]| o / f))
+}
+
+/// 101 rounds of `fs` timed in turn, each `fs[0]` (the floor) for about
+/// 200 µs and the others as many times, after one warm-up of the last.
+fn batches<const N: usize>(mut fs: [&mut dyn FnMut(); N]) -> impl Iterator<Item = [f64; N]> {
     let time = |f: &mut dyn FnMut(), n: u32| {
         let start = Instant::now();
         for _ in 0..n {
@@ -213,38 +183,42 @@ fn paired_ratio(mut floor: impl FnMut(), mut other: impl FnMut()) -> f64 {
         }
         start.elapsed().as_secs_f64()
     };
-    // Batches of about 200 µs of floor.
-    let per_call = time(&mut floor, 100) / 100.0;
+    let per_call = time(fs[0], 100) / 100.0;
     let n = ((200e-6 / per_call) as u32).clamp(1, 100_000);
-    time(&mut other, n); // warm up
-    let mut ratios: Vec<f64> = (0..101)
-        .map(|_| {
-            let f = time(&mut floor, n);
-            let o = time(&mut other, n);
-            o / f
-        })
+    time(fs[N - 1], n);
+    let rounds: Vec<[f64; N]> = (0..101)
+        .map(|_| std::array::from_fn(|i| time(fs[i], n)))
         .collect();
-    ratios.sort_by(f64::total_cmp);
-    ratios[ratios.len() / 2]
+    rounds.into_iter()
+}
+
+fn median(values: impl Iterator<Item = f64>) -> f64 {
+    let mut values: Vec<f64> = values.collect();
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
+/// The floor of `case` once: one bare HMAC of the signed string (and the
+/// SHA-256 of a body signed through `bodySHA256`).
+fn floor_once(case: &Case, signed: &[u8]) {
+    black_box(bare_hmac(
+        case.algorithm,
+        case.secret.as_bytes(),
+        black_box(signed),
+    ));
+    if !case.is_form() {
+        black_box(Sha256::digest(black_box(&case.body)));
+    }
 }
 
 /// What the layer adds to a request, as a multiple of the floor: floor,
-/// the inner service alone and the layer around it are timed in
-/// alternating batches (each request built in the loop for both services),
-/// and the median of the per-batch `(layer - inner alone) / floor` is
-/// returned for the right signature and for a wrong one.
+/// the inner service alone and the layer around it timed in alternating
+/// batches (each request built in the loop for both services), the median
+/// of the per-batch `(layer - inner alone) / floor`; for the right
+/// signature and for a wrong one.
 fn paired_layer_ratios(case: &Case) -> (f64, f64) {
     let signed = case.signed_string();
-    let floor = || {
-        black_box(bare_hmac(
-            case.algorithm,
-            case.secret.as_bytes(),
-            black_box(&signed),
-        ));
-        if !case.is_form() {
-            black_box(Sha256::digest(black_box(&case.body)));
-        }
-    };
+    let floor = || floor_once(case, &signed);
     let answer = |_: Request<ValidatedBody>| async {
         Ok::<_, Infallible>(Response::new(Full::new(Bytes::from_static(b"<Response/>"))))
     };
@@ -256,32 +230,18 @@ fn paired_layer_ratios(case: &Case) -> (f64, f64) {
         .layer(layer)
         .service(tower::service_fn(answer));
     let mut ratio = |signature: &str, status: u16| {
-        let mut run_bare = || {
+        let run_bare = || {
             let res = poll_now(bare.call(case.request(signature))).unwrap();
             black_box(res);
         };
-        let mut run_layer = || assert_eq!(call(&mut layered, case.request(signature)), status);
-        let time = |f: &mut dyn FnMut(), n: u32| {
-            let start = Instant::now();
-            for _ in 0..n {
-                f();
-            }
-            start.elapsed().as_secs_f64()
+        let run_layer = || {
+            assert_eq!(
+                call(&mut layered, case.request::<Full<Bytes>>(signature)),
+                status
+            )
         };
-        let mut floor = floor;
-        let per_call = time(&mut floor, 100) / 100.0;
-        let n = ((200e-6 / per_call) as u32).clamp(1, 100_000);
-        time(&mut run_layer, n); // warm up
-        let mut ratios: Vec<f64> = (0..101)
-            .map(|_| {
-                let f = time(&mut floor, n);
-                let b = time(&mut run_bare, n);
-                let l = time(&mut run_layer, n);
-                (l - b) / f
-            })
-            .collect();
-        ratios.sort_by(f64::total_cmp);
-        ratios[ratios.len() / 2]
+        let (mut floor, mut run_bare, mut run_layer) = (floor, run_bare, run_layer);
+        median(batches([&mut floor, &mut run_bare, &mut run_layer]).map(|[f, b, l]| (l - b) / f))
     };
     (
         ratio(&case.signature(), 200),
@@ -298,16 +258,7 @@ fn paired_ratios(case: &Case) -> (f64, f64) {
     let signed = case.signed_string();
     let accept = signed_request(case, &url, &signature, &params);
     let reject = signed_request(case, &url, &wrong, &params);
-    let floor = || {
-        black_box(bare_hmac(
-            case.algorithm,
-            case.secret.as_bytes(),
-            black_box(&signed),
-        ));
-        if !case.is_form() {
-            black_box(Sha256::digest(black_box(&case.body)));
-        }
-    };
+    let floor = || floor_once(case, &signed);
     let accept_ratio = paired_ratio(floor, || {
         black_box(validator.validate(black_box(&accept)).is_ok());
     });
