@@ -831,3 +831,52 @@ async fn hostile_authorization_values_are_refused_never_a_panic_or_500() {
         Some(&BearerError::Malformed)
     );
 }
+
+#[tokio::test]
+async fn an_issuer_array_is_refused_even_if_it_holds_the_issuer() {
+    // RFC 7519 §4.1.1: `iss` is one StringOrURI, not a list to pick from.
+    for iss in [
+        json!([ISSUER, "https://evil.example.com/"]),
+        json!([ISSUER]),
+    ] {
+        let claims = with(claims(), "iss", iss);
+        refused_as(
+            &answer_to(&mint(Algorithm::RS256, "rsa1", &claims)).await,
+            BearerError::WrongIssuer,
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_key_whose_key_ops_exclude_verify_is_not_used() {
+    // RFC 7517 §4.3: a key is for the operations `key_ops` lists.
+    let mut jwks: Value = serde_json::from_str(JWKS).unwrap();
+    jwks["keys"][0]["key_ops"] = json!(["encrypt"]);
+    jwks["keys"][0].as_object_mut().unwrap().remove("use");
+    let idp = Idp::start(&jwks.to_string()).await;
+    let addr = serve(router(idp.verifier())).await;
+    let token = mint(Algorithm::RS256, "rsa1", &claims());
+    let answer = post_webhook(addr, Some(&token), Signature::Valid).await;
+    refused_as(&answer, BearerError::UnknownKey);
+    // One that lists `verify` is used.
+    jwks["keys"][0]["key_ops"] = json!(["verify"]);
+    let idp = Idp::start(&jwks.to_string()).await;
+    let addr = serve(router(idp.verifier())).await;
+    let answer = post_webhook(addr, Some(&token), Signature::Valid).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+}
+
+#[tokio::test]
+async fn scopes_are_separated_by_spaces_only() {
+    // RFC 6749 §3.3: scope-tokens are separated by SP; a tab or another
+    // white space is no separator (nor is it allowed in a scope-token).
+    for scope in ["openid\ttwilio.webhooks", "openid\u{a0}twilio.webhooks"] {
+        let claims = with(claims(), "scope", json!(scope));
+        let answer = answer_to(&mint(Algorithm::EdDSA, "ed", &claims)).await;
+        assert_eq!(answer.status, StatusCode::FORBIDDEN, "{scope:?}");
+    }
+    // Extra spaces are only spaces.
+    let claims = with(claims(), "scope", json!("  openid   twilio.webhooks "));
+    let answer = answer_to(&mint(Algorithm::EdDSA, "ed", &claims)).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+}
