@@ -1062,3 +1062,29 @@ async fn a_jwks_body_without_end_is_cut_at_the_bound() {
     let answer = post_webhook(addr, Some(&token), Signature::Valid).await;
     assert_eq!(answer.status, StatusCode::SERVICE_UNAVAILABLE);
 }
+
+#[tokio::test]
+async fn a_jwks_of_thousands_of_keys_is_read_within_the_bound() {
+    let mut jwks: Value = serde_json::from_str(JWKS).unwrap();
+    let ed = jwks["keys"][2].clone();
+    let keys = jwks["keys"].as_array_mut().unwrap();
+    for i in 0..5000 {
+        let mut key = ed.clone();
+        key["kid"] = json!(format!("ed-{i}"));
+        keys.insert(0, key);
+    }
+    let document = jwks.to_string();
+    assert!(document.len() < 1024 * 1024);
+    let idp = Idp::start(&document).await;
+    let addr = serve(router(idp.verifier())).await;
+    let token = mint(Algorithm::EdDSA, "ed", &claims());
+    let answer = post_webhook(addr, Some(&token), Signature::Valid).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    // Without a kid, 5001 keys for EdDSA are ambiguous: no key is guessed.
+    let mut header = Header::new(Algorithm::EdDSA);
+    header.typ = Some("at+jwt".to_owned());
+    let token = jsonwebtoken::encode(&header, &claims(), &EncodingKey::from_ed_der(ED)).unwrap();
+    let answer = post_webhook(addr, Some(&token), Signature::Valid).await;
+    refused_as(&answer, BearerError::UnknownKey);
+    assert_eq!(idp.fetches(), 1);
+}
