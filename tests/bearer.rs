@@ -1088,3 +1088,46 @@ async fn a_jwks_of_thousands_of_keys_is_read_within_the_bound() {
     refused_as(&answer, BearerError::UnknownKey);
     assert_eq!(idp.fetches(), 1);
 }
+
+#[tokio::test]
+async fn skipping_the_signature_the_replay_guard_and_twilio_form_refuse_the_request() {
+    // Nothing signed the request: neither may treat it as Twilio's.
+    let idp = Idp::start(JWKS).await;
+    let called = Arc::new(AtomicUsize::new(0));
+    let layer = || {
+        TwilioValidateLayer::new(TOKEN)
+            .base_url(BASE)
+            .bearer_auth(idp.verifier())
+            .dangerously_skip_signature_with_bearer_only()
+    };
+    let count = called.clone();
+    let guarded = Router::new()
+        .route(
+            "/voice",
+            post(move || {
+                count.fetch_add(1, Ordering::SeqCst);
+                async { "handled" }
+            }),
+        )
+        .layer(tower_twilio::replay::ReplayGuardLayer::in_memory())
+        .layer(layer());
+    let count = called.clone();
+    let form = Router::new()
+        .route(
+            "/voice",
+            post(
+                move |_: tower_twilio::TwilioForm<std::collections::HashMap<String, String>>| {
+                    count.fetch_add(1, Ordering::SeqCst);
+                    async { "handled" }
+                },
+            ),
+        )
+        .layer(layer());
+    let token = mint(Algorithm::EdDSA, "ed", &claims());
+    for router in [guarded, form] {
+        let addr = serve(router).await;
+        let answer = post_webhook(addr, Some(&token), Signature::Valid).await;
+        assert_eq!(answer.status, StatusCode::INTERNAL_SERVER_ERROR);
+    }
+    assert_eq!(called.load(Ordering::SeqCst), 0);
+}
