@@ -831,3 +831,303 @@ async fn hostile_authorization_values_are_refused_never_a_panic_or_500() {
         Some(&BearerError::Malformed)
     );
 }
+
+#[tokio::test]
+async fn an_issuer_array_is_refused_even_if_it_holds_the_issuer() {
+    // RFC 7519 §4.1.1: `iss` is one StringOrURI, not a list to pick from.
+    for iss in [
+        json!([ISSUER, "https://evil.example.com/"]),
+        json!([ISSUER]),
+    ] {
+        let claims = with(claims(), "iss", iss);
+        refused_as(
+            &answer_to(&mint(Algorithm::RS256, "rsa1", &claims)).await,
+            BearerError::WrongIssuer,
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_key_whose_key_ops_exclude_verify_is_not_used() {
+    // RFC 7517 §4.3: a key is for the operations `key_ops` lists.
+    let mut jwks: Value = serde_json::from_str(JWKS).unwrap();
+    jwks["keys"][0]["key_ops"] = json!(["encrypt"]);
+    jwks["keys"][0].as_object_mut().unwrap().remove("use");
+    let idp = Idp::start(&jwks.to_string()).await;
+    let addr = serve(router(idp.verifier())).await;
+    let token = mint(Algorithm::RS256, "rsa1", &claims());
+    let answer = post_webhook(addr, Some(&token), Signature::Valid).await;
+    refused_as(&answer, BearerError::UnknownKey);
+    // One that lists `verify` is used.
+    jwks["keys"][0]["key_ops"] = json!(["verify"]);
+    let idp = Idp::start(&jwks.to_string()).await;
+    let addr = serve(router(idp.verifier())).await;
+    let answer = post_webhook(addr, Some(&token), Signature::Valid).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+}
+
+#[tokio::test]
+async fn scopes_are_separated_by_spaces_only() {
+    // RFC 6749 §3.3: scope-tokens are separated by SP; a tab or another
+    // white space is no separator (nor is it allowed in a scope-token).
+    for scope in ["openid\ttwilio.webhooks", "openid\u{a0}twilio.webhooks"] {
+        let claims = with(claims(), "scope", json!(scope));
+        let answer = answer_to(&mint(Algorithm::EdDSA, "ed", &claims)).await;
+        assert_eq!(answer.status, StatusCode::FORBIDDEN, "{scope:?}");
+    }
+    // Extra spaces are only spaces.
+    let claims = with(claims(), "scope", json!("  openid   twilio.webhooks "));
+    let answer = answer_to(&mint(Algorithm::EdDSA, "ed", &claims)).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+}
+
+#[tokio::test]
+async fn jku_x5u_and_jwk_header_parameters_are_never_fetched_nor_trusted() {
+    // The attacker's own key set, named by the token: rsa2 is not the IdP's.
+    let attacker = Idp::start(JWKS_ROTATED).await;
+    let rotated: Value = serde_json::from_str(JWKS_ROTATED).unwrap();
+    let rsa2 = rotated["keys"][1].clone();
+    assert_eq!(rsa2["kid"], "rsa2");
+    let idp = Idp::start(JWKS).await;
+    let addr = serve(router(idp.verifier())).await;
+    let url = format!("http://{}/jwks", attacker.addr);
+    let mut header = Header::new(Algorithm::RS256);
+    header.typ = Some("at+jwt".to_owned());
+    header.jku = Some(url.clone());
+    header.x5u = Some(url);
+    header.jwk = Some(serde_json::from_value(rsa2).unwrap());
+    let signed = |header: &Header| {
+        jsonwebtoken::encode(header, &claims(), &EncodingKey::from_rsa_der(RSA2)).unwrap()
+    };
+    header.kid = Some("rsa2".to_owned());
+    let answer = post_webhook(addr, Some(&signed(&header)), Signature::Valid).await;
+    refused_as(&answer, BearerError::UnknownKey);
+    // Named for the IdP's key, or for none: the IdP's key is used.
+    header.kid = Some("rsa1".to_owned());
+    let answer = post_webhook(addr, Some(&signed(&header)), Signature::Valid).await;
+    refused_as(&answer, BearerError::BadSignature);
+    header.kid = None;
+    let answer = post_webhook(addr, Some(&signed(&header)), Signature::Valid).await;
+    refused_as(&answer, BearerError::BadSignature);
+    assert_eq!(attacker.fetches(), 0);
+}
+
+#[tokio::test]
+async fn mistyped_or_out_of_range_claims_are_refused() {
+    let cases = [
+        ("iss", json!(7), BearerError::WrongIssuer),
+        ("iss", json!(null), BearerError::WrongIssuer),
+        ("aud", json!(""), BearerError::WrongAudience),
+        ("aud", json!([]), BearerError::WrongAudience),
+        ("aud", json!(7), BearerError::WrongAudience),
+        (
+            "aud",
+            json!([7, AUDIENCE.to_owned() + "/"]),
+            BearerError::WrongAudience,
+        ),
+        (
+            "exp",
+            json!((now() + 600).to_string()),
+            BearerError::Malformed,
+        ),
+        ("exp", json!(-1), BearerError::Malformed),
+        ("exp", json!(1e20), BearerError::Malformed),
+        ("exp", json!(0), BearerError::Expired),
+        (
+            "nbf",
+            json!((now() + 600).to_string()),
+            BearerError::Malformed,
+        ),
+        ("nbf", json!(u64::MAX), BearerError::NotYetValid),
+        ("nbf", json!(-1), BearerError::Malformed),
+    ];
+    let idp = Idp::start(JWKS).await;
+    let addr = serve(router(idp.verifier())).await;
+    for (name, value, error) in cases {
+        let claims = with(claims(), name, value.clone());
+        let token = mint(Algorithm::EdDSA, "ed", &claims);
+        let answer = post_webhook(addr, Some(&token), Signature::Valid).await;
+        assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "{name}: {value}");
+        refused_as(&answer, error);
+    }
+    // A far future `exp`, as a float too, is only a long-lived token.
+    for exp in [json!(u64::MAX), json!((now() + 600) as f64 + 0.5)] {
+        let token = mint(Algorithm::EdDSA, "ed", &with(claims(), "exp", exp));
+        let answer = post_webhook(addr, Some(&token), Signature::Valid).await;
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    }
+}
+
+#[tokio::test]
+async fn a_required_scope_is_matched_whole_never_as_a_part() {
+    for scope in [
+        format!("{SCOPE}:read"),
+        format!("x{SCOPE}"),
+        "twilio".to_owned(),
+        SCOPE.to_uppercase(),
+    ] {
+        let claims = with(claims(), "scope", json!(scope));
+        let answer = answer_to(&mint(Algorithm::EdDSA, "ed", &claims)).await;
+        assert_eq!(answer.status, StatusCode::FORBIDDEN, "{scope}");
+        let claims = with(without(claims, "scope"), "scp", json!([scope]));
+        let answer = answer_to(&mint(Algorithm::EdDSA, "ed", &claims)).await;
+        assert_eq!(answer.status, StatusCode::FORBIDDEN, "{scope}");
+    }
+}
+
+/// How a hostile `jwks_uri` answers.
+#[derive(Clone, Copy)]
+enum Raw {
+    /// Never.
+    Hang,
+    /// With these bytes, status line to body, then closes.
+    Answer(&'static str),
+    /// With a 200 and a chunked body that never ends.
+    Endless,
+}
+
+async fn raw_jwks(raw: Raw) -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((mut stream, _)) = listener.accept().await {
+            match raw {
+                Raw::Hang => held.push(stream),
+                Raw::Answer(answer) => {
+                    let _ = stream.write_all(answer.as_bytes()).await;
+                }
+                Raw::Endless => {
+                    tokio::spawn(async move {
+                        let head = "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n";
+                        let chunk = format!("4000\r\n{}\r\n", " ".repeat(0x4000));
+                        let _ = stream.write_all(head.as_bytes()).await;
+                        while stream.write_all(chunk.as_bytes()).await.is_ok() {}
+                    });
+                }
+            }
+        }
+    });
+    addr
+}
+
+fn raw_verifier(addr: SocketAddr) -> JwtVerifier {
+    let client: Client<HttpConnector, String> = Client::builder(TokioExecutor::new()).build_http();
+    let fetcher = JwksFetcher::new(client, &format!("http://{addr}/jwks"))
+        .timeout(Duration::from_millis(300));
+    JwtVerifier::with_fetcher(fetcher, ISSUER, AUDIENCE)
+}
+
+#[tokio::test]
+async fn a_jwks_url_that_never_answers_gives_503_after_the_timeout() {
+    let addr = serve(router(raw_verifier(raw_jwks(Raw::Hang).await))).await;
+    let token = mint(Algorithm::EdDSA, "ed", &claims());
+    let answer = tokio::time::timeout(
+        Duration::from_secs(10),
+        post_webhook(addr, Some(&token), Signature::Valid),
+    )
+    .await
+    .expect("answered after the JWKS timeout");
+    assert_eq!(answer.status, StatusCode::SERVICE_UNAVAILABLE);
+}
+
+#[tokio::test]
+async fn a_redirect_an_error_or_not_json_from_the_jwks_url_gives_503() {
+    let idp = Idp::start(JWKS).await;
+    let redirect: &'static str = Box::leak(
+        format!(
+            "HTTP/1.1 302 Found\r\nlocation: http://{}/jwks\r\ncontent-length: 0\r\n\r\n",
+            idp.addr
+        )
+        .into_boxed_str(),
+    );
+    for answer in [
+        redirect,
+        "HTTP/1.1 500 Internal Server Error\r\ncontent-length: 0\r\n\r\n",
+        "HTTP/1.1 200 OK\r\ncontent-length: 9\r\n\r\nnot json!",
+        "HTTP/1.1 200 OK\r\ncontent-length: 12\r\n\r\n{\"keys\": []}",
+    ] {
+        let addr = serve(router(raw_verifier(raw_jwks(Raw::Answer(answer)).await))).await;
+        let token = mint(Algorithm::EdDSA, "ed", &claims());
+        let answer = post_webhook(addr, Some(&token), Signature::Valid).await;
+        assert_eq!(answer.status, StatusCode::SERVICE_UNAVAILABLE);
+    }
+    assert_eq!(idp.fetches(), 0);
+}
+
+#[tokio::test]
+async fn a_jwks_body_without_end_is_cut_at_the_bound() {
+    let addr = serve(router(raw_verifier(raw_jwks(Raw::Endless).await))).await;
+    let token = mint(Algorithm::EdDSA, "ed", &claims());
+    let answer = post_webhook(addr, Some(&token), Signature::Valid).await;
+    assert_eq!(answer.status, StatusCode::SERVICE_UNAVAILABLE);
+}
+
+#[tokio::test]
+async fn a_jwks_of_thousands_of_keys_is_read_within_the_bound() {
+    let mut jwks: Value = serde_json::from_str(JWKS).unwrap();
+    let ed = jwks["keys"][2].clone();
+    let keys = jwks["keys"].as_array_mut().unwrap();
+    for i in 0..5000 {
+        let mut key = ed.clone();
+        key["kid"] = json!(format!("ed-{i}"));
+        keys.insert(0, key);
+    }
+    let document = jwks.to_string();
+    assert!(document.len() < 1024 * 1024);
+    let idp = Idp::start(&document).await;
+    let addr = serve(router(idp.verifier())).await;
+    let token = mint(Algorithm::EdDSA, "ed", &claims());
+    let answer = post_webhook(addr, Some(&token), Signature::Valid).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    // Without a kid, 5001 keys for EdDSA are ambiguous: no key is guessed.
+    let mut header = Header::new(Algorithm::EdDSA);
+    header.typ = Some("at+jwt".to_owned());
+    let token = jsonwebtoken::encode(&header, &claims(), &EncodingKey::from_ed_der(ED)).unwrap();
+    let answer = post_webhook(addr, Some(&token), Signature::Valid).await;
+    refused_as(&answer, BearerError::UnknownKey);
+    assert_eq!(idp.fetches(), 1);
+}
+
+#[tokio::test]
+async fn skipping_the_signature_the_replay_guard_and_twilio_form_refuse_the_request() {
+    // Nothing signed the request: neither may treat it as Twilio's.
+    let idp = Idp::start(JWKS).await;
+    let called = Arc::new(AtomicUsize::new(0));
+    let layer = || {
+        TwilioValidateLayer::new(TOKEN)
+            .base_url(BASE)
+            .bearer_auth(idp.verifier())
+            .dangerously_skip_signature_with_bearer_only()
+    };
+    let count = called.clone();
+    let guarded = Router::new()
+        .route(
+            "/voice",
+            post(move || {
+                count.fetch_add(1, Ordering::SeqCst);
+                async { "handled" }
+            }),
+        )
+        .layer(tower_twilio::replay::ReplayGuardLayer::in_memory())
+        .layer(layer());
+    let count = called.clone();
+    let form = Router::new()
+        .route(
+            "/voice",
+            post(
+                move |_: tower_twilio::TwilioForm<std::collections::HashMap<String, String>>| {
+                    count.fetch_add(1, Ordering::SeqCst);
+                    async { "handled" }
+                },
+            ),
+        )
+        .layer(layer());
+    let token = mint(Algorithm::EdDSA, "ed", &claims());
+    for router in [guarded, form] {
+        let addr = serve(router).await;
+        let answer = post_webhook(addr, Some(&token), Signature::Valid).await;
+        assert_eq!(answer.status, StatusCode::INTERNAL_SERVER_ERROR);
+    }
+    assert_eq!(called.load(Ordering::SeqCst), 0);
+}

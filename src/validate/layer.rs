@@ -285,7 +285,8 @@ impl TwilioValidateLayer {
     /// With this option the body is still read within the limits, and handed
     /// on as [`ValidatedBody`](super::ValidatedBody), but nothing signed it: the
     /// request carries no [`ValidatedWebhook`](crate::ValidatedWebhook), so
-    /// `TwilioForm` and the [replay guard](crate::replay) refuse it; read the
+    /// `TwilioForm` and the [replay guard](crate::replay) refuse it (`500`, as
+    /// for a request that no validate layer saw); read the
     /// fields with axum's `Form`, knowing that Twilio did not sign them.
     ///
     /// # Panics

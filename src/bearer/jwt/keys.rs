@@ -4,7 +4,9 @@
 use std::fmt;
 use std::sync::Arc;
 
-use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk, KeyAlgorithm, PublicKeyUse};
+use jsonwebtoken::jwk::{
+    AlgorithmParameters, EllipticCurve, Jwk, KeyAlgorithm, KeyOperations, PublicKeyUse,
+};
 use jsonwebtoken::{Algorithm, DecodingKey};
 
 use crate::bearer::BearerError;
@@ -23,7 +25,7 @@ pub(super) struct Key {
 /// Each key verifies one algorithm: its `alg` if it names one, else RS256
 /// for an RSA key, ES256 for a P-256 key, ES384 for a P-384 key and EdDSA
 /// for an Ed25519 key. Symmetric (`oct`) keys, keys for encryption
-/// (`"use": "enc"`), other curves and keys that do not parse are left out,
+/// (`"use": "enc"`, or `key_ops` without `verify`), other curves and keys that do not parse are left out,
 /// so no token can be checked as an HMAC with a public key as its secret.
 ///
 /// Its `Debug` lists the key ids and algorithms.
@@ -91,6 +93,15 @@ fn usable(value: &serde_json::Value) -> Option<Key> {
         jwk.common.public_key_use,
         Some(PublicKeyUse::Encryption | PublicKeyUse::Other(_))
     ) {
+        return None;
+    }
+    // RFC 7517 §4.3: with `key_ops`, a key is for the operations it lists.
+    if jwk
+        .common
+        .key_operations
+        .as_ref()
+        .is_some_and(|ops| !ops.contains(&KeyOperations::Verify))
+    {
         return None;
     }
     let declared = jwk.common.key_algorithm;

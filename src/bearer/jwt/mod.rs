@@ -41,10 +41,10 @@
 //! 5. `exp` is present and not past, `nbf` (if present) not in the future,
 //!    each with a [leeway](JwtVerifier::leeway) of 60 s for clock skew
 //!    (`expired`, `not_yet_valid`, and `malformed` for an `exp` missing or
-//!    not a number); `iss` is the issuer (`wrong_issuer`); `aud` is, or
+//!    not a number); `iss` is the issuer, a string (`wrong_issuer`); `aud` is, or
 //!    holds, the audience (`wrong_audience`); both are required.
 //! 6. Each [required scope](JwtVerifier::required_scope) is in `scope`
-//!    (space-separated) or `scp` (an array, as Entra ID and Okta send it):
+//!    (separated by spaces only, each matched whole) or `scp` (an array, as Entra ID and Okta send it):
 //!    else `missing_scope`, answered `403 insufficient_scope`.
 //!
 //! `sub`, `client_id` (else `azp`), `iss` and the scopes become the
@@ -212,6 +212,11 @@ impl Inner {
         let claims = jsonwebtoken::decode::<Map<String, Value>>(token, &key.key, &validation)
             .map_err(|e| refusal(e.kind()))?
             .claims;
+        // jsonwebtoken takes an `iss` array that holds the issuer; RFC 7519
+        // §4.1.1 has one StringOrURI, so an array is not from the issuer.
+        if claims.get("iss").and_then(Value::as_str) != Some(self.issuer.as_str()) {
+            return Err(BearerError::WrongIssuer);
+        }
         let claims = bearer_claims(&claims);
         if self.scopes.iter().all(|scope| claims.has_scope(scope)) {
             Ok(claims)
@@ -310,12 +315,21 @@ fn refusal(kind: &ErrorKind) -> BearerError {
 /// The claims a handler gets.
 fn bearer_claims(claims: &Map<String, Value>) -> BearerClaims {
     let text = |name: &str| claims.get(name).and_then(Value::as_str).map(str::to_owned);
+    // RFC 6749 §3.3: scope-tokens separated by SP, and by nothing else (a
+    // tab or another white space is in no scope-token either).
+    let split = |scope: &str| {
+        scope
+            .split(' ')
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
     let mut scopes: Vec<String> = match claims.get("scope") {
-        Some(Value::String(scope)) => scope.split_whitespace().map(str::to_owned).collect(),
+        Some(Value::String(scope)) => split(scope),
         _ => Vec::new(),
     };
     match claims.get("scp") {
-        Some(Value::String(scp)) => scopes.extend(scp.split_whitespace().map(str::to_owned)),
+        Some(Value::String(scp)) => scopes.extend(split(scp)),
         Some(Value::Array(scp)) => {
             scopes.extend(scp.iter().filter_map(Value::as_str).map(str::to_owned));
         }
