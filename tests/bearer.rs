@@ -346,6 +346,40 @@ async fn an_audience_array_that_holds_the_audience_is_accepted() {
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
 }
 
+/// A token the IdP issued to another of its clients, for the same
+/// audience and scope, is refused once the AuthProfile's client is required;
+/// `azp` stands for a missing `client_id`.
+#[tokio::test]
+async fn a_token_for_another_client_is_refused_when_the_client_is_required() {
+    let idp = Idp::start(JWKS).await;
+    let addr = serve(router(idp.verifier().required_client_id("twilio-client"))).await;
+    let ours = mint(Algorithm::RS256, "rsa1", &claims());
+    let answer = post_webhook(addr, Some(&ours), Signature::Valid).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    let by_azp = with(
+        without(claims(), "client_id"),
+        "azp",
+        json!("twilio-client"),
+    );
+    let answer = post_webhook(
+        addr,
+        Some(&mint(Algorithm::RS256, "rsa1", &by_azp)),
+        Signature::Valid,
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    for claims in [
+        with(claims(), "client_id", json!("another-client")),
+        without(claims(), "client_id"),
+    ] {
+        let token = mint(Algorithm::RS256, "rsa1", &claims);
+        refused_as(
+            &post_webhook(addr, Some(&token), Signature::Valid).await,
+            BearerError::WrongClient,
+        );
+    }
+}
+
 #[tokio::test]
 async fn a_token_lacking_the_scope_gets_403_insufficient_scope() {
     let claims = with(claims(), "scope", json!("openid profile"));

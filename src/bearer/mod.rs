@@ -148,6 +148,9 @@ pub enum BearerError {
     WrongAudience,
     /// The token is valid but lacks a required scope: `403`.
     MissingScope,
+    /// The token's `client_id` (else `azp`) is not the required client,
+    /// or is missing.
+    WrongClient,
     /// The token's `kid` names no key of the key set, even after the key
     /// set was fetched again.
     UnknownKey,
@@ -176,6 +179,7 @@ impl BearerError {
             Self::WrongIssuer => "wrong_issuer",
             Self::WrongAudience => "wrong_audience",
             Self::MissingScope => "missing_scope",
+            Self::WrongClient => "wrong_client",
             Self::UnknownKey => "unknown_key",
             Self::BadSignature => "bad_signature",
             Self::AlgorithmNotAllowed => "algorithm_not_allowed",
@@ -223,6 +227,7 @@ impl fmt::Display for BearerError {
             Self::WrongIssuer => "the token is not from the expected issuer",
             Self::WrongAudience => "the token is not for this audience",
             Self::MissingScope => "the token lacks a required scope",
+            Self::WrongClient => "the token is not for the expected client",
             Self::UnknownKey => "the token's key is unknown",
             Self::BadSignature => "the token's signature is invalid",
             Self::AlgorithmNotAllowed => "the token's algorithm is not allowed",

@@ -204,7 +204,7 @@ where
                 target: "tower_twilio",
                 path = %cut(parts.uri.path()),
                 "ReplayGuardLayer got a request that TwilioValidateLayer did not validate: \
-                 place it inside the validate layer; answering 500 (logged once)"
+                 place it inside a validate layer that checks the signature; answering 500 (logged once)"
             );
         }
         Self::from(State::Answered {

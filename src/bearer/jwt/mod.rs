@@ -43,7 +43,9 @@
 //!    (`expired`, `not_yet_valid`, and `malformed` for an `exp` missing or
 //!    not a number); `iss` is the issuer, a string (`wrong_issuer`); `aud` is, or
 //!    holds, the audience (`wrong_audience`); both are required.
-//! 6. Each [required scope](JwtVerifier::required_scope) is in `scope`
+//! 6. With [`required_client_id`](JwtVerifier::required_client_id), the
+//!    token's `client_id` (else `azp`) is that client (`wrong_client`).
+//! 7. Each [required scope](JwtVerifier::required_scope) is in `scope`
 //!    (separated by spaces only, each matched whole) or `scp` (an array, as Entra ID and Okta send it):
 //!    else `missing_scope`, answered `403 insufficient_scope`.
 //!
@@ -103,6 +105,7 @@ struct Inner {
     issuer: String,
     audience: String,
     scopes: Vec<String>,
+    client_id: Option<String>,
     leeway: Duration,
     keys: Arc<Keys>,
 }
@@ -119,6 +122,7 @@ impl fmt::Debug for JwtVerifier {
         d.field("issuer", &inner.issuer)
             .field("audience", &inner.audience)
             .field("required_scopes", &inner.scopes)
+            .field("required_client_id", &inner.client_id)
             .field("leeway", &inner.leeway);
         match &*inner.keys {
             Keys::Static(jwks) => d.field("jwks", jwks),
@@ -155,6 +159,7 @@ impl JwtVerifier {
                 issuer,
                 audience,
                 scopes: Vec::new(),
+                client_id: None,
                 leeway: DEFAULT_LEEWAY,
                 keys: Arc::new(keys),
             }),
@@ -169,6 +174,17 @@ impl JwtVerifier {
     /// `scope`); call once per scope.
     pub fn required_scope(mut self, scope: impl Into<String>) -> Self {
         self.inner().scopes.push(scope.into());
+        self
+    }
+
+    /// Requires the token's `client_id` (else `azp`) to be `client_id`:
+    /// the AuthProfile's `client_id`, so that a token your IdP issued to
+    /// another client for the same audience and scope is refused
+    /// (`wrong_client`). Recommended, and needed with
+    /// `dangerously_skip_signature_with_bearer_only`, where the token is
+    /// all there is. Not every IdP puts either claim into access tokens.
+    pub fn required_client_id(mut self, client_id: impl Into<String>) -> Self {
+        self.inner().client_id = Some(client_id.into());
         self
     }
 
@@ -218,6 +234,9 @@ impl Inner {
             return Err(BearerError::WrongIssuer);
         }
         let claims = bearer_claims(&claims);
+        if self.client_id.is_some() && claims.client_id != self.client_id {
+            return Err(BearerError::WrongClient);
+        }
         if self.scopes.iter().all(|scope| claims.has_scope(scope)) {
             Ok(claims)
         } else {
