@@ -418,6 +418,40 @@ async fn an_unknown_kid_refetches_the_jwks_then_is_refused() {
     assert_eq!(idp.fetches(), 2);
 }
 
+/// A token whose key is not among those held, while the JWKS URL fails,
+/// is not judged (503, Twilio retries) rather than refused: the key may be
+/// one the IdP has just published.
+#[tokio::test]
+async fn an_unknown_kid_while_the_jwks_fails_gets_503_then_200_once_it_is_back() {
+    let idp = Idp::start(JWKS).await;
+    let verifier = JwtVerifier::with_fetcher(
+        idp.fetcher().min_refetch_interval(Duration::ZERO),
+        ISSUER,
+        AUDIENCE,
+    );
+    let addr = serve(router(verifier)).await;
+    let known = mint(Algorithm::RS256, "rsa1", &claims());
+    let answer = post_webhook(addr, Some(&known), Signature::Valid).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+
+    *idp.document.lock().unwrap() = "not a key set".to_owned();
+    let rotated = mint(Algorithm::RS256, "rsa2", &claims());
+    let answer = post_webhook(addr, Some(&rotated), Signature::Valid).await;
+    assert_eq!(
+        answer.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        answer.body
+    );
+    // The keys held before still serve the tokens they verify.
+    let answer = post_webhook(addr, Some(&known), Signature::Valid).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+
+    *idp.document.lock().unwrap() = JWKS_ROTATED.to_owned();
+    let answer = post_webhook(addr, Some(&rotated), Signature::Valid).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+}
+
 #[tokio::test]
 async fn a_key_rotated_in_at_the_jwks_url_is_picked_up_on_refetch() {
     let idp = Idp::start(JWKS).await;

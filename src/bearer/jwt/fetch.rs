@@ -43,9 +43,12 @@ type FetchFuture = Pin<Box<dyn Future<Output = Result<Bytes, FetchError>> + Send
 /// most once per [`min_refetch_interval`](Self::min_refetch_interval):
 /// concurrent requests share one fetch. A fetch is bounded to
 /// [`MAX_JWKS_BYTES`] (or [`max_bytes`](Self::max_bytes)) and
-/// [`timeout`](Self::timeout); a failed one keeps the keys fetched before,
-/// and is tried again after the interval too (with no keys yet, tokens are
-/// answered `503` meanwhile). The fetch runs on the Tokio runtime, so that a
+/// [`timeout`](Self::timeout); a failed one keeps the keys fetched before
+/// for the tokens they verify, and is tried again after the interval too.
+/// Meanwhile a token whose `kid` those keys lack is not judged (`503`, so
+/// that Twilio tries again) rather than refused: it may be signed with a
+/// key the server has just published. With no keys yet, every token is
+/// answered `503`. The fetch runs on the Tokio runtime, so that a
 /// request dropped meanwhile does not cancel it.
 /// Give it to [`JwtVerifier::with_fetcher`](super::JwtVerifier::with_fetcher).
 ///
@@ -176,9 +179,14 @@ struct Shared {
     fetcher: JwksFetcher,
     /// The keys and how many fetches have stored keys.
     keys: RwLock<(Option<Jwks>, u64)>,
-    /// When the last fetch started; held across it, so fetches are one at
-    /// a time and the requests waiting share its result.
-    last_fetch: Arc<tokio::sync::Mutex<Option<Instant>>>,
+    /// The last fetch; held across it, so fetches are one at a time and
+    /// the requests waiting share its result.
+    last_fetch: Arc<tokio::sync::Mutex<Option<LastFetch>>>,
+}
+
+struct LastFetch {
+    started: Instant,
+    failed: bool,
 }
 
 impl fmt::Debug for RemoteKeys {
@@ -218,23 +226,38 @@ impl RemoteKeys {
         let (now_held, now_generation) = shared.snapshot();
         let fetched_meanwhile = now_generation != generation;
         let interval = shared.fetcher.min_refetch_interval;
-        let too_soon = last_fetch.is_some_and(|t| t.elapsed() < interval);
-        if fetched_meanwhile || too_soon {
-            return now_held.ok_or(BearerError::JwksUnavailable);
+        let too_soon = last_fetch
+            .as_ref()
+            .filter(|last| last.started.elapsed() < interval);
+        match too_soon {
+            _ if fetched_meanwhile => return now_held.ok_or(BearerError::JwksUnavailable),
+            // The key source is failing: a key it may hold by now cannot be
+            // ruled out, so the token is not judged (503), not refused.
+            Some(last) if last.failed => return Err(BearerError::JwksUnavailable),
+            Some(_) => return now_held.ok_or(BearerError::JwksUnavailable),
+            None => {}
         }
-        *last_fetch = Some(Instant::now());
+        *last_fetch = Some(LastFetch {
+            started: Instant::now(),
+            failed: false,
+        });
         let task = tokio::spawn({
             let shared = shared.clone();
             async move {
                 let stored = shared.fetch_and_store().await;
+                if let Some(last) = last_fetch.as_mut() {
+                    last.failed = stored.is_none();
+                }
                 drop(last_fetch);
                 stored
             }
         });
         match task.await {
             Ok(Some(jwks)) => Ok(jwks),
-            // Failed (or the client panicked): the keys held before.
-            Ok(None) | Err(_) => shared.snapshot().0.ok_or(BearerError::JwksUnavailable),
+            // Failed (or the client panicked): the keys held before do not
+            // have the token's key, and the ones now published could not
+            // be had.
+            Ok(None) | Err(_) => Err(BearerError::JwksUnavailable),
         }
     }
 }
