@@ -748,15 +748,7 @@ async fn skipping_the_signature_still_requires_the_token() {
 
 #[test]
 fn the_readme_shows_the_bearer_example_as_it_is() {
-    let source = include_str!("../examples/bearer.rs");
-    let begin = source.find("// README: begin\n").unwrap() + "// README: begin\n".len();
-    let end = source.find("    // README: end").unwrap();
-    let block: String = source[begin..end]
-        .lines()
-        .map(|line| format!("{}\n", line.strip_prefix("    ").unwrap_or(line)))
-        .collect();
-    let readme = include_str!("../README.md");
-    assert!(readme.contains(&block), "README.md lacks:\n{block}");
+    common::assert_readme_shows(include_str!("../examples/bearer.rs"));
 }
 
 #[tokio::test]

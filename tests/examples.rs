@@ -25,6 +25,8 @@ mod sign;
 #[path = "../examples/stack.rs"]
 mod stack;
 
+mod common;
+
 use axum::body::Body;
 use axum::Router;
 use futures_util::{SinkExt, StreamExt};
@@ -809,15 +811,7 @@ fn stack_app() -> Router {
 
 #[test]
 fn the_readme_shows_the_stack_example_as_it_is() {
-    let source = include_str!("../examples/stack.rs");
-    let begin = source.find("// README: begin\n").unwrap() + "// README: begin\n".len();
-    let end = source.find("    // README: end").unwrap();
-    let block: String = source[begin..end]
-        .lines()
-        .map(|line| format!("{}\n", line.strip_prefix("    ").unwrap_or(line)))
-        .collect();
-    let readme = include_str!("../README.md");
-    assert!(readme.contains(&block), "README.md lacks:\n{block}");
+    common::assert_readme_shows(include_str!("../examples/stack.rs"));
 }
 
 #[tokio::test]
@@ -885,12 +879,7 @@ const QUICKSTART_BASE: &str = "http://127.0.0.1:3004";
 
 #[test]
 fn the_readme_shows_the_quickstart_example_as_it_is() {
-    let source = include_str!("../examples/quickstart.rs");
-    let begin = source.find("// README: begin\n").unwrap() + "// README: begin\n".len();
-    let end = source.find("// README: end\n").unwrap();
-    let block = &source[begin..end];
-    let readme = include_str!("../README.md");
-    assert!(readme.contains(block), "README.md lacks:\n{block}");
+    common::assert_readme_shows(include_str!("../examples/quickstart.rs"));
 }
 
 #[tokio::test]

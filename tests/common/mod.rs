@@ -133,3 +133,20 @@ impl std::io::Write for LogBuffer {
         Ok(())
     }
 }
+
+/// Asserts that README.md shows the lines of an example's `source` between
+/// its `// README: begin` and `// README: end` markers, as they read once
+/// the end marker's indentation is taken off each line.
+pub fn assert_readme_shows(source: &str) {
+    const BEGIN: &str = "// README: begin\n";
+    let begin = source.find(BEGIN).expect("a begin marker") + BEGIN.len();
+    let end = source.find("// README: end").expect("an end marker");
+    let line_start = source[..end].rfind('\n').map_or(0, |i| i + 1);
+    let indent = &source[line_start..end];
+    let block: String = source[begin..line_start]
+        .lines()
+        .map(|line| format!("{}\n", line.strip_prefix(indent).unwrap_or(line)))
+        .collect();
+    let readme = include_str!("../../README.md");
+    assert!(readme.contains(&block), "README.md lacks:\n{block}");
+}
