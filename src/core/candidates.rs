@@ -63,7 +63,7 @@ impl<'a> UrlCandidates<'a> {
     pub fn as_received(&self) -> Vec<Candidate<'a>> {
         let mut out = Vec::with_capacity(4);
         let received = Received::new(self.url);
-        let _ = self.each_as_received(&mut |c| {
+        let _ = self.each_as_received(&received, &mut |c| {
             if received.same_request(&c) {
                 push_unique(&mut out, c);
             }
@@ -106,6 +106,7 @@ impl<'a> UrlCandidates<'a> {
         mut f: impl FnMut(Candidate<'a>) -> ControlFlow<R>,
     ) -> ControlFlow<R> {
         let received = Received::new(self.url);
+        let received = &received;
         let mut sound = |c: Candidate<'a>| {
             if received.same_request(&c) {
                 f(c)
@@ -113,17 +114,18 @@ impl<'a> UrlCandidates<'a> {
                 ControlFlow::Continue(())
             }
         };
-        self.each_as_received(&mut sound)?;
+        self.each_as_received(received, &mut sound)?;
         self.each_normalized(&mut sound)
     }
 
     fn each_as_received<R>(
         &self,
+        received: &Received<'a>,
         f: &mut impl FnMut(Candidate<'a>) -> ControlFlow<R>,
     ) -> ControlFlow<R> {
         let url = self.url;
         // Cut once; a string that is not a URL is tried as it is.
-        let split = split_url(url);
+        let split = &received.split;
         let without_port = || {
             split
                 .as_ref()
@@ -235,7 +237,10 @@ impl<'a> Candidate<'a> {
 /// A candidate that is not a URL must be the received string itself.
 pub(crate) struct Received<'a> {
     url: &'a str,
-    /// Cut the first time a candidate is not the received string itself.
+    /// The URL cut once, for the candidates and for the rule.
+    split: Option<Split<'a>>,
+    /// Cut further the first time a candidate is neither the received
+    /// string itself nor it with the default port added.
     parts: std::cell::OnceCell<Option<UrlParts<'a>>>,
     /// The received query's parameters, decoded and grouped by name: built
     /// the first time a candidate's query differs from it byte for byte.
@@ -256,8 +261,7 @@ struct UrlParts<'a> {
 }
 
 impl<'a> UrlParts<'a> {
-    fn new(url: &'a str) -> Option<Self> {
-        let split = split_url(url)?;
+    fn new(split: &Split<'a>) -> Self {
         let (rest, fragment) = match split_ascii(split.rest, b'#') {
             Some((rest, fragment)) => (rest, Some(fragment)),
             None => (split.rest, None),
@@ -266,7 +270,7 @@ impl<'a> UrlParts<'a> {
             Some((path, query)) => (path, Some(query)),
             None => (rest, None),
         };
-        Some(Self {
+        Self {
             scheme: split.scheme,
             userinfo: split.userinfo,
             host: split.host,
@@ -276,7 +280,7 @@ impl<'a> UrlParts<'a> {
             // An empty query is no query.
             query: query.filter(|q| !q.is_empty()),
             fragment,
-        })
+        }
     }
 
     fn default_port(&self) -> &'static str {
@@ -288,6 +292,7 @@ impl<'a> Received<'a> {
     pub(crate) fn new(url: &'a str) -> Self {
         Self {
             url,
+            split: split_url(url),
             parts: std::cell::OnceCell::new(),
             query: std::cell::OnceCell::new(),
         }
@@ -302,8 +307,18 @@ impl<'a> Received<'a> {
         if candidate == self.url {
             return true;
         }
-        let parts = self.parts.get_or_init(|| UrlParts::new(self.url));
-        let (Some(r), Some(c)) = (parts, UrlParts::new(candidate)) else {
+        // The usual refused one: the URL received with its scheme's default
+        // port added, which twilio-python and twilio-node both try. The
+        // rule below says the same of it, after cutting it in parts.
+        self.with_default_port(candidate) || self.same_parts(candidate, websocket)
+    }
+
+    /// [`same_request`](Self::same_request) part by part.
+    fn same_parts(&self, candidate: &str, websocket: bool) -> bool {
+        let parts = self
+            .parts
+            .get_or_init(|| self.split.as_ref().map(UrlParts::new));
+        let (Some(r), Some(c)) = (parts, split_url(candidate).as_ref().map(UrlParts::new)) else {
             return false;
         };
         let port_ok = c.port == r.port
@@ -323,6 +338,24 @@ impl<'a> Received<'a> {
                 }
                 _ => false,
             }
+    }
+
+    /// Whether `candidate` is the received URL, which has no port, with
+    /// its scheme's default one written after the host, and not one byte
+    /// else changed.
+    fn with_default_port(&self, candidate: &str) -> bool {
+        let Some(r) = &self.split else {
+            return false;
+        };
+        // `r`'s pieces are consecutive slices of the URL received.
+        let host_end = r.scheme.len() + r.userinfo.len() + r.host.len();
+        let port = default_port(r.scheme).as_bytes();
+        let c = candidate.as_bytes();
+        r.port.is_empty()
+            && c.len() == self.url.len() + port.len()
+            && c.starts_with(&self.url.as_bytes()[..host_end])
+            && c[host_end..].starts_with(port)
+            && c.ends_with(r.rest.as_bytes())
     }
 }
 
@@ -423,26 +456,54 @@ fn plainly_whatwg(url: &str) -> bool {
         .position(|b| matches!(b, b'/' | b'?' | b'#'))
         .unwrap_or(rest.len());
     let (authority, rest) = rest.split_at(authority_end);
-    let (host, port) = authority.split_once(':').unwrap_or((authority, ""));
-    let last_label = host.strip_suffix('.').unwrap_or(host).rsplit('.').next();
+    let (host, port) = split_ascii(authority, b':').unwrap_or((authority, ""));
+    let labels = host.strip_suffix('.').unwrap_or(host);
+    let last_label = rsplit_ascii(labels, b'.').map_or(labels, |(_, last)| last);
     let host_ok = host
         .bytes()
         .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-')
-        && last_label.is_some_and(|l| l.starts_with(|c: char| c.is_ascii_lowercase()))
-        && !host.contains("xn--");
+        && last_label
+            .bytes()
+            .next()
+            .is_some_and(|b| b.is_ascii_lowercase())
+        && !host.as_bytes().windows(4).any(|w| w == b"xn--");
     let port_ok = authority.len() == host.len()
         || (!port.starts_with('0')
             && port.len() <= 5
             && port.bytes().all(|b| b.is_ascii_digit())
             && port.parse::<u32>().is_ok_and(|p| p <= 65535)
             && port != &default_port(scheme)[1..]);
-    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
-    let plain = |b: u8| b.is_ascii_alphanumeric() || b"-._~!$&()*+,;=:@/".contains(&b);
+    let (path, query) = split_ascii(rest, b'?').unwrap_or((rest, ""));
+    // Unreserved and sub-delimiters, `:`, `@` and `/` (no `'`, which the
+    // parser escapes in the query of a special URL).
+    let plain = |b: u8| {
+        b.is_ascii_alphanumeric()
+            || matches!(
+                b,
+                b'-' | b'.'
+                    | b'_'
+                    | b'~'
+                    | b'!'
+                    | b'$'
+                    | b'&'
+                    | b'('
+                    | b')'
+                    | b'*'
+                    | b'+'
+                    | b','
+                    | b';'
+                    | b'='
+                    | b':'
+                    | b'@'
+                    | b'/'
+            )
+    };
     let path_ok = path.starts_with('/')
         && path.bytes().all(plain)
         && path
-            .split('/')
-            .all(|segment| segment != "." && segment != "..");
+            .as_bytes()
+            .split(|&b| b == b'/')
+            .all(|segment| segment != b"." && segment != b"..");
     let query_ok = query.bytes().all(|b| plain(b) || b == b'?' || b == b'%');
     host_ok && port_ok && path_ok && query_ok
 }
@@ -459,7 +520,7 @@ fn reencoded(url: &str) -> Option<String> {
 /// The port `scheme` (with or without its `://`) implies: `:443` for
 /// `https` and `wss`, `:80` for anything else.
 fn default_port(scheme: &str) -> &'static str {
-    let scheme = scheme.trim_end_matches("://");
+    let scheme = scheme.strip_suffix("://").unwrap_or(scheme);
     if scheme.eq_ignore_ascii_case("https") || scheme.eq_ignore_ascii_case("wss") {
         ":443"
     } else {
@@ -575,8 +636,8 @@ struct PythonUrls<'a> {
     netloc: &'a str,
     /// The netloc cut at its first `:` when it has a (non-zero) port.
     cut: Option<&'a str>,
-    /// Path, query and fragment.
-    rest: &'a str,
+    /// Path, query and fragment, as `urlunsplit` prints them.
+    tail: [&'a str; 5],
 }
 
 impl<'a> PythonUrls<'a> {
@@ -606,18 +667,19 @@ impl<'a> PythonUrls<'a> {
             Some(p) if p != 0 => Some(split_ascii(netloc, b':').map_or(netloc, |(h, _)| h)),
             _ => None,
         };
+        let http = scheme == "http://" || scheme == "https://";
         Some(Self {
             url,
             scheme,
             netloc,
             cut,
-            rest: split.rest,
+            tail: python_tail(split.rest, http),
         })
     }
 
     fn without_port(&self) -> Cow<'a, str> {
         let netloc = self.cut.unwrap_or(self.netloc);
-        python_geturl(self.url, &self.scheme, netloc, "", self.rest)
+        self.geturl(netloc, "")
     }
 
     fn with_port(&self) -> Cow<'a, str> {
@@ -626,35 +688,43 @@ impl<'a> PythonUrls<'a> {
             None if self.scheme == "https://" => ":443",
             None => ":80",
         };
-        python_geturl(self.url, &self.scheme, self.netloc, default, self.rest)
+        self.geturl(self.netloc, default)
+    }
+
+    /// What `urlunsplit` prints with `netloc` + `port`; borrowed from the
+    /// URL when it prints the URL itself.
+    fn geturl(&self, netloc: &str, port: &str) -> Cow<'a, str> {
+        let [path, question, query, hash, fragment] = self.tail;
+        join(
+            self.url,
+            &[
+                &self.scheme,
+                netloc,
+                port,
+                path,
+                question,
+                query,
+                hash,
+                fragment,
+            ],
+        )
     }
 }
 
-/// What Python's `urlunsplit` prints for `scheme`, `netloc` + `port` and
-/// `rest`: an empty query or fragment is dropped, and so is a `;` that ends
-/// the last path segment of an http(s) URL (an empty `params` part).
-/// Borrowed from `url` when it prints `url` itself.
-fn python_geturl<'a>(
-    url: &'a str,
-    scheme: &str,
-    netloc: &str,
-    port: &str,
-    rest: &str,
-) -> Cow<'a, str> {
+/// What Python's `urlunsplit` prints of `rest` (path, query and fragment),
+/// in pieces: an empty query or fragment is dropped, and so is a `;` that
+/// ends the last path segment of an http(s) URL (an empty `params` part).
+fn python_tail(rest: &str, http: bool) -> [&str; 5] {
     let (rest, fragment) = split_ascii(rest, b'#').unwrap_or((rest, ""));
     let (path, query) = split_ascii(rest, b'?').unwrap_or((rest, ""));
     let last_segment = &path[rfind_ascii(path, b'/').unwrap_or(0)..];
-    let http = scheme == "http://" || scheme == "https://";
     let path = match find_ascii(last_segment, b';') {
         Some(i) if http && i + 1 == last_segment.len() => &path[..path.len() - 1],
         _ => path,
     };
     let question = if query.is_empty() { "" } else { "?" };
     let hash = if fragment.is_empty() { "" } else { "#" };
-    join(
-        url,
-        &[scheme, netloc, port, path, question, query, hash, fragment],
-    )
+    [path, question, query, hash, fragment]
 }
 
 // Searches for an ASCII delimiter, byte by byte (every index found is a char
@@ -925,6 +995,55 @@ mod tests {
             add_port("https://h.com?x=1", Rules::Node),
             "https://h.com:443?x=1"
         );
+    }
+
+    /// The byte-level shortcut for "the URL received with its default
+    /// port" accepts nothing the part-by-part rule refuses, and it does
+    /// accept the variant it exists for.
+    #[test]
+    fn the_default_port_shortcut_agrees_with_the_rule() {
+        let received = [
+            "https://h.com/x",
+            "https://h.com",
+            "https://h.com?a=1",
+            "http://h.com/x",
+            "wss://h.com/s/",
+            "https://u:p@h.com/x",
+            "https://[::1]/x",
+            "https://h.com:8443/x",
+            "HTTPS://H.com/x#f",
+        ];
+        let ports = ["", ":443", ":80", ":444", ":", ":4430"];
+        let tails = ["", "/x", "/y", "?a=1", "/x?a=1", "/s", "/s/", "/x#f"];
+        let mut shortcut = 0;
+        for url in received {
+            let r = Received::new(url);
+            let split = split_url(url).unwrap();
+            let host_end = split.scheme.len() + split.userinfo.len() + split.host.len();
+            for port in ports {
+                for tail in tails {
+                    let candidate = format!("{}{port}{tail}", &url[..host_end]);
+                    if r.with_default_port(&candidate) {
+                        shortcut += 1;
+                        for websocket in [false, true] {
+                            assert!(r.same_parts(&candidate, websocket), "{url} {candidate}");
+                        }
+                    }
+                }
+            }
+        }
+        // One per received URL without a port: each one's tail is in `tails`.
+        assert_eq!(shortcut, 8);
+
+        let yes = |url: &str, candidate: &str| Received::new(url).with_default_port(candidate);
+        assert!(yes("https://h/x", "https://h:443/x"));
+        assert!(yes("http://h/x?a=1", "http://h:80/x?a=1"));
+        assert!(yes("https://u@h/x", "https://u@h:443/x"));
+        assert!(!yes("https://h/x", "https://h:444/x"));
+        assert!(!yes("https://h/x", "https://h:443/y"));
+        assert!(!yes("http://h/x", "http://h:443/x"));
+        assert!(!yes("https://h:443/x", "https://h:443:443/x"));
+        assert!(!yes("https://u@h/x", "https://h:443/x"));
     }
 
     #[test]
