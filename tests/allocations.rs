@@ -124,7 +124,9 @@ fn validate_rejects_a_forged_signature_with_a_fixed_number_of_allocations() {
     for case in [Case::tiny(), Case::inbound_call()] {
         let (n, ok) = validate_allocations(&case, &case.wrong_signature());
         assert!(!ok, "{}", case.name);
-        assert_eq!(n, 3, "{}: allocations in validate (reject)", case.name);
+        // The URL with its default port, built once for both libraries'
+        // rules, and the list of URLs hashed.
+        assert_eq!(n, 2, "{}: allocations in validate (reject)", case.name);
     }
 }
 
@@ -180,7 +182,7 @@ fn the_layer_rejects_a_forged_form_webhook_with_a_fixed_number_of_allocations() 
     for case in [Case::tiny(), Case::inbound_call()] {
         let (n, status) = layer_allocations(&case, &case.wrong_signature());
         assert_eq!(status, 403, "{}", case.name);
-        assert_eq!(n, 12, "{}: allocations in the layer (reject)", case.name);
+        assert_eq!(n, 11, "{}: allocations in the layer (reject)", case.name);
     }
 }
 

@@ -14,6 +14,9 @@
 //!   serialization (`new URL(url)`) without and with port, and each of those
 //!   with its query re-encoded by Node's legacy `querystring`. The fields in
 //!   UTF-16 code-unit order (JavaScript's sort), HMAC-SHA1 only.
+//! - [`Rules::PythonAndNode`]: a URL both of the above try, offered once
+//!   (the usual one: a URL without port that `geturl()` prints as it is,
+//!   and it with the default port), under the union of their rules.
 //! - [`Rules::WebSocket`], for handshakes, which neither library checks: the
 //!   `wss://` (or `ws://`) URL without and with its default port (`:443` for
 //!   `wss`), each with its trailing slash toggled as Twilio's docs advise for
@@ -32,6 +35,8 @@ pub enum Rules {
     Python,
     /// twilio-node's: fields in UTF-16 order, SHA-1 only.
     Node,
+    /// A URL both libraries try: either's fields, either's algorithms.
+    PythonAndNode,
     /// A WebSocket handshake: either order, either algorithm.
     WebSocket,
 }
@@ -141,7 +146,16 @@ impl<'a> UrlCandidates<'a> {
             return with_slash_variants(with_port(Rules::WebSocket), f);
         }
         if let Some(python) = split.as_ref().and_then(PythonUrls::parse) {
-            f(Candidate::new(python.without_port(), Rules::Python))?;
+            let without = python.without_port();
+            // The usual URL: one Python prints as it is and without port.
+            // Node's two are then the same strings, built and offered once.
+            if matches!(without, Cow::Borrowed(_))
+                && split.as_ref().is_some_and(|s| s.port.is_empty())
+            {
+                f(Candidate::new(without, Rules::PythonAndNode))?;
+                return f(Candidate::new(python.with_port(), Rules::PythonAndNode));
+            }
+            f(Candidate::new(without, Rules::Python))?;
             f(Candidate::new(python.with_port(), Rules::Python))?;
         }
         f(Candidate::new(without_port(), Rules::Node))?;
@@ -969,9 +983,15 @@ mod tests {
 
     use super::*;
 
+    /// The URLs tried under `rules` (a URL both libraries try is tried
+    /// under each one's).
     fn urls(v: Vec<Candidate<'_>>, rules: Rules) -> Vec<String> {
         v.into_iter()
-            .filter(|c| c.rules == rules)
+            .filter(|c| {
+                c.rules == rules
+                    || (c.rules == Rules::PythonAndNode
+                        && matches!(rules, Rules::Python | Rules::Node))
+            })
             .map(|c| c.url.into_owned())
             .collect()
     }

@@ -374,6 +374,10 @@ fn field_orders(rules: Rules, algorithm: Algorithm) -> &'static [FieldOrder] {
         Rules::Python => &[FieldOrder::Bytes],
         Rules::Node if algorithm == Algorithm::HmacSha1 => &[FieldOrder::Utf16],
         Rules::Node => &[],
+        Rules::PythonAndNode if algorithm == Algorithm::HmacSha1 => {
+            &[FieldOrder::Bytes, FieldOrder::Utf16]
+        }
+        Rules::PythonAndNode => &[FieldOrder::Bytes],
         Rules::WebSocket => &[FieldOrder::Bytes, FieldOrder::Utf16],
     }
 }
@@ -819,6 +823,55 @@ mod tests {
             .params(&P)
             .settings(Some("key=webhooks_sharedkey_1,algorithm=HMAC_SHA256"));
         assert!(v.validate(&with_port).is_ok());
+    }
+
+    /// The usual URL is offered once for both libraries: it keeps both
+    /// field orders under HMAC-SHA1 (Python's bytes, Node's UTF-16) and
+    /// Python's byte order only under HMAC-SHA256, with and without the
+    /// default port.
+    #[test]
+    fn a_url_both_libraries_try_keeps_both_libraries_rules() {
+        use hmac::Mac as _;
+        let fields = [("k\u{1F600}", "1"), ("k\u{FF01}", "2")];
+        let bytes = "k\u{FF01}2k\u{1F600}1";
+        let utf16 = "k\u{1F600}1k\u{FF01}2";
+        let mac = |key: &str, algorithm: Algorithm, url: &str, params: &str| {
+            let signed = [url, params].concat();
+            match algorithm {
+                Algorithm::HmacSha1 => {
+                    let mut m = hmac::Hmac::<sha1::Sha1>::new_from_slice(key.as_bytes()).unwrap();
+                    m.update(signed.as_bytes());
+                    STANDARD.encode(m.finalize().into_bytes())
+                }
+                Algorithm::HmacSha256 => {
+                    let mut m = hmac::Hmac::<sha2::Sha256>::new_from_slice(key.as_bytes()).unwrap();
+                    m.update(signed.as_bytes());
+                    STANDARD.encode(m.finalize().into_bytes())
+                }
+            }
+        };
+        let v = RequestValidator::new("t").shared_key("k1", "s");
+        let settings = Some("key=k1,algorithm=HMAC_SHA256");
+        let received = "https://h.com/voice";
+        let candidates = UrlCandidates::new(received, false).as_received();
+        assert_eq!(candidates.len(), 2);
+        assert!(candidates.iter().all(|c| c.rules == Rules::PythonAndNode));
+        for signed in [received, "https://h.com:443/voice"] {
+            for params in [bytes, utf16] {
+                let sig = mac("t", Algorithm::HmacSha1, signed, params);
+                let req = SignedRequest::new(received, &sig).params(&fields);
+                assert!(v.validate(&req).is_ok(), "SHA-1 {signed} {params}");
+            }
+            let sha256 = |params| {
+                let sig = mac("s", Algorithm::HmacSha256, signed, params);
+                let req = SignedRequest::new(received, &sig)
+                    .params(&fields)
+                    .settings(settings);
+                v.validate(&req)
+            };
+            assert!(sha256(bytes).is_ok(), "SHA-256 {signed}");
+            assert_eq!(sha256(utf16), Err(SignatureError::BadSignature), "{signed}");
+        }
     }
 
     #[test]
