@@ -168,9 +168,9 @@ impl<'b> Decoder<'b> {
     }
 
     fn separator(&mut self, at: usize) -> Result<(), MalformedForm> {
-        if at < self.unmoved {
-            return Ok(()); // the digits of an escape
-        }
+        // Never inside an escape already decoded: hex digits are not
+        // separators.
+        debug_assert!(at >= self.unmoved);
         match self.body[at] {
             b'%' => {
                 if let Some(&[hi, lo]) = self.body.get(at + 1..at + 3) {
