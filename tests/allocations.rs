@@ -145,8 +145,8 @@ fn now<F: Future>(future: F, waker: &Waker) -> F::Output {
 }
 
 /// Allocations of the layer for one request, from `call` to the response:
-/// the URL rebuilt, the body collected, the fields decoded (in Twilio's
-/// order, already sorted, they are signed as decoded), the
+/// the URL rebuilt, the body collected, the fields decoded (sorted, as
+/// the fixtures' are, they are signed as decoded), the
 /// validation, the `ValidatedWebhook` put into the extensions. The request
 /// is built and the response dropped outside the count; the inner service
 /// allocates nothing.

@@ -111,7 +111,6 @@ impl<'a> UrlCandidates<'a> {
         mut f: impl FnMut(Candidate<'a>) -> ControlFlow<R>,
     ) -> ControlFlow<R> {
         let received = Received::new(self.url);
-        let received = &received;
         let mut sound = |c: Candidate<'a>| {
             if received.same_request(&c) {
                 f(c)
@@ -119,7 +118,7 @@ impl<'a> UrlCandidates<'a> {
                 ControlFlow::Continue(())
             }
         };
-        self.each_as_received(received, &mut sound)?;
+        self.each_as_received(&received, &mut sound)?;
         self.each_normalized(&mut sound)
     }
 

@@ -13,8 +13,8 @@
 //! dropped, so a request costs a fixed number of allocations however many
 //! fields it has, and the handler gets the same buffer without a copy.
 //! Names and values follow each other in that buffer with nothing between
-//! them: for fields received in Twilio's order (sorted), the buffer is the
-//! parameter part of the signed string as it is ([`FormFields::text`]).
+//! them: for fields that arrive sorted, the buffer is the parameter part
+//! of the signed string as it is ([`FormFields::text`]).
 
 use std::fmt;
 use std::ops::Range;
@@ -269,10 +269,7 @@ fn prefix(text: &[u8], range: &Range<usize>) -> u64 {
         None => word[..keep].copy_from_slice(&text[range.start..range.start + keep]),
     }
     let word = u64::from_be_bytes(word);
-    match keep {
-        8 => word,
-        _ => word & !(u64::MAX >> (8 * keep)),
-    }
+    word & !u64::MAX.checked_shr(8 * keep as u32).unwrap_or(0)
 }
 
 fn hex(digit: u8) -> u8 {
