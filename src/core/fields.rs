@@ -92,10 +92,10 @@ impl FormFields {
         let Some(mut before) = fields.next() else {
             return true;
         };
-        let mut before_prefix = prefix(text, &before.0);
+        let mut before_prefix = sort_prefix(text, before.0.clone());
         for field in fields {
             // Most names differ in their first eight bytes: one compare.
-            let field_prefix = prefix(text, &field.0);
+            let field_prefix = sort_prefix(text, field.0.clone());
             let order = before_prefix
                 .cmp(&field_prefix)
                 .then_with(|| text[before.0.clone()].cmp(&text[field.0.clone()]))
@@ -259,14 +259,20 @@ fn separator_mask(block: &[u8]) -> u32 {
 
 /// The first eight bytes of `text[range]`, zero-padded, as a big-endian
 /// number: two compare as their bytes do, or are equal when the bytes
-/// differ only past the eighth or in a zero byte against the padding.
-fn prefix(text: &[u8], range: &Range<usize>) -> u64 {
+/// differ only past the eighth or in a zero byte against the padding. The
+/// sort key of a name, here and in the signed string's sort.
+pub(crate) fn sort_prefix(text: &[u8], range: Range<usize>) -> u64 {
     let keep = (range.end - range.start).min(8);
     let mut word = [0; 8];
     match text.get(range.start..range.start + 8) {
         // Eight bytes at once, those past the range masked off.
         Some(eight) => word.copy_from_slice(eight),
-        None => word[..keep].copy_from_slice(&text[range.start..range.start + keep]),
+        // Byte by byte: no `memcpy` call for a few bytes.
+        None => {
+            for (to, from) in word.iter_mut().zip(&text[range.start..range.start + keep]) {
+                *to = *from;
+            }
+        }
     }
     let word = u64::from_be_bytes(word);
     word & !u64::MAX.checked_shr(8 * keep as u32).unwrap_or(0)

@@ -22,8 +22,8 @@ use super::response::{cut, Refusal};
 use crate::bearer::VerifyFuture;
 use crate::core::fields::FormFields;
 use crate::core::validator::{
-    decode_form, is_form, plausible_signature, stand_in, RequestValidator, SignedRequest,
-    X_TWILIO_SIGNATURE, X_TWILIO_WEBHOOKS_SIGNATURE_SETTINGS,
+    decode_form, is_form, plausible_signature, stand_in, starts_with_form_type, RequestValidator,
+    SignedRequest, X_TWILIO_SIGNATURE, X_TWILIO_WEBHOOKS_SIGNATURE_SETTINGS,
 };
 use crate::validate::rejection::Rejection;
 use crate::validate::webhook::ValidatedWebhook;
@@ -120,12 +120,10 @@ pub(crate) fn signed_fields(parts: &Parts, body: &[u8]) -> Result<FormFields, Re
 /// Whether axum's `Form` parses the body: a `Content-Type` that starts with
 /// `application/x-www-form-urlencoded`, on any method.
 fn read_as_form_by_axum(parts: &Parts) -> bool {
-    const FORM: &[u8] = b"application/x-www-form-urlencoded";
-    parts.headers.get(CONTENT_TYPE).is_some_and(|v| {
-        v.as_bytes()
-            .get(..FORM.len())
-            .is_some_and(|start| start.eq_ignore_ascii_case(FORM))
-    })
+    parts
+        .headers
+        .get(CONTENT_TYPE)
+        .is_some_and(|v| starts_with_form_type(v.as_bytes()))
 }
 
 /// The account a request is for, with a resolver: the value of every
