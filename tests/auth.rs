@@ -413,3 +413,43 @@ mod http2 {
         assert_eq!(calls.load(Ordering::SeqCst), 0);
     }
 }
+
+/// The log, at `level`, of refusing `req` on a route with Basic auth.
+fn log_at(level: tracing::Level, req: Request<Body>) -> String {
+    static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let logs = common::LogBuffer::default();
+    let _guard = tracing::subscriber::set_default(logs.subscriber(level));
+    let layer = TwilioValidateLayer::new(TOKEN)
+        .base_url(BASE)
+        .http_auth(HttpAuth::builder().basic_auth("twilio", "pw").build());
+    let answer = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap()
+        .block_on(send(router(layer, counter()), req));
+    assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
+    logs.text()
+}
+
+#[test]
+fn the_first_try_without_credentials_is_logged_at_debug_not_info() {
+    // Twilio's first request of every call to a URL with credentials.
+    assert_eq!(log_at(tracing::Level::INFO, request(None, true)), "");
+    let debug = log_at(tracing::Level::DEBUG, request(None, true));
+    assert!(
+        debug.contains("DEBUG") && debug.contains("auth_failure=\"missing_credentials\""),
+        "{debug}"
+    );
+}
+
+#[test]
+fn a_wrong_credential_is_logged_at_info() {
+    let info = log_at(
+        tracing::Level::INFO,
+        request(Some(&basic("twilio", "nope")), true),
+    );
+    assert!(
+        info.contains("INFO") && info.contains("auth_failure=\"wrong_credentials\""),
+        "{info}"
+    );
+}

@@ -3,7 +3,7 @@
 //! the setting to change. Never part of the verdict.
 //!
 //! Bounded: at most one diagnosis per second per layer (the others are
-//! refused without one), only when the `tower_twilio` INFO event is enabled,
+//! refused with a hint that says it was suppressed), only when the `tower_twilio` INFO event is enabled,
 //! and at most [`VARIANTS`] URLs, each checked like a request (so at most
 //! [`MAX_MACS_PER_KEY`](crate::MAX_MACS_PER_KEY) MACs per key each). It
 //! logs URLs and setting names, never a secret or an expected signature.
@@ -44,9 +44,14 @@ impl Limiter {
     }
 }
 
+/// What a rate-limited `bad_signature` says instead of a diagnosis.
+pub(crate) const SUPPRESSED: &str =
+    "not diagnosed: at most one diagnosis a second per layer, this one was suppressed";
+
 /// What to tell the user about a `bad_signature`: the setting to change if
 /// a likely misconfiguration explains it, else that the token is the likely
-/// cause. `None` when no diagnosis ran (disabled or rate-limited).
+/// cause, or [`SUPPRESSED`] when the limit allows no diagnosis now. `None`
+/// when the event is disabled.
 pub(crate) fn diagnose(
     config: &Config,
     validator: &RequestValidator,
@@ -54,9 +59,11 @@ pub(crate) fn diagnose(
     url: &str,
     body: &Bytes,
 ) -> Option<String> {
-    if !tracing::enabled!(target: "tower_twilio", tracing::Level::INFO) || !config.diagnosis.allow()
-    {
+    if !tracing::enabled!(target: "tower_twilio", tracing::Level::INFO) {
         return None;
+    }
+    if !config.diagnosis.allow() {
+        return Some(SUPPRESSED.to_owned());
     }
     let fields = signed_fields(parts, body).ok()?;
     let matches = |candidate: &str| {
