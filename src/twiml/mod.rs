@@ -19,7 +19,11 @@
 //! );
 //! ```
 
-use std::borrow::Cow;
+pub mod messaging;
+pub mod voice;
+mod xml;
+
+pub use xml::{escape, Element, InvalidName};
 
 use http::header::CONTENT_TYPE;
 use http::HeaderValue;
@@ -28,7 +32,10 @@ use http::HeaderValue;
 /// charset=utf-8`: with the `axum` feature it is an `IntoResponse`, and
 /// without it `http::Response::from(twiml)`.
 ///
-/// It does not check the XML: put text from callers in with [`escape`].
+/// Built from a [`voice::VoiceResponse`] or a
+/// [`messaging::MessagingResponse`] it is well-formed by construction;
+/// [`Twiml::new`] takes a document as it is (put text from callers in with
+/// [`escape`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Twiml(String);
 
@@ -69,45 +76,9 @@ impl axum::response::IntoResponse for Twiml {
     }
 }
 
-/// `text` with the five characters XML gives a meaning escaped (`&`, `<`,
-/// `>`, `"`, `'`), for the text of a TwiML verb or an attribute value.
-/// Borrowed when there is nothing to escape.
-pub fn escape(text: &str) -> Cow<'_, str> {
-    let special = |c: char| matches!(c, '&' | '<' | '>' | '"' | '\'');
-    let Some(first) = text.find(special) else {
-        return Cow::Borrowed(text);
-    };
-    let mut out = String::with_capacity(text.len() + 16);
-    out.push_str(&text[..first]);
-    for c in text[first..].chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            c => out.push(c),
-        }
-    }
-    Cow::Owned(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn escape_replaces_the_five_xml_characters_and_keeps_the_rest() {
-        assert_eq!(
-            escape(r#"a&b<c>d"e'f é 😀"#),
-            "a&amp;b&lt;c&gt;d&quot;e&apos;f é 😀"
-        );
-        assert!(matches!(escape("plain text, é"), Cow::Borrowed(_)));
-        assert_eq!(escape(""), "");
-        // Escaping is not undone by a second pass being needed: `&amp;`
-        // is escaped again, as text it is.
-        assert_eq!(escape("&amp;"), "&amp;amp;");
-    }
 
     #[test]
     fn a_twiml_response_is_text_xml() {
