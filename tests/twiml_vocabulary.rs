@@ -2695,47 +2695,1719 @@ fn documents() -> Vec<(&'static str, Twiml)> {
         Twiml::from(voice::VoiceResponse::new().record(voice::Record::new().play_beep(true))),
     ));
     docs.push((
+        "voice-150",
+        Twiml::from(
+            voice::VoiceResponse::new().start(
+                voice::Start::new()
+                    .method(Method::POST)
+                    .recording(voice::Recording::new()),
+            ),
+        ),
+    ));
+    docs.push((
+        "voice-151",
+        Twiml::from(voice::VoiceResponse::new().redirect(voice::Redirect::new("semi;colon"))),
+    ));
+    docs.push((
+        "voice-152",
+        Twiml::from(
+            voice::VoiceResponse::new()
+                .refer(voice::Refer::new().sip(voice::ReferSip::new("semi;colon"))),
+        ),
+    ));
+    docs.push((
+        "voice-153",
+        Twiml::from(
+            voice::VoiceResponse::new().refer(
+                voice::Refer::new()
+                    .method(Method::GET)
+                    .sip(voice::ReferSip::new("plain")),
+            ),
+        ),
+    ));
+    docs.push((
+        "voice-154",
+        Twiml::from(
+            voice::VoiceResponse::new().reject(
+                voice::Reject::new()
+                    .reason(voice::RejectReason::Busy)
+                    .parameter(voice::Parameter::new().value("  spaced  ").name("a & b")),
+            ),
+        ),
+    ));
+    docs.push((
+        "voice-155",
+        Twiml::from(
+            voice::VoiceResponse::new().reject(
+                voice::Reject::new()
+                    .reason(voice::RejectReason::Busy)
+                    .parameter(
+                        voice::Parameter::new()
+                            .name("é ü 漢字 😀")
+                            .value("é ü 漢字 😀"),
+                    ),
+            ),
+        ),
+    ));
+    docs.push((
+        "voice-156",
+        Twiml::from(
+            voice::VoiceResponse::new()
+                .connect(
+                    voice::Connect::new()
+                        .room(voice::Room::new("a & b").participant_identity("<x>")),
+                )
+                .say(
+                    voice::Say::new("plain")
+                        .sub(voice::SsmlSub::new("é ü 漢字 😀").alias("<x>"))
+                        .break_(
+                            voice::SsmlBreak::new()
+                                .time("1 < 2 > 0")
+                                .strength(voice::SsmlBreakStrength::Medium),
+                        )
+                        .p(voice::SsmlP::new("1 < 2 > 0")
+                            .w(voice::SsmlW::new("  spaced  ").role("<x>"))
+                            .lang(
+                                voice::SsmlLang::new("1 < 2 > 0")
+                                    .xml_lang(voice::SsmlLangXmlLang::DaDK),
+                            )),
+                ),
+        ),
+    ));
+    docs.push((
+        "voice-157",
+        Twiml::from(
+            voice::VoiceResponse::new()
+                .say(
+                    voice::Say::new("1 < 2 > 0")
+                        .language("1 < 2 > 0")
+                        .emphasis(voice::SsmlEmphasis::new("semi;colon").say_as(
+                            voice::SsmlSayAs::new("  spaced  ").format(voice::SsmlSayAsFormat::D),
+                        ))
+                        .prosody(
+                            voice::SsmlProsody::new("  spaced  ")
+                                .volume("semi;colon")
+                                .rate("semi;colon")
+                                .s(voice::SsmlS::new("semi;colon"))
+                                .emphasis(voice::SsmlEmphasis::new("1 < 2 > 0"))
+                                .prosody(voice::SsmlProsody::new("é ü 漢字 😀")),
+                        ),
+                )
+                .play(voice::Play::new().text("  spaced  ").digits("1 < 2 > 0")),
+        ),
+    ));
+    docs.push((
+        "voice-158",
+        Twiml::from(
+            voice::VoiceResponse::new()
+                .dial(
+                    voice::Dial::new()
+                        .text("semi;colon")
+                        .refer_method(Method::POST)
+                        .sim(voice::Sim::new("  spaced  ")),
+                )
+                .prompt(
+                    voice::Prompt::new()
+                        .require_matching_inputs(false)
+                        .play(voice::Play::new().digits("1 < 2 > 0").loop_(53))
+                        .pause(voice::Pause::new())
+                        .say(
+                            voice::Say::new("<x>")
+                                .voice("\"quoted\" 'single'")
+                                .language("  spaced  ")
+                                .phoneme(voice::SsmlPhoneme::new("1 < 2 > 0"))
+                                .w(voice::SsmlW::new("a & b").role("a & b"))
+                                .emphasis(voice::SsmlEmphasis::new("1 < 2 > 0")),
+                        ),
+                ),
+        ),
+    ));
+    docs.push((
+        "voice-159",
+        Twiml::from(
+            voice::VoiceResponse::new()
+                .dial(
+                    voice::Dial::new()
+                        .text("semi;colon")
+                        .recording_status_callback("https://example.com/é?q=<x>")
+                        .sip(
+                            voice::Sip::new().headers(voice::Headers::new()).uri(
+                                voice::SipUri::new()
+                                    .text("<x>")
+                                    .username("a & b")
+                                    .weight("\"quoted\" 'single'"),
+                            ),
+                        ),
+                )
+                .stop(
+                    voice::Stop::new().siprec(
+                        voice::Siprec::new()
+                            .parameter(voice::Parameter::new().name("1 < 2 > 0").value("plain")),
+                    ),
+                ),
+        ),
+    ));
+    docs.push((
+        "voice-160",
+        Twiml::from(
+            voice::VoiceResponse::new()
+                .dial(
+                    voice::Dial::new().text("plain").sip(
+                        voice::Sip::new()
+                            .method(Method::POST)
+                            .password("<x>")
+                            .uri(voice::SipUri::new()),
+                    ),
+                )
+                .queue(voice::Queue::new("<x>").url("https://example.com/a?b=1&c=2")),
+        ),
+    ));
+    docs.push((
+        "voice-161",
+        Twiml::from(
+            voice::VoiceResponse::new().start(
+                voice::Start::new()
+                    .action("https://example.com/a?b=1&c=2")
+                    .method(Method::POST)
+                    .siprec(voice::Siprec::new().parameter(voice::Parameter::new())),
+            ),
+        ),
+    ));
+    docs.push((
+        "voice-162",
+        Twiml::from(
+            voice::VoiceResponse::new()
+                .sms(voice::Sms::new("é ü 漢字 😀"))
+                .sms(voice::Sms::new("plain").action("https://example.com/a?b=1&c=2")),
+        ),
+    ));
+    docs.push((
+        "voice-163",
+        Twiml::from(
+            voice::VoiceResponse::new()
+                .say(
+                    voice::Say::new("\"quoted\" 'single'")
+                        .language("1 < 2 > 0")
+                        .loop_(306)
+                        .break_(voice::SsmlBreak::new().time("é ü 漢字 😀")),
+                )
+                .redirect(voice::Redirect::new("  spaced  ")),
+        ),
+    ));
+    docs.push((
+        "voice-164",
+        Twiml::from(
+            voice::VoiceResponse::new().say(
+                voice::Say::new("a & b").voice("<x>").loop_(497).emphasis(
+                    voice::SsmlEmphasis::new("a & b")
+                        .lang(voice::SsmlLang::new("<x>"))
+                        .break_(voice::SsmlBreak::new().time("é ü 漢字 😀"))
+                        .prosody(
+                            voice::SsmlProsody::new("  spaced  ")
+                                .rate("  spaced  ")
+                                .volume("\"quoted\" 'single'"),
+                        ),
+                ),
+            ),
+        ),
+    ));
+    docs.push((
+        "voice-165",
+        Twiml::from(
+            voice::VoiceResponse::new()
+                .say(
+                    voice::Say::new("\"quoted\" 'single'")
+                        .voice("  spaced  ")
+                        .lang(
+                            voice::SsmlLang::new("\"quoted\" 'single'")
+                                .xml_lang(voice::SsmlLangXmlLang::DeAT)
+                                .p(voice::SsmlP::new("\"quoted\" 'single'")),
+                        ),
+                )
+                .queue(voice::Queue::new("a & b").reservation_sid("a & b")),
+        ),
+    ));
+    docs.push((
+        "voice-166",
+        Twiml::from(
+            voice::VoiceResponse::new()
+                .say(
+                    voice::Say::new("semi;colon")
+                        .voice("\"quoted\" 'single'")
+                        .language("1 < 2 > 0")
+                        .p(voice::SsmlP::new("<x>")
+                            .prosody(
+                                voice::SsmlProsody::new("1 < 2 > 0")
+                                    .pitch("semi;colon")
+                                    .volume("a & b"),
+                            )
+                            .w(voice::SsmlW::new("plain").role("plain"))),
+                )
+                .gather(
+                    voice::Gather::new().say(
+                        voice::Say::new("1 < 2 > 0")
+                            .loop_(258)
+                            .voice("<x>")
+                            .w(voice::SsmlW::new("é ü 漢字 😀"))
+                            .emphasis(
+                                voice::SsmlEmphasis::new("1 < 2 > 0")
+                                    .level(voice::SsmlEmphasisLevel::Moderate),
+                            ),
+                    ),
+                ),
+        ),
+    ));
+    docs.push((
+        "voice-167",
+        Twiml::from(
+            voice::VoiceResponse::new().say(
+                voice::Say::new("  spaced  ").phoneme(
+                    voice::SsmlPhoneme::new("é ü 漢字 😀")
+                        .alphabet(voice::SsmlPhonemeAlphabet::XAmazonPinyin),
+                ),
+            ),
+        ),
+    ));
+    docs.push((
+        "voice-168",
+        Twiml::from(
+            voice::VoiceResponse::new()
+                .say(
+                    voice::Say::new("\"quoted\" 'single'")
+                        .loop_(425)
+                        .voice("  spaced  ")
+                        .prosody(
+                            voice::SsmlProsody::new("plain")
+                                .p(voice::SsmlP::new("semi;colon"))
+                                .phoneme(
+                                    voice::SsmlPhoneme::new("a & b")
+                                        .ph("\"quoted\" 'single'")
+                                        .alphabet(voice::SsmlPhonemeAlphabet::Other(
+                                            "custom-value".into(),
+                                        )),
+                                )
+                                .say_as(
+                                    voice::SsmlSayAs::new("semi;colon")
+                                        .interpret_as(voice::SsmlSayAsInterpretAs::Expletive),
+                                ),
+                        ),
+                )
+                .play(voice::Play::new().digits("<x>").loop_(400)),
+        ),
+    ));
+    docs.push((
+        "voice-169",
+        Twiml::from(
+            voice::VoiceResponse::new().say(voice::Say::new("<x>").loop_(41).s(
+                voice::SsmlS::new("é ü 漢字 😀").emphasis(
+                    voice::SsmlEmphasis::new("1 < 2 > 0").level(voice::SsmlEmphasisLevel::Moderate),
+                ),
+            )),
+        ),
+    ));
+    docs.push((
+        "voice-170",
+        Twiml::from(
+            voice::VoiceResponse::new().say(
+                voice::Say::new("plain")
+                    .voice("semi;colon")
+                    .loop_(592)
+                    .say_as(
+                        voice::SsmlSayAs::new("é ü 漢字 😀")
+                            .interpret_as(voice::SsmlSayAsInterpretAs::Characters)
+                            .format(voice::SsmlSayAsFormat::Md),
+                    ),
+            ),
+        ),
+    ));
+    docs.push((
+        "voice-171",
+        Twiml::from(
+            voice::VoiceResponse::new().say(
+                voice::Say::new("a & b")
+                    .language("<x>")
+                    .sub(voice::SsmlSub::new("a & b")),
+            ),
+        ),
+    ));
+    docs.push((
+        "voice-172",
+        Twiml::from(
+            voice::VoiceResponse::new()
+                .say(
+                    voice::Say::new("é ü 漢字 😀").w(voice::SsmlW::new("é ü 漢字 😀")
+                        .role("é ü 漢字 😀")
+                        .say_as(
+                            voice::SsmlSayAs::new("semi;colon").format(voice::SsmlSayAsFormat::Dm),
+                        )
+                        .emphasis(
+                            voice::SsmlEmphasis::new("1 < 2 > 0")
+                                .level(voice::SsmlEmphasisLevel::Other("custom-value".into())),
+                        )),
+                )
+                .play(
+                    voice::Play::new()
+                        .text("1 < 2 > 0")
+                        .digits("é ü 漢字 😀")
+                        .loop_(277),
+                ),
+        ),
+    ));
+    docs.push((
+        "voice-173",
+        Twiml::from(
+            voice::VoiceResponse::new()
+                .start(
+                    voice::Start::new()
+                        .recording(
+                            voice::Recording::new()
+                                .recording_status_callback("https://example.com/é?q=<x>")
+                                .trim(voice::RecordingTrim::TrimSilence),
+                        )
+                        .stream(
+                            voice::Stream::new()
+                                .name("1 < 2 > 0")
+                                .url("/relative/path")
+                                .parameter(voice::Parameter::new().name("  spaced  ")),
+                        )
+                        .media_filter(
+                            voice::MediaFilter::new()
+                                .filter_type(voice::MediaFilterFilterType::Other(
+                                    "custom-value".into(),
+                                ))
+                                .parameter(
+                                    voice::Parameter::new()
+                                        .value("1 < 2 > 0")
+                                        .name("é ü 漢字 😀"),
+                                ),
+                        ),
+                )
+                .say(
+                    voice::Say::new("plain")
+                        .loop_(244)
+                        .w(voice::SsmlW::new("semi;colon")
+                            .role("é ü 漢字 😀")
+                            .phoneme(voice::SsmlPhoneme::new("  spaced  ").ph("  spaced  "))
+                            .emphasis(voice::SsmlEmphasis::new("\"quoted\" 'single'"))),
+                ),
+        ),
+    ));
+    docs.push((
+        "voice-174",
+        Twiml::from(
+            voice::VoiceResponse::new().stop(
+                voice::Stop::new()
+                    .transcription(
+                        voice::Transcription::new()
+                            .partial_results(false)
+                            .config(voice::Config::new().name("a & b")),
+                    )
+                    .stream(
+                        voice::Stream::new()
+                            .status_callback_method(Method::POST)
+                            .parameter(voice::Parameter::new().value("a & b").name("<x>")),
+                    ),
+            ),
+        ),
+    ));
+    docs.push((
+        "voice-175",
+        Twiml::from(
+            voice::VoiceResponse::new()
+                .connect(
+                    voice::Connect::new().stream(
+                        voice::Stream::new()
+                            .parameter(voice::Parameter::new().name("1 < 2 > 0").value("<x>")),
+                    ),
+                )
+                .dial(
+                    voice::Dial::new()
+                        .text("\"quoted\" 'single'")
+                        .method(Method::POST)
+                        .answer_on_bridge(false)
+                        .number(
+                            voice::Number::new("a & b")
+                                .amd_status_callback("/relative/path")
+                                .byoc("é ü 漢字 😀"),
+                        )
+                        .sip(
+                            voice::Sip::new()
+                                .uri(
+                                    voice::SipUri::new()
+                                        .text("plain")
+                                        .username("semi;colon")
+                                        .password("<x>"),
+                                )
+                                .headers(voice::Headers::new()),
+                        )
+                        .application(
+                            voice::Application::new()
+                                .url("/relative/path")
+                                .parameter(voice::Parameter::new()),
+                        ),
+                ),
+        ),
+    ));
+    docs.push((
+        "voice-176",
+        Twiml::from(
+            voice::VoiceResponse::new()
+                .enqueue(
+                    voice::Enqueue::new()
+                        .text("\"quoted\" 'single'")
+                        .action("/relative/path")
+                        .max_queue_size(179)
+                        .task(voice::Task::new("é ü 漢字 😀").priority(136).timeout(548)),
+                )
+                .start(
+                    voice::Start::new()
+                        .method(Method::GET)
+                        .recording(voice::Recording::new())
+                        .media_filter(
+                            voice::MediaFilter::new()
+                                .model("1 < 2 > 0")
+                                .parameter(voice::Parameter::new()),
+                        )
+                        .transcription(
+                            voice::Transcription::new()
+                                .transcription_engine("plain")
+                                .name("plain")
+                                .config(voice::Config::new().value("plain"))
+                                .parameter(
+                                    voice::Parameter::new()
+                                        .value("plain")
+                                        .name("\"quoted\" 'single'"),
+                                ),
+                        ),
+                ),
+        ),
+    ));
+    docs.push((
+        "voice-177",
+        Twiml::from(
+            voice::VoiceResponse::new()
+                .start(
+                    voice::Start::new()
+                        .action("https://example.com/é?q=<x>")
+                        .transcription(
+                            voice::Transcription::new()
+                                .conversation_configuration("\"quoted\" 'single'")
+                                .parameter(voice::Parameter::new().value("semi;colon")),
+                        ),
+                )
+                .echo(voice::Echo::new()),
+        ),
+    ));
+    docs.push((
+        "voice-178",
+        Twiml::from(
+            voice::VoiceResponse::new().connect(
+                voice::Connect::new().virtual_agent(
+                    voice::VirtualAgent::new()
+                        .status_callback_method(Method::GET)
+                        .status_callback("/relative/path")
+                        .config(voice::Config::new().value("  spaced  "))
+                        .parameter(voice::Parameter::new().value("<x>")),
+                ),
+            ),
+        ),
+    ));
+    docs.push((
+        "voice-179",
+        Twiml::from(
+            voice::VoiceResponse::new().dial(
+                voice::Dial::new()
+                    .text("a & b")
+                    .recording_status_callback_method(Method::POST)
+                    .record(voice::DialRecord::RecordFromAnswerDual)
+                    .whats_app(
+                        voice::WhatsApp::new("  spaced  ")
+                            .url("https://example.com/é?q=<x>")
+                            .method(Method::POST),
+                    ),
+            ),
+        ),
+    ));
+    docs.push((
+        "voice-180",
+        Twiml::from(
+            voice::VoiceResponse::new()
+                .connect(
+                    voice::Connect::new().ai_session(
+                        voice::AiSession::new()
+                            .ai_connector("<x>")
+                            .ai_session_configuration("\"quoted\" 'single'"),
+                    ),
+                )
+                .leave(voice::Leave::new()),
+        ),
+    ));
+    docs.push((
+        "voice-181",
+        Twiml::from(
+            voice::VoiceResponse::new()
+                .dial(
+                    voice::Dial::new()
+                        .text("\"quoted\" 'single'")
+                        .caller_id("a & b")
+                        .application(
+                            voice::Application::new()
+                                .text("é ü 漢字 😀")
+                                .status_callback_method(Method::GET)
+                                .parameter(voice::Parameter::new().name("plain"))
+                                .application_sid(voice::ApplicationSid::new("1 < 2 > 0")),
+                        ),
+                )
+                .stop(
+                    voice::Stop::new()
+                        .media_filter(
+                            voice::MediaFilter::new()
+                                .filter_type(voice::MediaFilterFilterType::Other(
+                                    "custom-value".into(),
+                                ))
+                                .name("é ü 漢字 😀")
+                                .parameter(
+                                    voice::Parameter::new()
+                                        .name("  spaced  ")
+                                        .value("  spaced  "),
+                                ),
+                        )
+                        .transcription(
+                            voice::Transcription::new()
+                                .status_callback_url("/relative/path")
+                                .config(voice::Config::new().value("é ü 漢字 😀"))
+                                .parameter(
+                                    voice::Parameter::new()
+                                        .value("é ü 漢字 😀")
+                                        .name("  spaced  "),
+                                ),
+                        )
+                        .siprec(
+                            voice::Siprec::new()
+                                .track(voice::SiprecTrack::Other("custom-value".into()))
+                                .parameter(
+                                    voice::Parameter::new()
+                                        .name("\"quoted\" 'single'")
+                                        .value("a & b"),
+                                ),
+                        ),
+                ),
+        ),
+    ));
+    docs.push((
+        "voice-182",
+        Twiml::from(
+            voice::VoiceResponse::new().dial(
+                voice::Dial::new().text("1 < 2 > 0").application(
+                    voice::Application::new()
+                        .text("a & b")
+                        .customer_id("1 < 2 > 0")
+                        .application_sid(voice::ApplicationSid::new("a & b")),
+                ),
+            ),
+        ),
+    ));
+    docs.push((
+        "voice-183",
+        Twiml::from(
+            voice::VoiceResponse::new()
+                .connect(voice::Connect::new().autopilot(voice::Autopilot::new("plain"))),
+        ),
+    ));
+    docs.push((
+        "voice-184",
+        Twiml::from(
+            voice::VoiceResponse::new().dial(
+                voice::Dial::new().text("\"quoted\" 'single'").client(
+                    voice::Client::new()
+                        .text("\"quoted\" 'single'")
+                        .identity(voice::Identity::new("  spaced  ")),
+                ),
+            ),
+        ),
+    ));
+    docs.push((
+        "voice-185",
+        Twiml::from(
+            voice::VoiceResponse::new()
+                .dial(
+                    voice::Dial::new()
+                        .method(Method::GET)
+                        .ring_tone(voice::DialRingTone::Cl)
+                        .conference(
+                            voice::Conference::new("  spaced  ")
+                                .record(voice::ConferenceRecord::DoNotRecord),
+                        ),
+                )
+                .enqueue(
+                    voice::Enqueue::new()
+                        .max_queue_size(138)
+                        .task(voice::Task::new("semi;colon")),
+                ),
+        ),
+    ));
+    docs.push((
+        "voice-186",
+        Twiml::from(
+            voice::VoiceResponse::new().connect(
+                voice::Connect::new().virtual_agent(
+                    voice::VirtualAgent::new()
+                        .connector_name("é ü 漢字 😀")
+                        .sentiment_analysis(true)
+                        .config(voice::Config::new()),
+                ),
+            ),
+        ),
+    ));
+    docs.push((
+        "voice-187",
+        Twiml::from(
+            voice::VoiceResponse::new()
+                .connect(voice::Connect::new().room(voice::Room::new("plain"))),
+        ),
+    ));
+    docs.push((
+        "voice-188",
+        Twiml::from(
+            voice::VoiceResponse::new()
+                .connect(voice::Connect::new().method(Method::POST).conversation(
+                    voice::Conversation::new().recording_status_callback_event([
+                        voice::ConversationRecordingEvent::Completed,
+                        voice::ConversationRecordingEvent::Other("custom-value".into()),
+                        voice::ConversationRecordingEvent::InProgress,
+                    ]),
+                ))
+                .start(
+                    voice::Start::new()
+                        .method(Method::GET)
+                        .recording(voice::Recording::new())
+                        .transcription(
+                            voice::Transcription::new()
+                                .profanity_filter(false)
+                                .config(voice::Config::new().value("\"quoted\" 'single'")),
+                        ),
+                ),
+        ),
+    ));
+    docs.push((
+        "voice-189",
+        Twiml::from(
+            voice::VoiceResponse::new().connect(
+                voice::Connect::new()
+                    .method(Method::GET)
+                    .action("https://example.com/a?b=1&c=2")
+                    .conversation_relay(
+                        voice::ConversationRelay::new()
+                            .conversation_id("<x>")
+                            .language_element(
+                                voice::Language::new()
+                                    .code("\"quoted\" 'single'")
+                                    .tts_provider("semi;colon"),
+                            )
+                            .parameter(voice::Parameter::new().value("  spaced  ")),
+                    ),
+            ),
+        ),
+    ));
+    docs.push((
+        "voice-190",
+        Twiml::from(
+            voice::VoiceResponse::new()
+                .connect(
+                    voice::Connect::new()
+                        .action("https://example.com/a?b=1&c=2")
+                        .method(Method::POST)
+                        .conversation_relay_session(
+                            voice::ConversationRelaySession::new().connector("<x>"),
+                        ),
+                )
+                .enqueue(
+                    voice::Enqueue::new()
+                        .text("plain")
+                        .method(Method::GET)
+                        .wait_url_method(Method::GET)
+                        .task(voice::Task::new("é ü 漢字 😀").timeout(61).priority(531)),
+                ),
+        ),
+    ));
+    docs.push((
+        "voice-191",
+        Twiml::from(
+            voice::VoiceResponse::new()
+                .dial(
+                    voice::Dial::new()
+                        .text("\"quoted\" 'single'")
+                        .method(Method::POST)
+                        .sip(
+                            voice::Sip::new()
+                                .text("semi;colon")
+                                .url("/relative/path")
+                                .uri(voice::SipUri::new().priority("a & b"))
+                                .headers(voice::Headers::new()),
+                        ),
+                )
+                .pay(
+                    voice::Pay::new().charge_amount("<x>").prompt(
+                        voice::Prompt::new()
+                            .play(voice::Play::new())
+                            .say(voice::Say::new("1 < 2 > 0").language("a & b")),
+                    ),
+                ),
+        ),
+    ));
+    docs.push((
+        "voice-192",
+        Twiml::from(voice::VoiceResponse::new().echo(voice::Echo::new())),
+    ));
+    docs.push((
+        "voice-193",
+        Twiml::from(
+            voice::VoiceResponse::new().enqueue(
+                voice::Enqueue::new()
+                    .text("  spaced  ")
+                    .task(voice::Task::new("<x>").timeout(486)),
+            ),
+        ),
+    ));
+    docs.push((
+        "voice-194",
+        Twiml::from(
+            voice::VoiceResponse::new().gather(
+                voice::Gather::new().play(
+                    voice::Play::new()
+                        .text("1 < 2 > 0")
+                        .digits("\"quoted\" 'single'"),
+                ),
+            ),
+        ),
+    ));
+    docs.push((
+        "voice-195",
+        Twiml::from(
+            voice::VoiceResponse::new()
+                .hangup(voice::Hangup::new().parameter(voice::Parameter::new())),
+        ),
+    ));
+    docs.push((
+        "voice-196",
+        Twiml::from(
+            voice::VoiceResponse::new()
+                .dial(
+                    voice::Dial::new().sip(
+                        voice::Sip::new()
+                            .text("plain")
+                            .machine_detection_speech_end_threshold(435)
+                            .status_callback_event([
+                                voice::SipEvent::Answered,
+                                voice::SipEvent::Other("custom-value".into()),
+                                voice::SipEvent::Initiated,
+                            ])
+                            .headers(voice::Headers::new().header(voice::Header::new())),
+                    ),
+                )
+                .gather(
+                    voice::Gather::new().say(
+                        voice::Say::new("<x>").emphasis(
+                            voice::SsmlEmphasis::new("\"quoted\" 'single'")
+                                .level(voice::SsmlEmphasisLevel::Moderate),
+                        ),
+                    ),
+                ),
+        ),
+    ));
+    docs.push((
+        "voice-197",
+        Twiml::from(
+            voice::VoiceResponse::new().dial(
+                voice::Dial::new()
+                    .text("1 < 2 > 0")
+                    .method(Method::GET)
+                    .time_limit(251)
+                    .sip(
+                        voice::Sip::new()
+                            .username("<x>")
+                            .headers(voice::Headers::new()),
+                    ),
+            ),
+        ),
+    ));
+    docs.push((
+        "voice-198",
+        Twiml::from(
+            voice::VoiceResponse::new()
+                .dial(
+                    voice::Dial::new()
+                        .text("é ü 漢字 😀")
+                        .recording_track(voice::DialRecordingTrack::Other("custom-value".into()))
+                        .client(
+                            voice::Client::new()
+                                .text("semi;colon")
+                                .status_callback_method(Method::POST)
+                                .identity(voice::Identity::new("semi;colon")),
+                        ),
+                )
+                .start(
+                    voice::Start::new()
+                        .method(Method::GET)
+                        .action("https://example.com/é?q=<x>")
+                        .transcription(
+                            voice::Transcription::new()
+                                .status_callback_url("/relative/path")
+                                .hints("<x>")
+                                .parameter(voice::Parameter::new())
+                                .config(voice::Config::new()),
+                        )
+                        .stream(
+                            voice::Stream::new()
+                                .url("/relative/path")
+                                .parameter(voice::Parameter::new()),
+                        )
+                        .recording(
+                            voice::Recording::new()
+                                .track(voice::RecordingTrack::Both)
+                                .channels(voice::RecordingChannels::Mono),
+                        ),
+                ),
+        ),
+    ));
+    docs.push((
+        "voice-199",
+        Twiml::from(
+            voice::VoiceResponse::new().connect(
+                voice::Connect::new()
+                    .action("https://example.com/é?q=<x>")
+                    .method(Method::POST)
+                    .conversation_relay(
+                        voice::ConversationRelay::new()
+                            .voice("1 < 2 > 0")
+                            .backgroundnoisereduction("plain")
+                            .language_element(
+                                voice::Language::new()
+                                    .hints("é ü 漢字 😀")
+                                    .voice("\"quoted\" 'single'"),
+                            ),
+                    ),
+            ),
+        ),
+    ));
+    docs.push((
+        "voice-200",
+        Twiml::from(
+            voice::VoiceResponse::new()
+                .leave(voice::Leave::new())
+                .record(
+                    voice::Record::new()
+                        .recording_configuration_id("\"quoted\" 'single'")
+                        .action("/relative/path"),
+                ),
+        ),
+    ));
+    docs.push((
+        "voice-201",
+        Twiml::from(
+            voice::VoiceResponse::new()
+                .start(
+                    voice::Start::new()
+                        .action("https://example.com/a?b=1&c=2")
+                        .method(Method::POST)
+                        .media_filter(
+                            voice::MediaFilter::new()
+                                .name("\"quoted\" 'single'")
+                                .parameter(voice::Parameter::new().value("\"quoted\" 'single'")),
+                        ),
+                )
+                .connect(
+                    voice::Connect::new()
+                        .method(Method::GET)
+                        .action("https://example.com/é?q=<x>")
+                        .virtual_agent(
+                            voice::VirtualAgent::new()
+                                .connector_name("1 < 2 > 0")
+                                .config(voice::Config::new().value("semi;colon"))
+                                .parameter(voice::Parameter::new()),
+                        ),
+                ),
+        ),
+    ));
+    docs.push((
+        "voice-202",
+        Twiml::from(
+            voice::VoiceResponse::new()
+                .dial(
+                    voice::Dial::new()
+                        .recording_status_callback_method(Method::GET)
+                        .number(voice::Number::new("\"quoted\" 'single'")),
+                )
+                .record(voice::Record::new().recording_status_callback_method(Method::GET)),
+        ),
+    ));
+    docs.push((
+        "voice-203",
+        Twiml::from(
+            voice::VoiceResponse::new()
+                .hangup(
+                    voice::Hangup::new()
+                        .parameter(voice::Parameter::new().value("a & b").name("<x>")),
+                )
+                .refer(
+                    voice::Refer::new()
+                        .method(Method::GET)
+                        .sip(voice::ReferSip::new("plain")),
+                ),
+        ),
+    ));
+    docs.push((
+        "voice-204",
+        Twiml::from(voice::VoiceResponse::new().pause(voice::Pause::new().length(331))),
+    ));
+    docs.push((
+        "voice-205",
+        Twiml::from(
+            voice::VoiceResponse::new()
+                .pay(
+                    voice::Pay::new().prompt(
+                        voice::Prompt::new()
+                            .error_type([
+                                voice::PromptErrorType::InputMatchingFailed,
+                                voice::PromptErrorType::InvalidDate,
+                                voice::PromptErrorType::Timeout,
+                            ])
+                            .say(voice::Say::new("é ü 漢字 😀")),
+                    ),
+                )
+                .redirect(voice::Redirect::new("<x>").method(Method::GET)),
+        ),
+    ));
+    docs.push((
+        "voice-206",
+        Twiml::from(voice::VoiceResponse::new().play(voice::Play::new().digits("a & b"))),
+    ));
+    docs.push((
+        "voice-207",
+        Twiml::from(
+            voice::VoiceResponse::new()
+                .prompt(
+                    voice::Prompt::new()
+                        .card_type([voice::PromptCardType::Visa])
+                        .error_type([
+                            voice::PromptErrorType::Other("custom-value".into()),
+                            voice::PromptErrorType::Timeout,
+                        ])
+                        .play(
+                            voice::Play::new()
+                                .text("semi;colon")
+                                .digits("semi;colon")
+                                .loop_(561),
+                        )
+                        .pause(voice::Pause::new().length(4)),
+                )
+                .connect(
+                    voice::Connect::new()
+                        .conversation_relay(
+                            voice::ConversationRelay::new()
+                                .debug("a & b")
+                                .transcription_provider("é ü 漢字 😀")
+                                .parameter(voice::Parameter::new().name("  spaced  "))
+                                .language_element(voice::Language::new()),
+                        )
+                        .conversation_relay_session(
+                            voice::ConversationRelaySession::new().connector("<x>"),
+                        ),
+                ),
+        ),
+    ));
+    docs.push((
+        "voice-208",
+        Twiml::from(
+            voice::VoiceResponse::new()
+                .queue(voice::Queue::new("é ü 漢字 😀"))
+                .redirect(voice::Redirect::new("plain").method(Method::GET)),
+        ),
+    ));
+    docs.push((
+        "voice-209",
+        Twiml::from(voice::VoiceResponse::new().record(voice::Record::new())),
+    ));
+    docs.push((
+        "voice-210",
+        Twiml::from(
+            voice::VoiceResponse::new()
+                .start(
+                    voice::Start::new()
+                        .method(Method::POST)
+                        .action("https://example.com/é?q=<x>")
+                        .recording(voice::Recording::new()),
+                )
+                .prompt(voice::Prompt::new().pause(voice::Pause::new().length(182))),
+        ),
+    ));
+    docs.push((
+        "voice-211",
+        Twiml::from(
+            voice::VoiceResponse::new()
+                .redirect(voice::Redirect::new("  spaced  ").method(Method::GET)),
+        ),
+    ));
+    docs.push((
+        "voice-212",
+        Twiml::from(
+            voice::VoiceResponse::new()
+                .refer(
+                    voice::Refer::new()
+                        .method(Method::GET)
+                        .action("https://example.com/é?q=<x>")
+                        .sip(voice::ReferSip::new("é ü 漢字 😀")),
+                )
+                .stop(
+                    voice::Stop::new()
+                        .media_filter(voice::MediaFilter::new().parameter(voice::Parameter::new()))
+                        .siprec(
+                            voice::Siprec::new()
+                                .status_callback_method(Method::POST)
+                                .connector_name("<x>")
+                                .parameter(voice::Parameter::new().value("\"quoted\" 'single'")),
+                        )
+                        .transcription(
+                            voice::Transcription::new()
+                                .profanity_filter(true)
+                                .partial_results(false)
+                                .parameter(voice::Parameter::new().value("a & b"))
+                                .config(voice::Config::new().value("  spaced  ").name("plain")),
+                        ),
+                ),
+        ),
+    ));
+    docs.push((
+        "voice-213",
+        Twiml::from(
+            voice::VoiceResponse::new()
+                .refer(voice::Refer::new().sip(voice::ReferSip::new("\"quoted\" 'single'")))
+                .sms(voice::Sms::new("<x>").action("https://example.com/a?b=1&c=2")),
+        ),
+    ));
+    docs.push((
+        "voice-214",
+        Twiml::from(
+            voice::VoiceResponse::new()
+                .reject(voice::Reject::new().parameter(voice::Parameter::new().value("1 < 2 > 0")))
+                .gather(
+                    voice::Gather::new()
+                        .enhanced(false)
+                        .action_on_empty_result(false)
+                        .say(
+                            voice::Say::new("<x>")
+                                .loop_(8)
+                                .language("é ü 漢字 😀")
+                                .emphasis(
+                                    voice::SsmlEmphasis::new("\"quoted\" 'single'")
+                                        .level(voice::SsmlEmphasisLevel::Moderate),
+                                ),
+                        ),
+                ),
+        ),
+    ));
+    docs.push(("voice-215", Twiml::from(voice::VoiceResponse::new())));
+    docs.push((
+        "voice-216",
+        Twiml::from(
+            voice::VoiceResponse::new()
+                .connect(
+                    voice::Connect::new()
+                        .method(Method::POST)
+                        .action("https://example.com/a?b=1&c=2")
+                        .room(voice::Room::new("plain")),
+                )
+                .reject(
+                    voice::Reject::new()
+                        .reason(voice::RejectReason::Other("custom-value".into()))
+                        .parameter(
+                            voice::Parameter::new()
+                                .name("semi;colon")
+                                .value("\"quoted\" 'single'"),
+                        ),
+                ),
+        ),
+    ));
+    docs.push((
+        "voice-217",
+        Twiml::from(
+            voice::VoiceResponse::new().say(
+                voice::Say::new("\"quoted\" 'single'").loop_(453).lang(
+                    voice::SsmlLang::new("a & b")
+                        .xml_lang(voice::SsmlLangXmlLang::EnAU)
+                        .break_(voice::SsmlBreak::new())
+                        .sub(voice::SsmlSub::new("a & b").alias("\"quoted\" 'single'"))
+                        .phoneme(
+                            voice::SsmlPhoneme::new("1 < 2 > 0")
+                                .ph("plain")
+                                .alphabet(voice::SsmlPhonemeAlphabet::XAmazonPronKana),
+                        ),
+                ),
+            ),
+        ),
+    ));
+    docs.push((
+        "voice-218",
+        Twiml::from(
+            voice::VoiceResponse::new()
+                .dial(
+                    voice::Dial::new()
+                        .text("semi;colon")
+                        .sim(voice::Sim::new("\"quoted\" 'single'")),
+                )
+                .stop(
+                    voice::Stop::new()
+                        .media_filter(
+                            voice::MediaFilter::new()
+                                .parameter(voice::Parameter::new().value("plain")),
+                        )
+                        .transcription(
+                            voice::Transcription::new()
+                                .config(voice::Config::new().name("<x>"))
+                                .parameter(voice::Parameter::new()),
+                        )
+                        .siprec(
+                            voice::Siprec::new()
+                                .status_callback_method(Method::GET)
+                                .track(voice::SiprecTrack::InboundTrack)
+                                .parameter(voice::Parameter::new().value("plain")),
+                        ),
+                ),
+        ),
+    ));
+    docs.push((
+        "voice-219",
+        Twiml::from(
+            voice::VoiceResponse::new()
+                .dial(
+                    voice::Dial::new()
+                        .trim(voice::DialTrim::Other("custom-value".into()))
+                        .caller_id("  spaced  ")
+                        .sip(voice::Sip::new().headers(voice::Headers::new())),
+                )
+                .sms(voice::Sms::new("é ü 漢字 😀")),
+        ),
+    ));
+    docs.push((
+        "voice-220",
+        Twiml::from(
+            voice::VoiceResponse::new()
+                .dial(
+                    voice::Dial::new().sip(
+                        voice::Sip::new()
+                            .text("semi;colon")
+                            .machine_detection_speech_threshold(164)
+                            .uri(
+                                voice::SipUri::new()
+                                    .text("semi;colon")
+                                    .priority("é ü 漢字 😀")
+                                    .username("plain"),
+                            ),
+                    ),
+                )
+                .redirect(voice::Redirect::new("1 < 2 > 0").method(Method::GET)),
+        ),
+    ));
+    docs.push((
+        "voice-221",
+        Twiml::from(
+            voice::VoiceResponse::new()
+                .start(
+                    voice::Start::new()
+                        .method(Method::GET)
+                        .action("https://example.com/a?b=1&c=2")
+                        .siprec(
+                            voice::Siprec::new()
+                                .track(voice::SiprecTrack::OutboundTrack)
+                                .parameter(voice::Parameter::new()),
+                        ),
+                )
+                .queue(voice::Queue::new("a & b").post_work_activity_sid("é ü 漢字 😀")),
+        ),
+    ));
+    docs.push((
+        "voice-222",
+        Twiml::from(
+            voice::VoiceResponse::new()
+                .sms(
+                    voice::Sms::new("  spaced  ")
+                        .action("https://example.com/a?b=1&c=2")
+                        .to("a & b"),
+                )
+                .enqueue(
+                    voice::Enqueue::new()
+                        .text("a & b")
+                        .action("https://example.com/é?q=<x>")
+                        .task(voice::Task::new("1 < 2 > 0")),
+                ),
+        ),
+    ));
+    docs.push((
+        "voice-223",
+        Twiml::from(
+            voice::VoiceResponse::new()
+                .say(
+                    voice::Say::new("é ü 漢字 😀").break_(
+                        voice::SsmlBreak::new()
+                            .time("semi;colon")
+                            .strength(voice::SsmlBreakStrength::Weak),
+                    ),
+                )
+                .prompt(
+                    voice::Prompt::new()
+                        .error_type([voice::PromptErrorType::Other("custom-value".into())])
+                        .card_type([voice::PromptCardType::Maestro])
+                        .pause(voice::Pause::new().length(262))
+                        .say(
+                            voice::Say::new("a & b")
+                                .loop_(425)
+                                .language("a & b")
+                                .prosody(voice::SsmlProsody::new("plain")),
+                        )
+                        .play(voice::Play::new()),
+                ),
+        ),
+    ));
+    docs.push((
+        "voice-224",
+        Twiml::from(
+            voice::VoiceResponse::new()
+                .say(
+                    voice::Say::new("\"quoted\" 'single'").loop_(182).emphasis(
+                        voice::SsmlEmphasis::new("\"quoted\" 'single'")
+                            .say_as(voice::SsmlSayAs::new("plain"))
+                            .lang(
+                                voice::SsmlLang::new("a & b")
+                                    .xml_lang(voice::SsmlLangXmlLang::Other("custom-value".into())),
+                            )
+                            .phoneme(
+                                voice::SsmlPhoneme::new("  spaced  ")
+                                    .ph("a & b")
+                                    .alphabet(voice::SsmlPhonemeAlphabet::XAmazonYomigana),
+                            ),
+                    ),
+                )
+                .enqueue(
+                    voice::Enqueue::new()
+                        .text("1 < 2 > 0")
+                        .wait_url_method(Method::POST)
+                        .action("https://example.com/é?q=<x>")
+                        .task(voice::Task::new("é ü 漢字 😀").priority(259).timeout(528)),
+                ),
+        ),
+    ));
+    docs.push((
+        "voice-225",
+        Twiml::from(
+            voice::VoiceResponse::new().say(
+                voice::Say::new("semi;colon").lang(
+                    voice::SsmlLang::new("a & b")
+                        .xml_lang(voice::SsmlLangXmlLang::EsUS)
+                        .s(voice::SsmlS::new("semi;colon")),
+                ),
+            ),
+        ),
+    ));
+    docs.push((
+        "voice-226",
+        Twiml::from(
+            voice::VoiceResponse::new().say(
+                voice::Say::new("semi;colon")
+                    .language("plain")
+                    .p(voice::SsmlP::new("\"quoted\" 'single'")
+                        .prosody(voice::SsmlProsody::new("\"quoted\" 'single'"))),
+            ),
+        ),
+    ));
+    docs.push((
+        "voice-227",
+        Twiml::from(
+            voice::VoiceResponse::new().say(
+                voice::Say::new("plain").phoneme(
+                    voice::SsmlPhoneme::new("<x>")
+                        .ph("<x>")
+                        .alphabet(voice::SsmlPhonemeAlphabet::XAmazonPinyin),
+                ),
+            ),
+        ),
+    ));
+    docs.push((
+        "voice-228",
+        Twiml::from(
+            voice::VoiceResponse::new()
+                .say(
+                    voice::Say::new("é ü 漢字 😀")
+                        .language("  spaced  ")
+                        .voice("<x>")
+                        .prosody(
+                            voice::SsmlProsody::new("semi;colon")
+                                .volume("<x>")
+                                .p(voice::SsmlP::new("\"quoted\" 'single'"))
+                                .sub(voice::SsmlSub::new("<x>").alias("\"quoted\" 'single'")),
+                        ),
+                )
+                .refer(voice::Refer::new().sip(voice::ReferSip::new("é ü 漢字 😀"))),
+        ),
+    ));
+    docs.push((
+        "voice-229",
+        Twiml::from(
+            voice::VoiceResponse::new().say(
+                voice::Say::new("plain").s(voice::SsmlS::new("\"quoted\" 'single'")
+                    .say_as(voice::SsmlSayAs::new("plain").format(voice::SsmlSayAsFormat::Mdy))
+                    .break_(voice::SsmlBreak::new())
+                    .emphasis(
+                        voice::SsmlEmphasis::new("1 < 2 > 0")
+                            .level(voice::SsmlEmphasisLevel::Moderate),
+                    )),
+            ),
+        ),
+    ));
+    docs.push((
+        "voice-230",
+        Twiml::from(
+            voice::VoiceResponse::new().say(
+                voice::Say::new("1 < 2 > 0")
+                    .language("plain")
+                    .say_as(voice::SsmlSayAs::new("\"quoted\" 'single'")),
+            ),
+        ),
+    ));
+    docs.push((
+        "voice-231",
+        Twiml::from(
+            voice::VoiceResponse::new()
+                .say(voice::Say::new("  spaced  ").sub(voice::SsmlSub::new("<x>"))),
+        ),
+    ));
+    docs.push((
+        "voice-232",
+        Twiml::from(
+            voice::VoiceResponse::new()
+                .say(
+                    voice::Say::new("é ü 漢字 😀")
+                        .loop_(4)
+                        .voice("plain")
+                        .w(voice::SsmlW::new("plain").break_(
+                            voice::SsmlBreak::new()
+                                .strength(voice::SsmlBreakStrength::Other("custom-value".into())),
+                        )),
+                )
+                .play(voice::Play::new()),
+        ),
+    ));
+    docs.push((
+        "voice-233",
+        Twiml::from(
+            voice::VoiceResponse::new()
+                .start(
+                    voice::Start::new().transcription(
+                        voice::Transcription::new()
+                            .speech_model("  spaced  ")
+                            .name("\"quoted\" 'single'")
+                            .config(voice::Config::new().name("<x>").value("1 < 2 > 0"))
+                            .parameter(voice::Parameter::new().value("a & b")),
+                    ),
+                )
+                .echo(voice::Echo::new()),
+        ),
+    ));
+    docs.push((
+        "voice-234",
+        Twiml::from(
+            voice::VoiceResponse::new()
+                .stop(
+                    voice::Stop::new()
+                        .stream(
+                            voice::Stream::new()
+                                .url("https://example.com/é?q=<x>")
+                                .parameter(voice::Parameter::new().name("a & b")),
+                        )
+                        .siprec(
+                            voice::Siprec::new()
+                                .track(voice::SiprecTrack::Other("custom-value".into()))
+                                .parameter(
+                                    voice::Parameter::new().value("plain").name("é ü 漢字 😀"),
+                                ),
+                        ),
+                )
+                .pay(
+                    voice::Pay::new()
+                        .postal_code("é ü 漢字 😀")
+                        .parameter(voice::Parameter::new().name("  spaced  "))
+                        .prompt(
+                            voice::Prompt::new()
+                                .pause(voice::Pause::new().length(530))
+                                .say(voice::Say::new("  spaced  "))
+                                .play(
+                                    voice::Play::new()
+                                        .text("  spaced  ")
+                                        .loop_(437)
+                                        .digits("é ü 漢字 😀"),
+                                ),
+                        ),
+                ),
+        ),
+    ));
+    docs.push((
+        "voice-235",
+        Twiml::from(
+            voice::VoiceResponse::new()
+                .connect(
+                    voice::Connect::new().stream(
+                        voice::Stream::new()
+                            .status_callback_method(Method::POST)
+                            .sample_rate("a & b")
+                            .parameter(voice::Parameter::new().name("1 < 2 > 0").value("plain")),
+                    ),
+                )
+                .redirect(voice::Redirect::new("a & b")),
+        ),
+    ));
+    docs.push((
+        "voice-236",
+        Twiml::from(
+            voice::VoiceResponse::new().enqueue(
+                voice::Enqueue::new()
+                    .text("plain")
+                    .wait_url("https://example.com/é?q=<x>")
+                    .method(Method::POST)
+                    .task(voice::Task::new("  spaced  ")),
+            ),
+        ),
+    ));
+    docs.push((
+        "voice-237",
+        Twiml::from(
+            voice::VoiceResponse::new().start(
+                voice::Start::new()
+                    .action("https://example.com/é?q=<x>")
+                    .transcription(
+                        voice::Transcription::new()
+                            .parameter(voice::Parameter::new())
+                            .config(voice::Config::new().value("plain")),
+                    ),
+            ),
+        ),
+    ));
+    docs.push((
+        "voice-238",
+        Twiml::from(
+            voice::VoiceResponse::new().connect(
+                voice::Connect::new().virtual_agent(
+                    voice::VirtualAgent::new()
+                        .status_callback_method(Method::POST)
+                        .parameter(
+                            voice::Parameter::new()
+                                .value("\"quoted\" 'single'")
+                                .name("  spaced  "),
+                        ),
+                ),
+            ),
+        ),
+    ));
+    docs.push((
+        "voice-239",
+        Twiml::from(
+            voice::VoiceResponse::new().dial(
+                voice::Dial::new()
+                    .hangup_on_star(false)
+                    .whats_app(voice::WhatsApp::new("\"quoted\" 'single'")),
+            ),
+        ),
+    ));
+    docs.push((
+        "voice-240",
+        Twiml::from(
+            voice::VoiceResponse::new().connect(
+                voice::Connect::new()
+                    .method(Method::GET)
+                    .ai_session(voice::AiSession::new()),
+            ),
+        ),
+    ));
+    docs.push((
+        "voice-241",
+        Twiml::from(
+            voice::VoiceResponse::new().dial(
+                voice::Dial::new()
+                    .text("a & b")
+                    .action("/relative/path")
+                    .hangup_on_star(true)
+                    .application(
+                        voice::Application::new()
+                            .parameter(voice::Parameter::new().value("\"quoted\" 'single'"))
+                            .application_sid(voice::ApplicationSid::new("  spaced  ")),
+                    ),
+            ),
+        ),
+    ));
+    docs.push((
+        "voice-242",
+        Twiml::from(
+            voice::VoiceResponse::new().dial(
+                voice::Dial::new().application(
+                    voice::Application::new()
+                        .text("é ü 漢字 😀")
+                        .method(Method::POST)
+                        .application_sid(voice::ApplicationSid::new("\"quoted\" 'single'")),
+                ),
+            ),
+        ),
+    ));
+    docs.push((
+        "voice-243",
+        Twiml::from(
+            voice::VoiceResponse::new().connect(
+                voice::Connect::new()
+                    .method(Method::GET)
+                    .action("/relative/path")
+                    .autopilot(voice::Autopilot::new("  spaced  ")),
+            ),
+        ),
+    ));
+    docs.push((
+        "voice-244",
+        Twiml::from(
+            voice::VoiceResponse::new().dial(
+                voice::Dial::new().text("plain").client(
+                    voice::Client::new()
+                        .text("\"quoted\" 'single'")
+                        .parameter(voice::Parameter::new().value("<x>"))
+                        .identity(voice::Identity::new("é ü 漢字 😀")),
+                ),
+            ),
+        ),
+    ));
+    docs.push((
+        "voice-245",
+        Twiml::from(
+            voice::VoiceResponse::new()
+                .dial(
+                    voice::Dial::new()
+                        .record(voice::DialRecord::DoNotRecord)
+                        .trim(voice::DialTrim::TrimSilence)
+                        .conference(
+                            voice::Conference::new("a & b")
+                                .record(voice::ConferenceRecord::RecordFromStart)
+                                .wait_method(Method::GET),
+                        ),
+                )
+                .play(voice::Play::new()),
+        ),
+    ));
+    docs.push((
+        "voice-246",
+        Twiml::from(
+            voice::VoiceResponse::new()
+                .connect(
+                    voice::Connect::new().virtual_agent(
+                        voice::VirtualAgent::new()
+                            .sentiment_analysis(false)
+                            .language("é ü 漢字 😀")
+                            .config(voice::Config::new().value("1 < 2 > 0")),
+                    ),
+                )
+                .pay(
+                    voice::Pay::new()
+                        .language(voice::PayLanguage::Other("custom-value".into()))
+                        .status_callback_method(Method::GET)
+                        .parameter(
+                            voice::Parameter::new()
+                                .value("é ü 漢字 😀")
+                                .name("1 < 2 > 0"),
+                        ),
+                ),
+        ),
+    ));
+    docs.push((
+        "voice-247",
+        Twiml::from(
+            voice::VoiceResponse::new().connect(
+                voice::Connect::new()
+                    .method(Method::POST)
+                    .action("https://example.com/é?q=<x>")
+                    .room(voice::Room::new("<x>").participant_identity("1 < 2 > 0"))
+                    .conversation_relay(
+                        voice::ConversationRelay::new()
+                            .tts_text_normalization("1 < 2 > 0")
+                            .language_element(
+                                voice::Language::new()
+                                    .speech_model("1 < 2 > 0")
+                                    .voice("\"quoted\" 'single'"),
+                            ),
+                    ),
+            ),
+        ),
+    ));
+    docs.push((
+        "voice-248",
+        Twiml::from(
+            voice::VoiceResponse::new().connect(
+                voice::Connect::new()
+                    .method(Method::GET)
+                    .action("https://example.com/é?q=<x>")
+                    .conversation(voice::Conversation::new().routing_assignment_timeout(596)),
+            ),
+        ),
+    ));
+    docs.push((
+        "voice-249",
+        Twiml::from(
+            voice::VoiceResponse::new().connect(
+                voice::Connect::new()
+                    .method(Method::POST)
+                    .conversation_relay(
+                        voice::ConversationRelay::new()
+                            .language_element(
+                                voice::Language::new().tts_language_text_normalization(true),
+                            )
+                            .parameter(voice::Parameter::new().name("1 < 2 > 0")),
+                    ),
+            ),
+        ),
+    ));
+    docs.push((
         "messaging-000",
         Twiml::from(
             messaging::MessagingResponse::new()
                 .message(
-                    messaging::Message::new("1 < 2 > 0")
+                    messaging::Message::new("plain")
                         .action("/relative/path")
                         .from("<x>")
                         .method(Method::POST)
-                        .status_callback("https://example.com/a?b=1&c=2")
-                        .to("<x>")
-                        .body(messaging::Body::new("a & b")),
+                        .status_callback("https://example.com/é?q=<x>")
+                        .to("\"quoted\" 'single'")
+                        .body(messaging::Body::new("1 < 2 > 0")),
                 )
-                .redirect(messaging::Redirect::new("semi;colon").method(Method::GET)),
+                .redirect(messaging::Redirect::new("a & b").method(Method::GET)),
         ),
     ));
     docs.push((
         "messaging-001",
         Twiml::from(
             messaging::MessagingResponse::new().message(
-                messaging::Message::new("semi;colon")
-                    .action("/relative/path")
-                    .media(messaging::Media::new("semi;colon")),
+                messaging::Message::new("\"quoted\" 'single'")
+                    .media(messaging::Media::new("  spaced  ")),
             ),
         ),
     ));
     docs.push((
         "messaging-002",
         Twiml::from(
-            messaging::MessagingResponse::new().message(
-                messaging::Message::new("é ü 漢字 😀")
-                    .to("  spaced  ")
-                    .from("a & b")
-                    .body(messaging::Body::new("<x>")),
-            ),
+            messaging::MessagingResponse::new()
+                .message(
+                    messaging::Message::new("a & b").media(messaging::Media::new("  spaced  ")),
+                )
+                .redirect(messaging::Redirect::new("  spaced  ")),
         ),
     ));
     docs.push((
         "messaging-003",
         Twiml::from(
             messaging::MessagingResponse::new()
-                .redirect(messaging::Redirect::new("plain").method(Method::POST)),
+                .redirect(messaging::Redirect::new("\"quoted\" 'single'").method(Method::GET))
+                .message(messaging::Message::new("<x>").body(messaging::Body::new("plain"))),
         ),
     ));
     docs.push((
@@ -2745,18 +4417,12 @@ fn documents() -> Vec<(&'static str, Twiml)> {
     docs.push((
         "messaging-005",
         Twiml::from(
-            messaging::MessagingResponse::new()
-                .message(
-                    messaging::Message::new("plain")
-                        .method(Method::POST)
-                        .to("a & b")
-                        .body(messaging::Body::new("a & b")),
-                )
-                .message(
-                    messaging::Message::new("plain")
-                        .body(messaging::Body::new("é ü 漢字 😀"))
-                        .media(messaging::Media::new("<x>")),
-                ),
+            messaging::MessagingResponse::new().message(
+                messaging::Message::new("1 < 2 > 0")
+                    .status_callback("/relative/path")
+                    .to("  spaced  ")
+                    .body(messaging::Body::new("plain")),
+            ),
         ),
     ));
     docs.push((
@@ -2765,172 +4431,166 @@ fn documents() -> Vec<(&'static str, Twiml)> {
             messaging::MessagingResponse::new()
                 .message(
                     messaging::Message::new("semi;colon")
-                        .method(Method::POST)
-                        .media(messaging::Media::new("1 < 2 > 0")),
+                        .to("1 < 2 > 0")
+                        .from("  spaced  ")
+                        .media(messaging::Media::new("a & b")),
                 )
                 .message(
-                    messaging::Message::new("  spaced  ")
-                        .from("<x>")
-                        .body(messaging::Body::new("1 < 2 > 0"))
-                        .media(messaging::Media::new("a & b")),
+                    messaging::Message::new("semi;colon")
+                        .to("<x>")
+                        .body(messaging::Body::new("plain")),
                 ),
         ),
     ));
     docs.push((
         "messaging-007",
         Twiml::from(
-            messaging::MessagingResponse::new()
-                .message(
-                    messaging::Message::new("é ü 漢字 😀")
-                        .media(messaging::Media::new("plain"))
-                        .body(messaging::Body::new("  spaced  ")),
-                )
-                .redirect(messaging::Redirect::new("  spaced  ").method(Method::POST)),
+            messaging::MessagingResponse::new().message(
+                messaging::Message::new("  spaced  ")
+                    .action("/relative/path")
+                    .method(Method::POST)
+                    .body(messaging::Body::new("plain"))
+                    .media(messaging::Media::new("<x>")),
+            ),
         ),
     ));
     docs.push((
         "messaging-008",
         Twiml::from(
             messaging::MessagingResponse::new()
-                .redirect(messaging::Redirect::new("semi;colon").method(Method::GET))
-                .redirect(messaging::Redirect::new("plain").method(Method::GET)),
+                .redirect(messaging::Redirect::new("semi;colon").method(Method::GET)),
         ),
     ));
     docs.push((
         "messaging-009",
         Twiml::from(
-            messaging::MessagingResponse::new()
-                .redirect(messaging::Redirect::new("\"quoted\" 'single'").method(Method::POST)),
+            messaging::MessagingResponse::new().redirect(messaging::Redirect::new("1 < 2 > 0")),
         ),
     ));
     docs.push((
         "messaging-010",
         Twiml::from(
             messaging::MessagingResponse::new()
+                .message(messaging::Message::new("<x>").body(messaging::Body::new("1 < 2 > 0")))
                 .message(
-                    messaging::Message::new("<x>")
-                        .to("  spaced  ")
-                        .method(Method::GET)
-                        .body(messaging::Body::new("semi;colon")),
-                )
-                .redirect(messaging::Redirect::new("  spaced  ")),
+                    messaging::Message::new("  spaced  ").body(messaging::Body::new("é ü 漢字 😀")),
+                ),
         ),
     ));
     docs.push((
         "messaging-011",
         Twiml::from(
-            messaging::MessagingResponse::new()
-                .message(
-                    messaging::Message::new("plain")
-                        .method(Method::POST)
-                        .media(messaging::Media::new("é ü 漢字 😀")),
-                )
-                .message(
-                    messaging::Message::new("\"quoted\" 'single'")
-                        .body(messaging::Body::new("1 < 2 > 0"))
-                        .media(messaging::Media::new("<x>")),
-                ),
+            messaging::MessagingResponse::new().message(
+                messaging::Message::new("  spaced  ")
+                    .method(Method::POST)
+                    .status_callback("/relative/path")
+                    .media(messaging::Media::new("\"quoted\" 'single'")),
+            ),
         ),
     ));
     docs.push((
         "messaging-012",
         Twiml::from(
-            messaging::MessagingResponse::new().message(
-                messaging::Message::new("\"quoted\" 'single'")
-                    .to("  spaced  ")
-                    .from("é ü 漢字 😀")
-                    .body(messaging::Body::new("a & b"))
-                    .media(messaging::Media::new("a & b")),
-            ),
+            messaging::MessagingResponse::new()
+                .message(
+                    messaging::Message::new("é ü 漢字 😀")
+                        .method(Method::POST)
+                        .body(messaging::Body::new("1 < 2 > 0"))
+                        .media(messaging::Media::new("<x>")),
+                )
+                .redirect(messaging::Redirect::new("  spaced  ").method(Method::POST)),
         ),
     ));
     docs.push((
         "messaging-013",
         Twiml::from(
             messaging::MessagingResponse::new()
-                .redirect(messaging::Redirect::new("a & b").method(Method::POST)),
+                .redirect(messaging::Redirect::new("\"quoted\" 'single'").method(Method::GET)),
         ),
     ));
     docs.push((
         "messaging-014",
-        Twiml::from(
-            messaging::MessagingResponse::new().redirect(messaging::Redirect::new("é ü 漢字 😀")),
-        ),
+        Twiml::from(messaging::MessagingResponse::new()),
     ));
     docs.push((
         "messaging-015",
         Twiml::from(
             messaging::MessagingResponse::new().message(
-                messaging::Message::new("1 < 2 > 0")
-                    .from("1 < 2 > 0")
-                    .status_callback("https://example.com/a?b=1&c=2")
-                    .body(messaging::Body::new("  spaced  ")),
+                messaging::Message::new("semi;colon")
+                    .to("<x>")
+                    .body(messaging::Body::new("\"quoted\" 'single'")),
             ),
         ),
     ));
     docs.push((
         "messaging-016",
         Twiml::from(
-            messaging::MessagingResponse::new()
-                .message(
-                    messaging::Message::new("1 < 2 > 0")
-                        .action("/relative/path")
-                        .from("semi;colon")
-                        .media(messaging::Media::new("1 < 2 > 0")),
-                )
-                .redirect(messaging::Redirect::new("é ü 漢字 😀").method(Method::GET)),
+            messaging::MessagingResponse::new().message(
+                messaging::Message::new("1 < 2 > 0")
+                    .action("/relative/path")
+                    .media(messaging::Media::new("é ü 漢字 😀")),
+            ),
         ),
     ));
     docs.push((
         "messaging-017",
         Twiml::from(
-            messaging::MessagingResponse::new().message(
-                messaging::Message::new("1 < 2 > 0")
-                    .action("https://example.com/a?b=1&c=2")
-                    .to("plain")
-                    .media(messaging::Media::new("  spaced  ")),
-            ),
+            messaging::MessagingResponse::new()
+                .message(
+                    messaging::Message::new("plain")
+                        .media(messaging::Media::new("é ü 漢字 😀"))
+                        .body(messaging::Body::new("a & b")),
+                )
+                .redirect(messaging::Redirect::new("plain").method(Method::POST)),
         ),
     ));
     docs.push((
         "messaging-018",
         Twiml::from(
             messaging::MessagingResponse::new()
-                .redirect(messaging::Redirect::new("plain").method(Method::POST))
-                .redirect(messaging::Redirect::new("semi;colon")),
+                .redirect(messaging::Redirect::new("plain").method(Method::POST)),
         ),
     ));
     docs.push((
         "messaging-019",
-        Twiml::from(messaging::MessagingResponse::new()),
+        Twiml::from(
+            messaging::MessagingResponse::new().message(
+                messaging::Message::new("semi;colon")
+                    .action("/relative/path")
+                    .body(messaging::Body::new("a & b"))
+                    .media(messaging::Media::new("plain")),
+            ),
+        ),
     ));
     docs.push((
         "messaging-020",
         Twiml::from(
-            messaging::MessagingResponse::new()
-                .message(
-                    messaging::Message::new("\"quoted\" 'single'")
-                        .body(messaging::Body::new("  spaced  ")),
-                )
-                .message(
-                    messaging::Message::new("é ü 漢字 😀").body(messaging::Body::new("semi;colon")),
-                ),
+            messaging::MessagingResponse::new().message(
+                messaging::Message::new("semi;colon")
+                    .method(Method::GET)
+                    .body(messaging::Body::new("  spaced  ")),
+            ),
         ),
     ));
     docs.push((
         "messaging-021",
-        Twiml::from(messaging::MessagingResponse::new().message(
-            messaging::Message::new("\"quoted\" 'single'").media(messaging::Media::new("a & b")),
-        )),
+        Twiml::from(
+            messaging::MessagingResponse::new()
+                .message(
+                    messaging::Message::new("semi;colon")
+                        .action("https://example.com/é?q=<x>")
+                        .media(messaging::Media::new("semi;colon")),
+                )
+                .redirect(messaging::Redirect::new("a & b").method(Method::POST)),
+        ),
     ));
     docs.push((
         "messaging-022",
         Twiml::from(
             messaging::MessagingResponse::new().message(
-                messaging::Message::new("1 < 2 > 0")
-                    .status_callback("/relative/path")
-                    .body(messaging::Body::new("semi;colon"))
-                    .media(messaging::Media::new("plain")),
+                messaging::Message::new("\"quoted\" 'single'")
+                    .media(messaging::Media::new("  spaced  "))
+                    .body(messaging::Body::new("<x>")),
             ),
         ),
     ));
@@ -2938,54 +4598,48 @@ fn documents() -> Vec<(&'static str, Twiml)> {
         "messaging-023",
         Twiml::from(
             messaging::MessagingResponse::new()
-                .redirect(messaging::Redirect::new("semi;colon").method(Method::POST)),
+                .redirect(messaging::Redirect::new("plain"))
+                .redirect(messaging::Redirect::new("\"quoted\" 'single'")),
         ),
     ));
     docs.push((
         "messaging-024",
-        Twiml::from(
-            messaging::MessagingResponse::new().message(
-                messaging::Message::new("plain")
-                    .from("  spaced  ")
-                    .action("https://example.com/é?q=<x>")
-                    .media(messaging::Media::new("é ü 漢字 😀"))
-                    .body(messaging::Body::new("  spaced  ")),
-            ),
-        ),
+        Twiml::from(messaging::MessagingResponse::new()),
     ));
     docs.push((
         "messaging-025",
         Twiml::from(
-            messaging::MessagingResponse::new()
-                .message(
-                    messaging::Message::new("\"quoted\" 'single'")
-                        .from("  spaced  ")
-                        .status_callback("https://example.com/a?b=1&c=2")
-                        .body(messaging::Body::new("semi;colon")),
-                )
-                .message(messaging::Message::new("plain").media(messaging::Media::new("a & b"))),
+            messaging::MessagingResponse::new().message(
+                messaging::Message::new("  spaced  ")
+                    .action("https://example.com/é?q=<x>")
+                    .body(messaging::Body::new("plain")),
+            ),
         ),
     ));
     docs.push((
         "messaging-026",
-        Twiml::from(messaging::MessagingResponse::new().message(
-            messaging::Message::new("1 < 2 > 0").media(messaging::Media::new("semi;colon")),
-        )),
+        Twiml::from(
+            messaging::MessagingResponse::new()
+                .message(
+                    messaging::Message::new("\"quoted\" 'single'")
+                        .media(messaging::Media::new("é ü 漢字 😀")),
+                )
+                .redirect(messaging::Redirect::new("\"quoted\" 'single'")),
+        ),
     ));
     docs.push((
         "messaging-027",
         Twiml::from(
             messaging::MessagingResponse::new()
                 .message(
-                    messaging::Message::new("\"quoted\" 'single'")
-                        .from("semi;colon")
-                        .media(messaging::Media::new("<x>"))
-                        .body(messaging::Body::new("semi;colon")),
+                    messaging::Message::new("plain")
+                        .body(messaging::Body::new("  spaced  "))
+                        .media(messaging::Media::new("1 < 2 > 0")),
                 )
                 .message(
-                    messaging::Message::new("plain")
-                        .status_callback("https://example.com/a?b=1&c=2")
-                        .body(messaging::Body::new("1 < 2 > 0")),
+                    messaging::Message::new("\"quoted\" 'single'")
+                        .body(messaging::Body::new("plain"))
+                        .media(messaging::Media::new("  spaced  ")),
                 ),
         ),
     ));
@@ -2993,31 +4647,35 @@ fn documents() -> Vec<(&'static str, Twiml)> {
         "messaging-028",
         Twiml::from(
             messaging::MessagingResponse::new()
-                .redirect(messaging::Redirect::new("é ü 漢字 😀").method(Method::POST)),
+                .redirect(messaging::Redirect::new("  spaced  ").method(Method::POST)),
         ),
     ));
     docs.push((
         "messaging-029",
         Twiml::from(
-            messaging::MessagingResponse::new()
-                .redirect(messaging::Redirect::new("a & b").method(Method::POST)),
+            messaging::MessagingResponse::new().message(
+                messaging::Message::new("<x>")
+                    .media(messaging::Media::new("é ü 漢字 😀"))
+                    .body(messaging::Body::new("plain")),
+            ),
         ),
     ));
     docs.push((
         "messaging-030",
         Twiml::from(
-            messaging::MessagingResponse::new()
-                .message(messaging::Message::new("é ü 漢字 😀").body(messaging::Body::new("<x>")))
-                .redirect(messaging::Redirect::new("semi;colon")),
+            messaging::MessagingResponse::new().message(
+                messaging::Message::new("a & b")
+                    .method(Method::GET)
+                    .status_callback("https://example.com/a?b=1&c=2")
+                    .body(messaging::Body::new("<x>")),
+            ),
         ),
     ));
     docs.push((
         "messaging-031",
         Twiml::from(
             messaging::MessagingResponse::new().message(
-                messaging::Message::new("semi;colon")
-                    .from("semi;colon")
-                    .to("  spaced  ")
+                messaging::Message::new("\"quoted\" 'single'")
                     .media(messaging::Media::new("semi;colon")),
             ),
         ),
@@ -3025,13 +4683,13 @@ fn documents() -> Vec<(&'static str, Twiml)> {
     docs.push((
         "messaging-032",
         Twiml::from(
-            messaging::MessagingResponse::new()
-                .message(
-                    messaging::Message::new("plain")
-                        .body(messaging::Body::new("  spaced  "))
-                        .media(messaging::Media::new("semi;colon")),
-                )
-                .redirect(messaging::Redirect::new("\"quoted\" 'single'")),
+            messaging::MessagingResponse::new().message(
+                messaging::Message::new("é ü 漢字 😀")
+                    .action("https://example.com/é?q=<x>")
+                    .method(Method::POST)
+                    .body(messaging::Body::new("a & b"))
+                    .media(messaging::Media::new("  spaced  ")),
+            ),
         ),
     ));
     docs.push((
@@ -3039,64 +4697,209 @@ fn documents() -> Vec<(&'static str, Twiml)> {
         Twiml::from(
             messaging::MessagingResponse::new()
                 .redirect(messaging::Redirect::new("semi;colon").method(Method::POST))
-                .redirect(messaging::Redirect::new("<x>").method(Method::GET)),
+                .redirect(messaging::Redirect::new("semi;colon").method(Method::POST)),
         ),
     ));
     docs.push((
         "messaging-034",
-        Twiml::from(messaging::MessagingResponse::new()),
+        Twiml::from(
+            messaging::MessagingResponse::new()
+                .redirect(messaging::Redirect::new("semi;colon").method(Method::GET)),
+        ),
     ));
     docs.push((
         "messaging-035",
-        Twiml::from(messaging::MessagingResponse::new().message(
-            messaging::Message::new("semi;colon").body(messaging::Body::new("  spaced  ")),
-        )),
+        Twiml::from(
+            messaging::MessagingResponse::new()
+                .message(
+                    messaging::Message::new("a & b")
+                        .status_callback("https://example.com/a?b=1&c=2")
+                        .body(messaging::Body::new("1 < 2 > 0")),
+                )
+                .redirect(messaging::Redirect::new("\"quoted\" 'single'").method(Method::POST)),
+        ),
     ));
     docs.push((
         "messaging-036",
         Twiml::from(
-            messaging::MessagingResponse::new().message(
-                messaging::Message::new("é ü 漢字 😀")
-                    .from("1 < 2 > 0")
-                    .action("https://example.com/é?q=<x>")
-                    .media(messaging::Media::new("plain")),
-            ),
+            messaging::MessagingResponse::new()
+                .message(
+                    messaging::Message::new("a & b")
+                        .to("plain")
+                        .method(Method::GET)
+                        .media(messaging::Media::new("1 < 2 > 0")),
+                )
+                .redirect(messaging::Redirect::new("plain").method(Method::GET)),
         ),
     ));
     docs.push((
         "messaging-037",
         Twiml::from(
-            messaging::MessagingResponse::new()
-                .message(
-                    messaging::Message::new("plain")
-                        .method(Method::POST)
-                        .status_callback("https://example.com/é?q=<x>")
-                        .media(messaging::Media::new("plain"))
-                        .body(messaging::Body::new("a & b")),
-                )
-                .message(
-                    messaging::Message::new("a & b")
-                        .media(messaging::Media::new("é ü 漢字 😀"))
-                        .body(messaging::Body::new("semi;colon")),
-                ),
+            messaging::MessagingResponse::new().message(
+                messaging::Message::new("\"quoted\" 'single'")
+                    .from("\"quoted\" 'single'")
+                    .media(messaging::Media::new("\"quoted\" 'single'")),
+            ),
         ),
     ));
     docs.push((
         "messaging-038",
         Twiml::from(
-            messaging::MessagingResponse::new()
-                .redirect(messaging::Redirect::new("é ü 漢字 😀").method(Method::POST))
-                .message(
-                    messaging::Message::new("é ü 漢字 😀")
-                        .method(Method::POST)
-                        .media(messaging::Media::new("1 < 2 > 0"))
-                        .body(messaging::Body::new("semi;colon")),
-                ),
+            messaging::MessagingResponse::new().redirect(messaging::Redirect::new("1 < 2 > 0")),
         ),
     ));
     docs.push((
         "messaging-039",
-        Twiml::from(messaging::MessagingResponse::new()),
+        Twiml::from(
+            messaging::MessagingResponse::new().message(
+                messaging::Message::new("plain")
+                    .status_callback("https://example.com/é?q=<x>")
+                    .to("semi;colon")
+                    .body(messaging::Body::new("  spaced  ")),
+            ),
+        ),
+    ));
+    docs.push((
+        "messaging-040",
+        Twiml::from(
+            messaging::MessagingResponse::new().message(
+                messaging::Message::new("<x>")
+                    .status_callback("/relative/path")
+                    .to("<x>")
+                    .body(messaging::Body::new("1 < 2 > 0")),
+            ),
+        ),
+    ));
+    docs.push((
+        "messaging-041",
+        Twiml::from(
+            messaging::MessagingResponse::new().message(
+                messaging::Message::new("<x>")
+                    .status_callback("https://example.com/a?b=1&c=2")
+                    .media(messaging::Media::new("<x>")),
+            ),
+        ),
+    ));
+    docs.push((
+        "messaging-042",
+        Twiml::from(
+            messaging::MessagingResponse::new()
+                .message(
+                    messaging::Message::new("  spaced  ").body(messaging::Body::new("1 < 2 > 0")),
+                )
+                .message(
+                    messaging::Message::new("é ü 漢字 😀")
+                        .media(messaging::Media::new("<x>"))
+                        .body(messaging::Body::new("<x>")),
+                ),
+        ),
+    ));
+    docs.push((
+        "messaging-043",
+        Twiml::from(
+            messaging::MessagingResponse::new()
+                .redirect(messaging::Redirect::new("  spaced  ").method(Method::GET))
+                .redirect(messaging::Redirect::new("\"quoted\" 'single'").method(Method::POST)),
+        ),
+    ));
+    docs.push((
+        "messaging-044",
+        Twiml::from(
+            messaging::MessagingResponse::new().message(
+                messaging::Message::new("semi;colon")
+                    .method(Method::GET)
+                    .to("  spaced  ")
+                    .media(messaging::Media::new("1 < 2 > 0"))
+                    .body(messaging::Body::new("a & b")),
+            ),
+        ),
+    ));
+    docs.push((
+        "messaging-045",
+        Twiml::from(
+            messaging::MessagingResponse::new()
+                .message(
+                    messaging::Message::new("<x>")
+                        .to("a & b")
+                        .method(Method::POST)
+                        .body(messaging::Body::new("\"quoted\" 'single'")),
+                )
+                .message(
+                    messaging::Message::new("1 < 2 > 0")
+                        .media(messaging::Media::new("<x>"))
+                        .body(messaging::Body::new("<x>")),
+                ),
+        ),
+    ));
+    docs.push((
+        "messaging-046",
+        Twiml::from(
+            messaging::MessagingResponse::new()
+                .message(
+                    messaging::Message::new("1 < 2 > 0")
+                        .status_callback("/relative/path")
+                        .from("semi;colon")
+                        .media(messaging::Media::new("a & b")),
+                )
+                .message(
+                    messaging::Message::new("  spaced  ")
+                        .action("https://example.com/é?q=<x>")
+                        .body(messaging::Body::new("é ü 漢字 😀"))
+                        .media(messaging::Media::new("semi;colon")),
+                ),
+        ),
+    ));
+    docs.push((
+        "messaging-047",
+        Twiml::from(
+            messaging::MessagingResponse::new()
+                .message(
+                    messaging::Message::new("é ü 漢字 😀")
+                        .status_callback("/relative/path")
+                        .body(messaging::Body::new("\"quoted\" 'single'")),
+                )
+                .redirect(messaging::Redirect::new("plain").method(Method::GET)),
+        ),
+    ));
+    docs.push((
+        "messaging-048",
+        Twiml::from(
+            messaging::MessagingResponse::new().redirect(messaging::Redirect::new("plain")),
+        ),
+    ));
+    docs.push((
+        "messaging-049",
+        Twiml::from(
+            messaging::MessagingResponse::new().redirect(messaging::Redirect::new("é ü 漢字 😀")),
+        ),
+    ));
+    docs.push((
+        "hazard-whitespace",
+        Twiml::from(
+            voice::VoiceResponse::new()
+                .say(voice::Say::new("a\u{9}b\u{a}c").voice("x\u{9}y\u{a}z")),
+        ),
+    ));
+    docs.push((
+        "hazard-carriage-return",
+        Twiml::from(voice::VoiceResponse::new().say(voice::Say::new("a\u{d}b").voice("x\u{d}y"))),
+    ));
+    docs.push((
+        "hazard-forbidden-text",
+        Twiml::from(voice::VoiceResponse::new().say(voice::Say::new("a\u{1}b\u{1f}c").voice("v"))),
+    ));
+    docs.push((
+        "hazard-forbidden-attribute",
+        Twiml::from(
+            voice::VoiceResponse::new().say(voice::Say::new("t").voice("a\u{0}b\u{ffff}c")),
+        ),
+    ));
+    docs.push((
+        "hazard-markup",
+        Twiml::from(
+            voice::VoiceResponse::new()
+                .say(voice::Say::new("]]> <!-- &amp; </Say>").voice("\"/><Hangup/>")),
+        ),
     ));
     docs
 }
@@ -3104,7 +4907,7 @@ fn documents() -> Vec<(&'static str, Twiml)> {
 #[test]
 fn every_vocabulary_document_is_well_formed_xml() {
     let docs = documents();
-    assert!(docs.len() >= 190, "{} documents", docs.len());
+    assert!(docs.len() >= 300, "{} documents", docs.len());
     let mut lines = String::new();
     for (id, twiml) in &docs {
         let xml = twiml.as_str();
