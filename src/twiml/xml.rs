@@ -58,9 +58,11 @@ pub(crate) fn escape_into(out: &mut String, text: &str) {
     out.push_str(rest);
 }
 
-/// An element or attribute name that is not an XML 1.0 `Name` (the
-/// production of section 2.3), refused by [`Element::try_new`] and
-/// [`Element::try_attr`].
+/// An element or attribute name refused by [`Element::try_new`] and
+/// [`Element::try_attr`]: not an XML 1.0 `Name` (the production of section
+/// 2.3), or one with a namespace prefix other than `xml:` (`xml:lang`).
+/// A prefix would need a declaration that TwiML does not have, and a
+/// namespace-aware parser refuses the document without one.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct InvalidName(String);
 
@@ -93,10 +95,18 @@ fn is_name_char(c: char) -> bool {
         || matches!(c, '-' | '.' | '0'..='9' | '\u{B7}' | '\u{300}'..='\u{36F}' | '\u{203F}'..='\u{2040}')
 }
 
-/// Whether `name` is an XML 1.0 `Name`.
-fn is_name(name: &str) -> bool {
+/// Whether `name` is an XML 1.0 `Name` without a colon (an `NCName` of
+/// Namespaces in XML 1.0).
+fn is_ncname(name: &str) -> bool {
     let mut chars = name.chars();
-    chars.next().is_some_and(is_name_start) && chars.all(is_name_char)
+    chars.next().is_some_and(|c| c != ':' && is_name_start(c))
+        && chars.all(|c| c != ':' && is_name_char(c))
+}
+
+/// Whether `name` can be written in a TwiML document: an `NCName`, or one
+/// after the `xml:` prefix, which is declared in every document.
+fn is_name(name: &str) -> bool {
+    is_ncname(name.strip_prefix("xml:").unwrap_or(name))
 }
 
 fn checked(name: Cow<'static, str>) -> Result<Cow<'static, str>, InvalidName> {
@@ -308,7 +318,9 @@ mod tests {
         for good in ["Say", "xml:lang", "interpret-as", "_x", "é.1", "a·b"] {
             assert!(Element::try_new(good).is_ok(), "{good}");
         }
-        for bad in ["", "1a", "-a", "a b", "a>", "a\"", "a=b", "<a", ".a"] {
+        for bad in [
+            "", "1a", "-a", "a b", "a>", "a\"", "a=b", "<a", ".a", "x:y", ":a", "a:", "xml:",
+        ] {
             assert_eq!(Element::try_new(bad), Err(InvalidName(bad.to_owned())));
             assert!(Element::known("X").try_attr(bad, "v").is_err(), "{bad}");
         }
