@@ -79,7 +79,7 @@ def gen_module(resp):
     w("//! are not written. Every element also takes any attribute (`attr`), any\n")
     w("//! child element (`child`) and text (`text`), for what Twilio adds before this\n")
     w("//! crate does; all of it is escaped.\n\n")
-    w("#![allow(clippy::new_without_default)]\n\n")
+    w("// `new` without `Default`: an element is built, not defaulted; `sub` is SSML's\n// name, not subtraction.\n#![allow(clippy::new_without_default, clippy::should_implement_trait)]\n\n")
     lists = any(a.get("list") for e in resp["elements"] for a in e["attributes"])
     w("use super::xml::{join, Element};\n" if lists else "use super::xml::Element;\n")
     w("use super::Twiml;\n\n")

@@ -7,7 +7,9 @@
 //! child element (`child`) and text (`text`), for what Twilio adds before this
 //! crate does; all of it is escaped.
 
-#![allow(clippy::new_without_default)]
+// `new` without `Default`: an element is built, not defaulted; `sub` is SSML's
+// name, not subtraction.
+#![allow(clippy::new_without_default, clippy::should_implement_trait)]
 
 use super::xml::Element;
 use super::Twiml;
