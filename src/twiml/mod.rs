@@ -1,23 +1,71 @@
-//! Answering Twilio: TwiML sent as `text/xml`, and text escaped for it.
+//! Answering Twilio: TwiML built from typed elements, sent as `text/xml`.
 //!
 //! Twilio reads an answer by its content type. A messaging webhook answered
 //! with `text/plain` (what axum gives a `String` or `&str`) has that text
-//! sent back as the reply, raw XML included; TwiML must be `text/xml`.
+//! sent back as the reply, raw XML included; TwiML must be `text/xml`, which
+//! [`Twiml`] is.
+//!
+//! [`voice`] and [`messaging`] type Twilio's TwiML vocabulary: each element
+//! with the children Twilio allows in it and its attributes, named as Twilio
+//! spells them and typed (integers, booleans, [`http::Method`], space-joined
+//! lists, enums open with an `Other(String)`). They are generated from the
+//! vocabulary as data (`twiml/vocabulary.json` in the repository, compiled
+//! from Twilio's TwiML pages and checked against twilio-python and
+//! twilio-node, which build the same documents in CI).
 //!
 //! ```
-//! use tower_twilio::twiml::{escape, Twiml};
+//! use tower_twilio::twiml::voice::{Connect, Gather, Parameter, Say, Stream, VoiceResponse};
+//! use tower_twilio::twiml::Twiml;
 //!
-//! fn reply(from: &str) -> Twiml {
-//!     Twiml::new(format!(
-//!         "<Response><Message>Thanks, {}!</Message></Response>",
-//!         escape(from)
-//!     ))
-//! }
+//! let menu: Twiml = VoiceResponse::new()
+//!     .gather(
+//!         Gather::new()
+//!             .num_digits(1)
+//!             .action("/menu?step=2&lang=en")
+//!             .say(Say::new("Press 1 for <sales> & 2 for support.")),
+//!     )
+//!     .into();
 //! assert_eq!(
-//!     reply("<Ann & Bob>").as_str(),
-//!     "<Response><Message>Thanks, &lt;Ann &amp; Bob&gt;!</Message></Response>"
+//!     menu.as_str(),
+//!     "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response>\
+//!      <Gather numDigits=\"1\" action=\"/menu?step=2&amp;lang=en\">\
+//!      <Say>Press 1 for &lt;sales&gt; &amp; 2 for support.</Say></Gather></Response>"
 //! );
+//!
+//! let stream: Twiml = VoiceResponse::new()
+//!     .connect(
+//!         Connect::new().stream(
+//!             Stream::new()
+//!                 .url("wss://example.com/media")
+//!                 .parameter(Parameter::new().name("caller").value("+14158675309")),
+//!         ),
+//!     )
+//!     .into();
+//! assert!(stream.as_str().ends_with(
+//!     "<Connect><Stream url=\"wss://example.com/media\">\
+//!      <Parameter name=\"caller\" value=\"+14158675309\"/></Stream></Connect></Response>"
+//! ));
 //! ```
+//!
+//! # Always well-formed
+//!
+//! A built document opens with the XML declaration; text and attribute
+//! values are escaped as they are written, by [`escape`]'s rules: the five
+//! markup characters escaped, tab, newline and carriage return as character
+//! references (an attribute keeps them), and the characters XML 1.0 forbids
+//! (U+0000-U+0008, U+000B, U+000C, U+000E-U+001F, U+FFFE, U+FFFF) replaced
+//! with U+FFFD. An attribute set twice is written once, with its last value.
+//!
+//! # Escape hatches
+//!
+//! For what Twilio adds before this crate does, every element takes any
+//! attribute (`attr`), any child [`Element`] (`child`) and text (`text`).
+//! Their names are checked: one that is not an XML name, or that has a
+//! namespace prefix other than `xml:`, panics in `attr` and
+//! [`Element::new`] (names are written in the program) and is an
+//! [`InvalidName`] from [`Element::try_attr`] and [`Element::try_new`].
+//! [`Twiml::new`] takes a document as it is: put text from callers into a
+//! hand-written one with [`escape`].
 
 pub mod messaging;
 pub mod voice;
