@@ -63,7 +63,9 @@ def doc_lines(text, indent=""):
 
 
 def sentence(doc):
-    doc = doc.strip()
+    """A description from the data as a sentence of Markdown: brackets and
+    angle brackets escaped (no link, no HTML)."""
+    doc = re.sub(r"([\[\]<>])", r"\\\1", doc.strip())
     return doc if doc.endswith(".") else doc + "."
 
 

@@ -5900,7 +5900,7 @@ impl SsmlBreak {
         self
     }
 
-    /// `time`: Set a pause to a specific length of time in seconds or milliseconds, available values: [number]s, [number]ms.
+    /// `time`: Set a pause to a specific length of time in seconds or milliseconds, available values: \[number\]s, \[number\]ms.
     pub fn time(mut self, value: impl Into<String>) -> Self {
         self.0.set("time", value.into());
         self
