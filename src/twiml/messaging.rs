@@ -83,7 +83,7 @@ impl axum::response::IntoResponse for MessagingResponse {
     }
 }
 
-/// `<Body>`: see <https://www.twilio.com/docs/messaging/twiml#body>.
+/// `<Body>`: see <https://www.twilio.com/docs/messaging/twiml/message>.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[must_use]
 pub struct Body(Element);
@@ -126,7 +126,7 @@ impl From<Body> for Element {
     }
 }
 
-/// `<Media>`: see <https://www.twilio.com/docs/messaging/twiml/media>.
+/// `<Media>`: see <https://www.twilio.com/docs/messaging/twiml/message>.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[must_use]
 pub struct Media(Element);

@@ -2257,7 +2257,7 @@ impl From<AiSession> for Element {
     }
 }
 
-/// `<Application>`: see <https://www.twilio.com/docs/voice/twiml/application>.
+/// `<Application>`: see <https://www.twilio.com/docs/voice/twiml/dial/application>.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[must_use]
 pub struct Application(Element);
@@ -2358,7 +2358,7 @@ impl From<Application> for Element {
     }
 }
 
-/// `<ApplicationSid>`: see <https://www.twilio.com/docs/voice/twiml/application>.
+/// `<ApplicationSid>`: see <https://www.twilio.com/docs/voice/twiml/dial/application>.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[must_use]
 pub struct ApplicationSid(Element);
