@@ -84,7 +84,7 @@ def gen_module(resp):
     w("// `new` without `Default`: an element is built, not defaulted; `sub` is SSML's\n// name, not subtraction.\n#![allow(clippy::new_without_default, clippy::should_implement_trait)]\n\n")
     lists = any(a.get("list") for e in resp["elements"] for a in e["attributes"])
     w("use super::xml::{join, Element};\n" if lists else "use super::xml::Element;\n")
-    w("use super::Twiml;\n\n")
+    w("use super::{InvalidName, Twiml};\n\n")
     enums = {}
     for e in resp["elements"]:
         for a in e["attributes"]:
@@ -123,7 +123,8 @@ def gen_module(resp):
         for a in e["attributes"]:
             m = snake(a["name"])
             n = json.dumps(a["name"])
-            w(doc_lines(f"`{a['name']}`: {sentence(a['doc'])}", "    "))
+            note = f" A string, written as given: {sentence(a['note'])}" if a.get("note") else ""
+            w(doc_lines(f"`{a['name']}`: {sentence(a['doc'])}{note}", "    "))
             k = a["kind"]
             if a.get("list"):
                 item = {"enum": a.get("type"), "int": "u32"}.get(k, "String")
@@ -166,6 +167,10 @@ def gen_module(resp):
         w("    #[track_caller]\n")
         w("    pub fn attr(self, name: impl Into<std::borrow::Cow<'static, str>>, value: impl Into<String>) -> Self {\n")
         w("        Self(self.0.attr(name, value))\n    }\n\n")
+        w("    /// With the attribute `name` set to `value`, or an error if `name` is not\n")
+        w("    /// an XML name.\n")
+        w("    pub fn try_attr(self, name: impl Into<std::borrow::Cow<'static, str>>, value: impl Into<String>) -> Result<Self, InvalidName> {\n")
+        w("        self.0.try_attr(name, value).map(Self)\n    }\n\n")
         w("    /// With `text` appended.\n    pub fn text(self, text: impl Into<String>) -> Self {\n")
         w("        Self(self.0.text(text))\n    }\n\n")
         w("    /// With any element appended, for one this crate does not type yet.\n")

@@ -12,7 +12,7 @@
 #![allow(clippy::new_without_default, clippy::should_implement_trait)]
 
 use super::xml::Element;
-use super::Twiml;
+use super::{InvalidName, Twiml};
 
 /// `<Response>`: see <https://www.twilio.com/docs/messaging/twiml>.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -50,6 +50,16 @@ impl MessagingResponse {
         value: impl Into<String>,
     ) -> Self {
         Self(self.0.attr(name, value))
+    }
+
+    /// With the attribute `name` set to `value`, or an error if `name` is not
+    /// an XML name.
+    pub fn try_attr(
+        self,
+        name: impl Into<std::borrow::Cow<'static, str>>,
+        value: impl Into<String>,
+    ) -> Result<Self, InvalidName> {
+        self.0.try_attr(name, value).map(Self)
     }
 
     /// With `text` appended.
@@ -109,6 +119,16 @@ impl Body {
         Self(self.0.attr(name, value))
     }
 
+    /// With the attribute `name` set to `value`, or an error if `name` is not
+    /// an XML name.
+    pub fn try_attr(
+        self,
+        name: impl Into<std::borrow::Cow<'static, str>>,
+        value: impl Into<String>,
+    ) -> Result<Self, InvalidName> {
+        self.0.try_attr(name, value).map(Self)
+    }
+
     /// With `text` appended.
     pub fn text(self, text: impl Into<String>) -> Self {
         Self(self.0.text(text))
@@ -150,6 +170,16 @@ impl Media {
         value: impl Into<String>,
     ) -> Self {
         Self(self.0.attr(name, value))
+    }
+
+    /// With the attribute `name` set to `value`, or an error if `name` is not
+    /// an XML name.
+    pub fn try_attr(
+        self,
+        name: impl Into<std::borrow::Cow<'static, str>>,
+        value: impl Into<String>,
+    ) -> Result<Self, InvalidName> {
+        self.0.try_attr(name, value).map(Self)
     }
 
     /// With `text` appended.
@@ -237,6 +267,16 @@ impl Message {
         Self(self.0.attr(name, value))
     }
 
+    /// With the attribute `name` set to `value`, or an error if `name` is not
+    /// an XML name.
+    pub fn try_attr(
+        self,
+        name: impl Into<std::borrow::Cow<'static, str>>,
+        value: impl Into<String>,
+    ) -> Result<Self, InvalidName> {
+        self.0.try_attr(name, value).map(Self)
+    }
+
     /// With `text` appended.
     pub fn text(self, text: impl Into<String>) -> Self {
         Self(self.0.text(text))
@@ -284,6 +324,16 @@ impl Redirect {
         value: impl Into<String>,
     ) -> Self {
         Self(self.0.attr(name, value))
+    }
+
+    /// With the attribute `name` set to `value`, or an error if `name` is not
+    /// an XML name.
+    pub fn try_attr(
+        self,
+        name: impl Into<std::borrow::Cow<'static, str>>,
+        value: impl Into<String>,
+    ) -> Result<Self, InvalidName> {
+        self.0.try_attr(name, value).map(Self)
     }
 
     /// With `text` appended.

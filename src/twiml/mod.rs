@@ -129,6 +129,20 @@ mod tests {
     use super::*;
 
     #[test]
+    fn typed_elements_take_any_valid_attribute_and_refuse_an_invalid_name() {
+        use voice::{Say, VoiceResponse};
+        let say = Say::new("Hi").try_attr("futureAttribute", "a\tb").unwrap();
+        assert_eq!(
+            Twiml::from(VoiceResponse::new().say(say)).as_str(),
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\
+             <Response><Say futureAttribute=\"a&#9;b\">Hi</Say></Response>"
+        );
+        for bad in ["a b", "x:y", "1a", "a\"=\"b"] {
+            assert_eq!(Say::new("Hi").try_attr(bad, "v").unwrap_err().name(), bad);
+        }
+    }
+
+    #[test]
     fn a_twiml_response_is_text_xml() {
         let res = http::Response::from(Twiml::new("<Response><Say>Hi</Say></Response>"));
         assert_eq!(res.status(), 200);

@@ -12,7 +12,7 @@
 #![allow(clippy::new_without_default, clippy::should_implement_trait)]
 
 use super::xml::{join, Element};
-use super::Twiml;
+use super::{InvalidName, Twiml};
 
 /// A value of `Application`'s `statusCallbackEvent` attribute; `Other` for one Twilio adds later.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -2171,6 +2171,16 @@ impl VoiceResponse {
         Self(self.0.attr(name, value))
     }
 
+    /// With the attribute `name` set to `value`, or an error if `name` is not
+    /// an XML name.
+    pub fn try_attr(
+        self,
+        name: impl Into<std::borrow::Cow<'static, str>>,
+        value: impl Into<String>,
+    ) -> Result<Self, InvalidName> {
+        self.0.try_attr(name, value).map(Self)
+    }
+
     /// With `text` appended.
     pub fn text(self, text: impl Into<String>) -> Self {
         Self(self.0.text(text))
@@ -2238,6 +2248,16 @@ impl AiSession {
         value: impl Into<String>,
     ) -> Self {
         Self(self.0.attr(name, value))
+    }
+
+    /// With the attribute `name` set to `value`, or an error if `name` is not
+    /// an XML name.
+    pub fn try_attr(
+        self,
+        name: impl Into<std::borrow::Cow<'static, str>>,
+        value: impl Into<String>,
+    ) -> Result<Self, InvalidName> {
+        self.0.try_attr(name, value).map(Self)
     }
 
     /// With `text` appended.
@@ -2341,6 +2361,16 @@ impl Application {
         Self(self.0.attr(name, value))
     }
 
+    /// With the attribute `name` set to `value`, or an error if `name` is not
+    /// an XML name.
+    pub fn try_attr(
+        self,
+        name: impl Into<std::borrow::Cow<'static, str>>,
+        value: impl Into<String>,
+    ) -> Result<Self, InvalidName> {
+        self.0.try_attr(name, value).map(Self)
+    }
+
     /// With `text` appended.
     pub fn text(self, text: impl Into<String>) -> Self {
         Self(self.0.text(text))
@@ -2384,6 +2414,16 @@ impl ApplicationSid {
         Self(self.0.attr(name, value))
     }
 
+    /// With the attribute `name` set to `value`, or an error if `name` is not
+    /// an XML name.
+    pub fn try_attr(
+        self,
+        name: impl Into<std::borrow::Cow<'static, str>>,
+        value: impl Into<String>,
+    ) -> Result<Self, InvalidName> {
+        self.0.try_attr(name, value).map(Self)
+    }
+
     /// With `text` appended.
     pub fn text(self, text: impl Into<String>) -> Self {
         Self(self.0.text(text))
@@ -2425,6 +2465,16 @@ impl Autopilot {
         value: impl Into<String>,
     ) -> Self {
         Self(self.0.attr(name, value))
+    }
+
+    /// With the attribute `name` set to `value`, or an error if `name` is not
+    /// an XML name.
+    pub fn try_attr(
+        self,
+        name: impl Into<std::borrow::Cow<'static, str>>,
+        value: impl Into<String>,
+    ) -> Result<Self, InvalidName> {
+        self.0.try_attr(name, value).map(Self)
     }
 
     /// With `text` appended.
@@ -2511,6 +2561,16 @@ impl Client {
         value: impl Into<String>,
     ) -> Self {
         Self(self.0.attr(name, value))
+    }
+
+    /// With the attribute `name` set to `value`, or an error if `name` is not
+    /// an XML name.
+    pub fn try_attr(
+        self,
+        name: impl Into<std::borrow::Cow<'static, str>>,
+        value: impl Into<String>,
+    ) -> Result<Self, InvalidName> {
+        self.0.try_attr(name, value).map(Self)
     }
 
     /// With `text` appended.
@@ -2690,6 +2750,16 @@ impl Conference {
         Self(self.0.attr(name, value))
     }
 
+    /// With the attribute `name` set to `value`, or an error if `name` is not
+    /// an XML name.
+    pub fn try_attr(
+        self,
+        name: impl Into<std::borrow::Cow<'static, str>>,
+        value: impl Into<String>,
+    ) -> Result<Self, InvalidName> {
+        self.0.try_attr(name, value).map(Self)
+    }
+
     /// With `text` appended.
     pub fn text(self, text: impl Into<String>) -> Self {
         Self(self.0.text(text))
@@ -2743,6 +2813,16 @@ impl Config {
         value: impl Into<String>,
     ) -> Self {
         Self(self.0.attr(name, value))
+    }
+
+    /// With the attribute `name` set to `value`, or an error if `name` is not
+    /// an XML name.
+    pub fn try_attr(
+        self,
+        name: impl Into<std::borrow::Cow<'static, str>>,
+        value: impl Into<String>,
+    ) -> Result<Self, InvalidName> {
+        self.0.try_attr(name, value).map(Self)
     }
 
     /// With `text` appended.
@@ -2846,6 +2926,16 @@ impl Connect {
         value: impl Into<String>,
     ) -> Self {
         Self(self.0.attr(name, value))
+    }
+
+    /// With the attribute `name` set to `value`, or an error if `name` is not
+    /// an XML name.
+    pub fn try_attr(
+        self,
+        name: impl Into<std::borrow::Cow<'static, str>>,
+        value: impl Into<String>,
+    ) -> Result<Self, InvalidName> {
+        self.0.try_attr(name, value).map(Self)
     }
 
     /// With `text` appended.
@@ -2981,6 +3071,16 @@ impl Conversation {
         value: impl Into<String>,
     ) -> Self {
         Self(self.0.attr(name, value))
+    }
+
+    /// With the attribute `name` set to `value`, or an error if `name` is not
+    /// an XML name.
+    pub fn try_attr(
+        self,
+        name: impl Into<std::borrow::Cow<'static, str>>,
+        value: impl Into<String>,
+    ) -> Result<Self, InvalidName> {
+        self.0.try_attr(name, value).map(Self)
     }
 
     /// With `text` appended.
@@ -3275,6 +3375,16 @@ impl ConversationRelay {
         Self(self.0.attr(name, value))
     }
 
+    /// With the attribute `name` set to `value`, or an error if `name` is not
+    /// an XML name.
+    pub fn try_attr(
+        self,
+        name: impl Into<std::borrow::Cow<'static, str>>,
+        value: impl Into<String>,
+    ) -> Result<Self, InvalidName> {
+        self.0.try_attr(name, value).map(Self)
+    }
+
     /// With `text` appended.
     pub fn text(self, text: impl Into<String>) -> Self {
         Self(self.0.text(text))
@@ -3328,6 +3438,16 @@ impl ConversationRelaySession {
         value: impl Into<String>,
     ) -> Self {
         Self(self.0.attr(name, value))
+    }
+
+    /// With the attribute `name` set to `value`, or an error if `name` is not
+    /// an XML name.
+    pub fn try_attr(
+        self,
+        name: impl Into<std::borrow::Cow<'static, str>>,
+        value: impl Into<String>,
+    ) -> Result<Self, InvalidName> {
+        self.0.try_attr(name, value).map(Self)
     }
 
     /// With `text` appended.
@@ -3545,6 +3665,16 @@ impl Dial {
         Self(self.0.attr(name, value))
     }
 
+    /// With the attribute `name` set to `value`, or an error if `name` is not
+    /// an XML name.
+    pub fn try_attr(
+        self,
+        name: impl Into<std::borrow::Cow<'static, str>>,
+        value: impl Into<String>,
+    ) -> Result<Self, InvalidName> {
+        self.0.try_attr(name, value).map(Self)
+    }
+
     /// With `text` appended.
     pub fn text(self, text: impl Into<String>) -> Self {
         Self(self.0.text(text))
@@ -3586,6 +3716,16 @@ impl Echo {
         value: impl Into<String>,
     ) -> Self {
         Self(self.0.attr(name, value))
+    }
+
+    /// With the attribute `name` set to `value`, or an error if `name` is not
+    /// an XML name.
+    pub fn try_attr(
+        self,
+        name: impl Into<std::borrow::Cow<'static, str>>,
+        value: impl Into<String>,
+    ) -> Result<Self, InvalidName> {
+        self.0.try_attr(name, value).map(Self)
     }
 
     /// With `text` appended.
@@ -3673,6 +3813,16 @@ impl Enqueue {
         Self(self.0.attr(name, value))
     }
 
+    /// With the attribute `name` set to `value`, or an error if `name` is not
+    /// an XML name.
+    pub fn try_attr(
+        self,
+        name: impl Into<std::borrow::Cow<'static, str>>,
+        value: impl Into<String>,
+    ) -> Result<Self, InvalidName> {
+        self.0.try_attr(name, value).map(Self)
+    }
+
     /// With `text` appended.
     pub fn text(self, text: impl Into<String>) -> Self {
         Self(self.0.text(text))
@@ -3749,7 +3899,7 @@ impl Gather {
         self
     }
 
-    /// `language`: Language to use.
+    /// `language`: Language to use. A string, written as given: an open catalogue of 130 values in the reference libraries, which grows between releases.
     pub fn language(mut self, value: impl Into<String>) -> Self {
         self.0.set("language", value.into());
         self
@@ -3843,6 +3993,16 @@ impl Gather {
         Self(self.0.attr(name, value))
     }
 
+    /// With the attribute `name` set to `value`, or an error if `name` is not
+    /// an XML name.
+    pub fn try_attr(
+        self,
+        name: impl Into<std::borrow::Cow<'static, str>>,
+        value: impl Into<String>,
+    ) -> Result<Self, InvalidName> {
+        self.0.try_attr(name, value).map(Self)
+    }
+
     /// With `text` appended.
     pub fn text(self, text: impl Into<String>) -> Self {
         Self(self.0.text(text))
@@ -3890,6 +4050,16 @@ impl Hangup {
         value: impl Into<String>,
     ) -> Self {
         Self(self.0.attr(name, value))
+    }
+
+    /// With the attribute `name` set to `value`, or an error if `name` is not
+    /// an XML name.
+    pub fn try_attr(
+        self,
+        name: impl Into<std::borrow::Cow<'static, str>>,
+        value: impl Into<String>,
+    ) -> Result<Self, InvalidName> {
+        self.0.try_attr(name, value).map(Self)
     }
 
     /// With `text` appended.
@@ -3947,6 +4117,16 @@ impl Header {
         Self(self.0.attr(name, value))
     }
 
+    /// With the attribute `name` set to `value`, or an error if `name` is not
+    /// an XML name.
+    pub fn try_attr(
+        self,
+        name: impl Into<std::borrow::Cow<'static, str>>,
+        value: impl Into<String>,
+    ) -> Result<Self, InvalidName> {
+        self.0.try_attr(name, value).map(Self)
+    }
+
     /// With `text` appended.
     pub fn text(self, text: impl Into<String>) -> Self {
         Self(self.0.text(text))
@@ -3996,6 +4176,16 @@ impl Headers {
         Self(self.0.attr(name, value))
     }
 
+    /// With the attribute `name` set to `value`, or an error if `name` is not
+    /// an XML name.
+    pub fn try_attr(
+        self,
+        name: impl Into<std::borrow::Cow<'static, str>>,
+        value: impl Into<String>,
+    ) -> Result<Self, InvalidName> {
+        self.0.try_attr(name, value).map(Self)
+    }
+
     /// With `text` appended.
     pub fn text(self, text: impl Into<String>) -> Self {
         Self(self.0.text(text))
@@ -4037,6 +4227,16 @@ impl Identity {
         value: impl Into<String>,
     ) -> Self {
         Self(self.0.attr(name, value))
+    }
+
+    /// With the attribute `name` set to `value`, or an error if `name` is not
+    /// an XML name.
+    pub fn try_attr(
+        self,
+        name: impl Into<std::borrow::Cow<'static, str>>,
+        value: impl Into<String>,
+    ) -> Result<Self, InvalidName> {
+        self.0.try_attr(name, value).map(Self)
     }
 
     /// With `text` appended.
@@ -4137,6 +4337,16 @@ impl Language {
         Self(self.0.attr(name, value))
     }
 
+    /// With the attribute `name` set to `value`, or an error if `name` is not
+    /// an XML name.
+    pub fn try_attr(
+        self,
+        name: impl Into<std::borrow::Cow<'static, str>>,
+        value: impl Into<String>,
+    ) -> Result<Self, InvalidName> {
+        self.0.try_attr(name, value).map(Self)
+    }
+
     /// With `text` appended.
     pub fn text(self, text: impl Into<String>) -> Self {
         Self(self.0.text(text))
@@ -4178,6 +4388,16 @@ impl Leave {
         value: impl Into<String>,
     ) -> Self {
         Self(self.0.attr(name, value))
+    }
+
+    /// With the attribute `name` set to `value`, or an error if `name` is not
+    /// an XML name.
+    pub fn try_attr(
+        self,
+        name: impl Into<std::borrow::Cow<'static, str>>,
+        value: impl Into<String>,
+    ) -> Result<Self, InvalidName> {
+        self.0.try_attr(name, value).map(Self)
     }
 
     /// With `text` appended.
@@ -4251,6 +4471,16 @@ impl MediaFilter {
         value: impl Into<String>,
     ) -> Self {
         Self(self.0.attr(name, value))
+    }
+
+    /// With the attribute `name` set to `value`, or an error if `name` is not
+    /// an XML name.
+    pub fn try_attr(
+        self,
+        name: impl Into<std::borrow::Cow<'static, str>>,
+        value: impl Into<String>,
+    ) -> Result<Self, InvalidName> {
+        self.0.try_attr(name, value).map(Self)
     }
 
     /// With `text` appended.
@@ -4385,6 +4615,16 @@ impl Number {
         Self(self.0.attr(name, value))
     }
 
+    /// With the attribute `name` set to `value`, or an error if `name` is not
+    /// an XML name.
+    pub fn try_attr(
+        self,
+        name: impl Into<std::borrow::Cow<'static, str>>,
+        value: impl Into<String>,
+    ) -> Result<Self, InvalidName> {
+        self.0.try_attr(name, value).map(Self)
+    }
+
     /// With `text` appended.
     pub fn text(self, text: impl Into<String>) -> Self {
         Self(self.0.text(text))
@@ -4440,6 +4680,16 @@ impl Parameter {
         Self(self.0.attr(name, value))
     }
 
+    /// With the attribute `name` set to `value`, or an error if `name` is not
+    /// an XML name.
+    pub fn try_attr(
+        self,
+        name: impl Into<std::borrow::Cow<'static, str>>,
+        value: impl Into<String>,
+    ) -> Result<Self, InvalidName> {
+        self.0.try_attr(name, value).map(Self)
+    }
+
     /// With `text` appended.
     pub fn text(self, text: impl Into<String>) -> Self {
         Self(self.0.text(text))
@@ -4487,6 +4737,16 @@ impl Pause {
         value: impl Into<String>,
     ) -> Self {
         Self(self.0.attr(name, value))
+    }
+
+    /// With the attribute `name` set to `value`, or an error if `name` is not
+    /// an XML name.
+    pub fn try_attr(
+        self,
+        name: impl Into<std::borrow::Cow<'static, str>>,
+        value: impl Into<String>,
+    ) -> Result<Self, InvalidName> {
+        self.0.try_attr(name, value).map(Self)
     }
 
     /// With `text` appended.
@@ -4653,6 +4913,16 @@ impl Pay {
         Self(self.0.attr(name, value))
     }
 
+    /// With the attribute `name` set to `value`, or an error if `name` is not
+    /// an XML name.
+    pub fn try_attr(
+        self,
+        name: impl Into<std::borrow::Cow<'static, str>>,
+        value: impl Into<String>,
+    ) -> Result<Self, InvalidName> {
+        self.0.try_attr(name, value).map(Self)
+    }
+
     /// With `text` appended.
     pub fn text(self, text: impl Into<String>) -> Self {
         Self(self.0.text(text))
@@ -4706,6 +4976,16 @@ impl Play {
         value: impl Into<String>,
     ) -> Self {
         Self(self.0.attr(name, value))
+    }
+
+    /// With the attribute `name` set to `value`, or an error if `name` is not
+    /// an XML name.
+    pub fn try_attr(
+        self,
+        name: impl Into<std::borrow::Cow<'static, str>>,
+        value: impl Into<String>,
+    ) -> Result<Self, InvalidName> {
+        self.0.try_attr(name, value).map(Self)
     }
 
     /// With `text` appended.
@@ -4800,6 +5080,16 @@ impl Prompt {
         Self(self.0.attr(name, value))
     }
 
+    /// With the attribute `name` set to `value`, or an error if `name` is not
+    /// an XML name.
+    pub fn try_attr(
+        self,
+        name: impl Into<std::borrow::Cow<'static, str>>,
+        value: impl Into<String>,
+    ) -> Result<Self, InvalidName> {
+        self.0.try_attr(name, value).map(Self)
+    }
+
     /// With `text` appended.
     pub fn text(self, text: impl Into<String>) -> Self {
         Self(self.0.text(text))
@@ -4865,6 +5155,16 @@ impl Queue {
         value: impl Into<String>,
     ) -> Self {
         Self(self.0.attr(name, value))
+    }
+
+    /// With the attribute `name` set to `value`, or an error if `name` is not
+    /// an XML name.
+    pub fn try_attr(
+        self,
+        name: impl Into<std::borrow::Cow<'static, str>>,
+        value: impl Into<String>,
+    ) -> Result<Self, InvalidName> {
+        self.0.try_attr(name, value).map(Self)
     }
 
     /// With `text` appended.
@@ -4992,6 +5292,16 @@ impl Record {
         Self(self.0.attr(name, value))
     }
 
+    /// With the attribute `name` set to `value`, or an error if `name` is not
+    /// an XML name.
+    pub fn try_attr(
+        self,
+        name: impl Into<std::borrow::Cow<'static, str>>,
+        value: impl Into<String>,
+    ) -> Result<Self, InvalidName> {
+        self.0.try_attr(name, value).map(Self)
+    }
+
     /// With `text` appended.
     pub fn text(self, text: impl Into<String>) -> Self {
         Self(self.0.text(text))
@@ -5081,6 +5391,16 @@ impl Recording {
         Self(self.0.attr(name, value))
     }
 
+    /// With the attribute `name` set to `value`, or an error if `name` is not
+    /// an XML name.
+    pub fn try_attr(
+        self,
+        name: impl Into<std::borrow::Cow<'static, str>>,
+        value: impl Into<String>,
+    ) -> Result<Self, InvalidName> {
+        self.0.try_attr(name, value).map(Self)
+    }
+
     /// With `text` appended.
     pub fn text(self, text: impl Into<String>) -> Self {
         Self(self.0.text(text))
@@ -5128,6 +5448,16 @@ impl Redirect {
         value: impl Into<String>,
     ) -> Self {
         Self(self.0.attr(name, value))
+    }
+
+    /// With the attribute `name` set to `value`, or an error if `name` is not
+    /// an XML name.
+    pub fn try_attr(
+        self,
+        name: impl Into<std::borrow::Cow<'static, str>>,
+        value: impl Into<String>,
+    ) -> Result<Self, InvalidName> {
+        self.0.try_attr(name, value).map(Self)
     }
 
     /// With `text` appended.
@@ -5191,6 +5521,16 @@ impl Refer {
         Self(self.0.attr(name, value))
     }
 
+    /// With the attribute `name` set to `value`, or an error if `name` is not
+    /// an XML name.
+    pub fn try_attr(
+        self,
+        name: impl Into<std::borrow::Cow<'static, str>>,
+        value: impl Into<String>,
+    ) -> Result<Self, InvalidName> {
+        self.0.try_attr(name, value).map(Self)
+    }
+
     /// With `text` appended.
     pub fn text(self, text: impl Into<String>) -> Self {
         Self(self.0.text(text))
@@ -5232,6 +5572,16 @@ impl ReferSip {
         value: impl Into<String>,
     ) -> Self {
         Self(self.0.attr(name, value))
+    }
+
+    /// With the attribute `name` set to `value`, or an error if `name` is not
+    /// an XML name.
+    pub fn try_attr(
+        self,
+        name: impl Into<std::borrow::Cow<'static, str>>,
+        value: impl Into<String>,
+    ) -> Result<Self, InvalidName> {
+        self.0.try_attr(name, value).map(Self)
     }
 
     /// With `text` appended.
@@ -5289,6 +5639,16 @@ impl Reject {
         Self(self.0.attr(name, value))
     }
 
+    /// With the attribute `name` set to `value`, or an error if `name` is not
+    /// an XML name.
+    pub fn try_attr(
+        self,
+        name: impl Into<std::borrow::Cow<'static, str>>,
+        value: impl Into<String>,
+    ) -> Result<Self, InvalidName> {
+        self.0.try_attr(name, value).map(Self)
+    }
+
     /// With `text` appended.
     pub fn text(self, text: impl Into<String>) -> Self {
         Self(self.0.text(text))
@@ -5338,6 +5698,16 @@ impl Room {
         Self(self.0.attr(name, value))
     }
 
+    /// With the attribute `name` set to `value`, or an error if `name` is not
+    /// an XML name.
+    pub fn try_attr(
+        self,
+        name: impl Into<std::borrow::Cow<'static, str>>,
+        value: impl Into<String>,
+    ) -> Result<Self, InvalidName> {
+        self.0.try_attr(name, value).map(Self)
+    }
+
     /// With `text` appended.
     pub fn text(self, text: impl Into<String>) -> Self {
         Self(self.0.text(text))
@@ -5366,7 +5736,7 @@ impl Say {
         Self(Element::known("Say").text(text))
     }
 
-    /// `language`: Message language.
+    /// `language`: Message language. A string, written as given: an open catalogue of 69 values in the reference libraries, which grows between releases.
     pub fn language(mut self, value: impl Into<String>) -> Self {
         self.0.set("language", value.into());
         self
@@ -5378,7 +5748,7 @@ impl Say {
         self
     }
 
-    /// `voice`: Voice to use.
+    /// `voice`: Voice to use. A string, written as given: an open catalogue of 1113 values in the reference libraries, which grows between releases.
     pub fn voice(mut self, value: impl Into<String>) -> Self {
         self.0.set("voice", value.into());
         self
@@ -5459,6 +5829,16 @@ impl Say {
         Self(self.0.attr(name, value))
     }
 
+    /// With the attribute `name` set to `value`, or an error if `name` is not
+    /// an XML name.
+    pub fn try_attr(
+        self,
+        name: impl Into<std::borrow::Cow<'static, str>>,
+        value: impl Into<String>,
+    ) -> Result<Self, InvalidName> {
+        self.0.try_attr(name, value).map(Self)
+    }
+
     /// With `text` appended.
     pub fn text(self, text: impl Into<String>) -> Self {
         Self(self.0.text(text))
@@ -5500,6 +5880,16 @@ impl Sim {
         value: impl Into<String>,
     ) -> Self {
         Self(self.0.attr(name, value))
+    }
+
+    /// With the attribute `name` set to `value`, or an error if `name` is not
+    /// an XML name.
+    pub fn try_attr(
+        self,
+        name: impl Into<std::borrow::Cow<'static, str>>,
+        value: impl Into<String>,
+    ) -> Result<Self, InvalidName> {
+        self.0.try_attr(name, value).map(Self)
     }
 
     /// With `text` appended.
@@ -5646,6 +6036,16 @@ impl Sip {
         Self(self.0.attr(name, value))
     }
 
+    /// With the attribute `name` set to `value`, or an error if `name` is not
+    /// an XML name.
+    pub fn try_attr(
+        self,
+        name: impl Into<std::borrow::Cow<'static, str>>,
+        value: impl Into<String>,
+    ) -> Result<Self, InvalidName> {
+        self.0.try_attr(name, value).map(Self)
+    }
+
     /// With `text` appended.
     pub fn text(self, text: impl Into<String>) -> Self {
         Self(self.0.text(text))
@@ -5711,6 +6111,16 @@ impl SipUri {
         value: impl Into<String>,
     ) -> Self {
         Self(self.0.attr(name, value))
+    }
+
+    /// With the attribute `name` set to `value`, or an error if `name` is not
+    /// an XML name.
+    pub fn try_attr(
+        self,
+        name: impl Into<std::borrow::Cow<'static, str>>,
+        value: impl Into<String>,
+    ) -> Result<Self, InvalidName> {
+        self.0.try_attr(name, value).map(Self)
     }
 
     /// With `text` appended.
@@ -5793,6 +6203,16 @@ impl Siprec {
         Self(self.0.attr(name, value))
     }
 
+    /// With the attribute `name` set to `value`, or an error if `name` is not
+    /// an XML name.
+    pub fn try_attr(
+        self,
+        name: impl Into<std::borrow::Cow<'static, str>>,
+        value: impl Into<String>,
+    ) -> Result<Self, InvalidName> {
+        self.0.try_attr(name, value).map(Self)
+    }
+
     /// With `text` appended.
     pub fn text(self, text: impl Into<String>) -> Self {
         Self(self.0.text(text))
@@ -5866,6 +6286,16 @@ impl Sms {
         Self(self.0.attr(name, value))
     }
 
+    /// With the attribute `name` set to `value`, or an error if `name` is not
+    /// an XML name.
+    pub fn try_attr(
+        self,
+        name: impl Into<std::borrow::Cow<'static, str>>,
+        value: impl Into<String>,
+    ) -> Result<Self, InvalidName> {
+        self.0.try_attr(name, value).map(Self)
+    }
+
     /// With `text` appended.
     pub fn text(self, text: impl Into<String>) -> Self {
         Self(self.0.text(text))
@@ -5919,6 +6349,16 @@ impl SsmlBreak {
         value: impl Into<String>,
     ) -> Self {
         Self(self.0.attr(name, value))
+    }
+
+    /// With the attribute `name` set to `value`, or an error if `name` is not
+    /// an XML name.
+    pub fn try_attr(
+        self,
+        name: impl Into<std::borrow::Cow<'static, str>>,
+        value: impl Into<String>,
+    ) -> Result<Self, InvalidName> {
+        self.0.try_attr(name, value).map(Self)
     }
 
     /// With `text` appended.
@@ -6016,6 +6456,16 @@ impl SsmlEmphasis {
         value: impl Into<String>,
     ) -> Self {
         Self(self.0.attr(name, value))
+    }
+
+    /// With the attribute `name` set to `value`, or an error if `name` is not
+    /// an XML name.
+    pub fn try_attr(
+        self,
+        name: impl Into<std::borrow::Cow<'static, str>>,
+        value: impl Into<String>,
+    ) -> Result<Self, InvalidName> {
+        self.0.try_attr(name, value).map(Self)
     }
 
     /// With `text` appended.
@@ -6127,6 +6577,16 @@ impl SsmlLang {
         Self(self.0.attr(name, value))
     }
 
+    /// With the attribute `name` set to `value`, or an error if `name` is not
+    /// an XML name.
+    pub fn try_attr(
+        self,
+        name: impl Into<std::borrow::Cow<'static, str>>,
+        value: impl Into<String>,
+    ) -> Result<Self, InvalidName> {
+        self.0.try_attr(name, value).map(Self)
+    }
+
     /// With `text` appended.
     pub fn text(self, text: impl Into<String>) -> Self {
         Self(self.0.text(text))
@@ -6224,6 +6684,16 @@ impl SsmlP {
         Self(self.0.attr(name, value))
     }
 
+    /// With the attribute `name` set to `value`, or an error if `name` is not
+    /// an XML name.
+    pub fn try_attr(
+        self,
+        name: impl Into<std::borrow::Cow<'static, str>>,
+        value: impl Into<String>,
+    ) -> Result<Self, InvalidName> {
+        self.0.try_attr(name, value).map(Self)
+    }
+
     /// With `text` appended.
     pub fn text(self, text: impl Into<String>) -> Self {
         Self(self.0.text(text))
@@ -6277,6 +6747,16 @@ impl SsmlPhoneme {
         value: impl Into<String>,
     ) -> Self {
         Self(self.0.attr(name, value))
+    }
+
+    /// With the attribute `name` set to `value`, or an error if `name` is not
+    /// an XML name.
+    pub fn try_attr(
+        self,
+        name: impl Into<std::borrow::Cow<'static, str>>,
+        value: impl Into<String>,
+    ) -> Result<Self, InvalidName> {
+        self.0.try_attr(name, value).map(Self)
     }
 
     /// With `text` appended.
@@ -6400,6 +6880,16 @@ impl SsmlProsody {
         Self(self.0.attr(name, value))
     }
 
+    /// With the attribute `name` set to `value`, or an error if `name` is not
+    /// an XML name.
+    pub fn try_attr(
+        self,
+        name: impl Into<std::borrow::Cow<'static, str>>,
+        value: impl Into<String>,
+    ) -> Result<Self, InvalidName> {
+        self.0.try_attr(name, value).map(Self)
+    }
+
     /// With `text` appended.
     pub fn text(self, text: impl Into<String>) -> Self {
         Self(self.0.text(text))
@@ -6491,6 +6981,16 @@ impl SsmlS {
         Self(self.0.attr(name, value))
     }
 
+    /// With the attribute `name` set to `value`, or an error if `name` is not
+    /// an XML name.
+    pub fn try_attr(
+        self,
+        name: impl Into<std::borrow::Cow<'static, str>>,
+        value: impl Into<String>,
+    ) -> Result<Self, InvalidName> {
+        self.0.try_attr(name, value).map(Self)
+    }
+
     /// With `text` appended.
     pub fn text(self, text: impl Into<String>) -> Self {
         Self(self.0.text(text))
@@ -6546,6 +7046,16 @@ impl SsmlSayAs {
         Self(self.0.attr(name, value))
     }
 
+    /// With the attribute `name` set to `value`, or an error if `name` is not
+    /// an XML name.
+    pub fn try_attr(
+        self,
+        name: impl Into<std::borrow::Cow<'static, str>>,
+        value: impl Into<String>,
+    ) -> Result<Self, InvalidName> {
+        self.0.try_attr(name, value).map(Self)
+    }
+
     /// With `text` appended.
     pub fn text(self, text: impl Into<String>) -> Self {
         Self(self.0.text(text))
@@ -6593,6 +7103,16 @@ impl SsmlSub {
         value: impl Into<String>,
     ) -> Self {
         Self(self.0.attr(name, value))
+    }
+
+    /// With the attribute `name` set to `value`, or an error if `name` is not
+    /// an XML name.
+    pub fn try_attr(
+        self,
+        name: impl Into<std::borrow::Cow<'static, str>>,
+        value: impl Into<String>,
+    ) -> Result<Self, InvalidName> {
+        self.0.try_attr(name, value).map(Self)
     }
 
     /// With `text` appended.
@@ -6680,6 +7200,16 @@ impl SsmlW {
         Self(self.0.attr(name, value))
     }
 
+    /// With the attribute `name` set to `value`, or an error if `name` is not
+    /// an XML name.
+    pub fn try_attr(
+        self,
+        name: impl Into<std::borrow::Cow<'static, str>>,
+        value: impl Into<String>,
+    ) -> Result<Self, InvalidName> {
+        self.0.try_attr(name, value).map(Self)
+    }
+
     /// With `text` appended.
     pub fn text(self, text: impl Into<String>) -> Self {
         Self(self.0.text(text))
@@ -6765,6 +7295,16 @@ impl Start {
         Self(self.0.attr(name, value))
     }
 
+    /// With the attribute `name` set to `value`, or an error if `name` is not
+    /// an XML name.
+    pub fn try_attr(
+        self,
+        name: impl Into<std::borrow::Cow<'static, str>>,
+        value: impl Into<String>,
+    ) -> Result<Self, InvalidName> {
+        self.0.try_attr(name, value).map(Self)
+    }
+
     /// With `text` appended.
     pub fn text(self, text: impl Into<String>) -> Self {
         Self(self.0.text(text))
@@ -6830,6 +7370,16 @@ impl Stop {
         value: impl Into<String>,
     ) -> Self {
         Self(self.0.attr(name, value))
+    }
+
+    /// With the attribute `name` set to `value`, or an error if `name` is not
+    /// an XML name.
+    pub fn try_attr(
+        self,
+        name: impl Into<std::borrow::Cow<'static, str>>,
+        value: impl Into<String>,
+    ) -> Result<Self, InvalidName> {
+        self.0.try_attr(name, value).map(Self)
     }
 
     /// With `text` appended.
@@ -6930,6 +7480,16 @@ impl Stream {
         Self(self.0.attr(name, value))
     }
 
+    /// With the attribute `name` set to `value`, or an error if `name` is not
+    /// an XML name.
+    pub fn try_attr(
+        self,
+        name: impl Into<std::borrow::Cow<'static, str>>,
+        value: impl Into<String>,
+    ) -> Result<Self, InvalidName> {
+        self.0.try_attr(name, value).map(Self)
+    }
+
     /// With `text` appended.
     pub fn text(self, text: impl Into<String>) -> Self {
         Self(self.0.text(text))
@@ -6983,6 +7543,16 @@ impl Task {
         value: impl Into<String>,
     ) -> Self {
         Self(self.0.attr(name, value))
+    }
+
+    /// With the attribute `name` set to `value`, or an error if `name` is not
+    /// an XML name.
+    pub fn try_attr(
+        self,
+        name: impl Into<std::borrow::Cow<'static, str>>,
+        value: impl Into<String>,
+    ) -> Result<Self, InvalidName> {
+        self.0.try_attr(name, value).map(Self)
     }
 
     /// With `text` appended.
@@ -7137,6 +7707,16 @@ impl Transcription {
         Self(self.0.attr(name, value))
     }
 
+    /// With the attribute `name` set to `value`, or an error if `name` is not
+    /// an XML name.
+    pub fn try_attr(
+        self,
+        name: impl Into<std::borrow::Cow<'static, str>>,
+        value: impl Into<String>,
+    ) -> Result<Self, InvalidName> {
+        self.0.try_attr(name, value).map(Self)
+    }
+
     /// With `text` appended.
     pub fn text(self, text: impl Into<String>) -> Self {
         Self(self.0.text(text))
@@ -7223,6 +7803,16 @@ impl VirtualAgent {
         Self(self.0.attr(name, value))
     }
 
+    /// With the attribute `name` set to `value`, or an error if `name` is not
+    /// an XML name.
+    pub fn try_attr(
+        self,
+        name: impl Into<std::borrow::Cow<'static, str>>,
+        value: impl Into<String>,
+    ) -> Result<Self, InvalidName> {
+        self.0.try_attr(name, value).map(Self)
+    }
+
     /// With `text` appended.
     pub fn text(self, text: impl Into<String>) -> Self {
         Self(self.0.text(text))
@@ -7298,6 +7888,16 @@ impl WhatsApp {
         value: impl Into<String>,
     ) -> Self {
         Self(self.0.attr(name, value))
+    }
+
+    /// With the attribute `name` set to `value`, or an error if `name` is not
+    /// an XML name.
+    pub fn try_attr(
+        self,
+        name: impl Into<std::borrow::Cow<'static, str>>,
+        value: impl Into<String>,
+    ) -> Result<Self, InvalidName> {
+        self.0.try_attr(name, value).map(Self)
     }
 
     /// With `text` appended.
