@@ -36,3 +36,5 @@ mod tcp;
 #[cfg(feature = "axum")]
 mod tenants;
 mod tower_stack;
+mod twiml_properties;
+mod twiml_vocabulary;
