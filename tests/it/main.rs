@@ -37,4 +37,3 @@ mod tcp;
 mod tenants;
 mod tower_stack;
 mod twiml_properties;
-mod twiml_vocabulary;
