@@ -1,5 +1,5 @@
 //! The layer composed with tower-http's layers and axum's routers, each
-//! over loopback TCP (plain hyper without axum: `tests/hyper.rs`). The
+//! over loopback TCP (plain hyper without axum: `tests/it/hyper.rs`). The
 //! tower-http stacks are written once (`compose/tower_http.rs`) and run
 //! against tower-http 0.7 and 0.6.
 //!
@@ -21,7 +21,7 @@ use http_body_util::Full;
 use tower::ServiceBuilder;
 use tower_twilio::{compute_signature, Algorithm, Signer, TwilioForm, ValidatedWebhook};
 
-mod common;
+use crate::common;
 
 use common::stack::*;
 
