@@ -1,8 +1,10 @@
 //! Typed payloads of the webhooks Twilio sends most: an incoming call
 //! ([`VoiceRequest`]), an incoming message ([`MessageRequest`]: SMS, MMS,
 //! WhatsApp), the status callbacks of a call ([`CallStatusCallback`]) and of
-//! a message ([`MessageStatusCallback`]), and the `action` requests of
-//! `<Gather>` ([`GatherResult`]) and `<Record>` ([`RecordResult`]).
+//! a message ([`MessageStatusCallback`]) and of a recording
+//! ([`RecordingStatusCallback`]), and the `action` requests of `<Gather>`
+//! ([`GatherResult`]) and `<Record>` ([`RecordResult`]). Documented example
+//! requests of each are in [`examples`], for tests.
 //!
 //! Each is read from the fields the layer validated, as
 //! [`TwilioForm<T>`](crate::TwilioForm) or through
@@ -54,6 +56,8 @@
 //! the crate needs no `serde_derive` (nor `syn`) for them: these types cost
 //! nothing to build and are always present.
 
+pub mod examples;
+
 use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
@@ -101,6 +105,12 @@ impl Fields {
 
     fn optional(&mut self, name: &str) -> Option<String> {
         self.0.remove(name)
+    }
+
+    /// `None` when absent or empty: for a field whose empty value means
+    /// "not there" (a URL, a time).
+    fn optional_text(&mut self, name: &str) -> Option<String> {
+        self.optional(name).filter(|v| !v.is_empty())
     }
 
     fn required_number<T: Number, E: de::Error>(&mut self, name: &'static str) -> Result<T, E> {
@@ -213,6 +223,11 @@ twilio_enum! {
     pub enum CallStatus {
         /// `queued`: the call is ready and waiting in line.
         Queued = "queued",
+        /// `initiated`: Twilio started dialing the call (sent to a status
+        /// callback subscribed to the `initiated` event, as the
+        /// [Call resource](https://www.twilio.com/docs/voice/api/call-resource#statuscallbackevent)
+        /// lists it).
+        Initiated = "initiated",
         /// `ringing`: the call is ringing.
         Ringing = "ringing",
         /// `in-progress`: the call was answered and is under way.
@@ -241,6 +256,12 @@ twilio_enum! {
         OutboundApi = "outbound-api",
         /// `outbound-dial`: a call made by `<Dial>`.
         OutboundDial = "outbound-dial",
+        /// `trunking-originating`: a call from an Elastic SIP Trunk to the
+        /// public network.
+        TrunkingOriginating = "trunking-originating",
+        /// `trunking-terminating`: a call from the public network to an
+        /// Elastic SIP Trunk.
+        TrunkingTerminating = "trunking-terminating",
     }
 }
 
@@ -278,10 +299,32 @@ twilio_enum! {
     }
 }
 
+twilio_enum! {
+    /// `RecordingStatus`: where a recording is, as the
+    /// [`<Record>`](https://www.twilio.com/docs/voice/twiml/record) page
+    /// lists its `recordingStatusCallbackEvent` values.
+    pub enum RecordingStatus {
+        /// `in-progress`: the recording has started.
+        InProgress = "in-progress",
+        /// `completed`: the recording is ready to fetch.
+        Completed = "completed",
+        /// `absent`: the recording was silent, and is not kept.
+        Absent = "absent",
+        /// `failed`: the recording could not be made.
+        Failed = "failed",
+    }
+}
+
 /// The request of an incoming call, and the parameters of every voice
 /// request: as the
 /// [voice webhooks](https://www.twilio.com/docs/usage/webhooks/voice-webhooks)
 /// page lists them ("Incoming Voice Call").
+///
+/// Required are the parameters that page says Twilio sends with every
+/// voice request (`CallSid`, `AccountSid`, `From`, `To`, `CallStatus`,
+/// `ApiVersion`, `Direction`); the
+/// [Call resource](https://www.twilio.com/docs/voice/api/call-resource#statuscallback)'s
+/// StatusCallback table lists the same set. Every other field is optional.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct VoiceRequest {
@@ -324,8 +367,15 @@ pub struct VoiceRequest {
     pub to_zip: Option<String>,
     /// `ToCountry`.
     pub to_country: Option<String>,
-    /// Every other field (`Caller`, `Called`, custom parameters, ...), by
-    /// name: its first value.
+    /// `Caller`: the same as `From`, kept for older applications.
+    pub caller: Option<String>,
+    /// `Called`: the same as `To`, kept for older applications.
+    pub called: Option<String>,
+    /// `StirVerstat`: the SHAKEN/STIR attestation of the caller id, such as
+    /// `TN-Validation-Passed-A`, when the carrier sent one.
+    pub stir_verstat: Option<String>,
+    /// Every other field (custom parameters, ...), by name: its first
+    /// value.
     pub extra: BTreeMap<String, String>,
 }
 
@@ -352,6 +402,9 @@ impl VoiceRequest {
             to_state: fields.optional("ToState"),
             to_zip: fields.optional("ToZip"),
             to_country: fields.optional("ToCountry"),
+            caller: fields.optional("Caller"),
+            called: fields.optional("Called"),
+            stir_verstat: fields.optional("StirVerstat"),
             extra: fields.0,
         })
     }
@@ -365,18 +418,32 @@ impl<'de> Deserialize<'de> for VoiceRequest {
 
 /// A call's status callback (`statusCallback`): the voice parameters plus
 /// those the
+/// [Call resource](https://www.twilio.com/docs/voice/api/call-resource#statuscallback)
+/// lists in its StatusCallback section and the
 /// [voice webhooks](https://www.twilio.com/docs/usage/webhooks/voice-webhooks)
-/// page lists under "Call Status Callbacks" and, with `StatusCallbackEvent`,
-/// the [Call resource](https://www.twilio.com/docs/voice/api/call-resource#statuscallbackevent)'s
-/// `CallbackSource`, `Timestamp` and `SequenceNumber`.
+/// page under "Call Status Callbacks". None of these is promised on every
+/// event (`CallDuration` comes once the call ended, the recording fields
+/// only for a recorded call), so each is optional; an empty number is
+/// `None`.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct CallStatusCallback {
-    /// The voice parameters (`CallSid`, `CallStatus`, ...); the fields of
-    /// no typed field are in `call.extra`.
+    /// The voice parameters (`CallSid`, `CallStatus`, `Caller`, `Called`,
+    /// ...); the fields of no typed field are in `call.extra`.
     pub call: VoiceRequest,
     /// `CallDuration`: the call's duration in seconds, once completed.
     pub call_duration: Option<u32>,
+    /// `Duration`: the call's billed duration in minutes, once completed.
+    pub duration: Option<u32>,
+    /// `SipResponseCode`: the SIP response of the call's last attempt
+    /// (`200`, `487`, ...), for calls that reached a SIP or PSTN endpoint.
+    pub sip_response_code: Option<u32>,
+    /// `StirStatus`: the SHAKEN/STIR attestation Twilio gave an outgoing
+    /// call (`A`, `B`, `C`), as sent.
+    pub stir_status: Option<String>,
+    /// `AnsweredBy`: with answering machine detection, who answered
+    /// (`human`, `machine_start`, ...), as sent.
+    pub answered_by: Option<String>,
     /// `RecordingUrl`: the call's recording, when it was recorded.
     pub recording_url: Option<String>,
     /// `RecordingSid`.
@@ -396,6 +463,10 @@ impl<'de> Deserialize<'de> for CallStatusCallback {
         let mut fields = Fields::read(deserializer)?;
         Ok(Self {
             call_duration: fields.optional_number("CallDuration")?,
+            duration: fields.optional_number("Duration")?,
+            sip_response_code: fields.optional_number("SipResponseCode")?,
+            stir_status: fields.optional("StirStatus"),
+            answered_by: fields.optional("AnsweredBy"),
             recording_url: fields.optional("RecordingUrl"),
             recording_sid: fields.optional("RecordingSid"),
             recording_duration: fields.optional_number("RecordingDuration")?,
@@ -440,7 +511,11 @@ impl<'de> Deserialize<'de> for GatherResult {
 
 /// The request to a `<Record>`'s `action`: the voice parameters plus the
 /// recording, as the [`<Record>`](https://www.twilio.com/docs/voice/twiml/record)
-/// page lists it ("action").
+/// page lists it ("action"): `RecordingUrl`, `RecordingDuration` and
+/// `Digits` (`hangup` when the caller hung up). That page promises no
+/// `RecordingSid`, so it is optional here; `RecordingUrl` is the one field
+/// it describes on every action request. `RecordingDuration` is optional
+/// as a number: empty is `None`.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct RecordResult {
@@ -449,12 +524,13 @@ pub struct RecordResult {
     pub call: VoiceRequest,
     /// `RecordingUrl`: the recorded audio.
     pub recording_url: String,
-    /// `RecordingSid`: the recording's id.
-    pub recording_sid: String,
     /// `RecordingDuration`: in seconds.
-    pub recording_duration: u32,
+    pub recording_duration: Option<u32>,
     /// `Digits`: the key that ended the recording, or `hangup`.
     pub digits: Option<String>,
+    /// `RecordingSid`: the recording's id, when sent (the `<Record>` page
+    /// does not list it).
+    pub recording_sid: Option<String>,
 }
 
 impl<'de> Deserialize<'de> for RecordResult {
@@ -462,10 +538,75 @@ impl<'de> Deserialize<'de> for RecordResult {
         let mut fields = Fields::read(deserializer)?;
         Ok(Self {
             recording_url: fields.required("RecordingUrl")?,
-            recording_sid: fields.required("RecordingSid")?,
-            recording_duration: fields.required_number("RecordingDuration")?,
+            recording_duration: fields.optional_number("RecordingDuration")?,
             digits: fields.optional("Digits"),
+            recording_sid: fields.optional("RecordingSid"),
             call: VoiceRequest::take(fields)?,
+        })
+    }
+}
+
+/// A recording's status callback (`recordingStatusCallback` of
+/// [`<Record>`](https://www.twilio.com/docs/voice/twiml/record) and of
+/// [`<Start><Recording>`](https://www.twilio.com/docs/voice/twiml/recording),
+/// whose page lists the parameters). It carries no voice parameters.
+///
+/// Required are `AccountSid`, `RecordingSid` and `RecordingStatus`, which
+/// every event names. `CallSid` is optional: a conference's recording
+/// names a `ConferenceSid` instead. With `absent` (a silent recording)
+/// `RecordingUrl` and `RecordingDuration` may be empty: both are optional,
+/// empty is `None`.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct RecordingStatusCallback {
+    /// `AccountSid`.
+    pub account_sid: String,
+    /// `RecordingSid`: the recording's id, `RE...`.
+    pub recording_sid: String,
+    /// `RecordingStatus`.
+    pub recording_status: RecordingStatus,
+    /// `CallSid`: the call recorded (the parent leg of a two-leg call).
+    pub call_sid: Option<String>,
+    /// `ConferenceSid`: the conference recorded.
+    pub conference_sid: Option<String>,
+    /// `RecordingUrl`: the recorded audio.
+    pub recording_url: Option<String>,
+    /// `RecordingDuration`: in seconds.
+    pub recording_duration: Option<u32>,
+    /// `RecordingChannels`: `1` or `2`.
+    pub recording_channels: Option<u32>,
+    /// `RecordingStartTime`: when it started (RFC 2822), as sent.
+    pub recording_start_time: Option<String>,
+    /// `RecordingSource`: what started it (`RecordVerb`,
+    /// `StartCallRecordingTwiML`, `DialVerb`, ...), as sent.
+    pub recording_source: Option<String>,
+    /// `RecordingTrack`: `inbound`, `outbound` or `both`, as sent.
+    pub recording_track: Option<String>,
+    /// `ErrorCode`: with `failed` or `absent`, Twilio's error code.
+    pub error_code: Option<u32>,
+    /// Every other field, by name: its first value.
+    pub extra: BTreeMap<String, String>,
+}
+
+impl<'de> Deserialize<'de> for RecordingStatusCallback {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let mut fields = Fields::read(deserializer)?;
+        Ok(Self {
+            account_sid: fields.required("AccountSid")?,
+            recording_sid: fields.required("RecordingSid")?,
+            recording_status: RecordingStatus::from(
+                fields.required::<D::Error>("RecordingStatus")?.as_str(),
+            ),
+            call_sid: fields.optional("CallSid"),
+            conference_sid: fields.optional("ConferenceSid"),
+            recording_url: fields.optional_text("RecordingUrl"),
+            recording_duration: fields.optional_number("RecordingDuration")?,
+            recording_channels: fields.optional_number("RecordingChannels")?,
+            recording_start_time: fields.optional_text("RecordingStartTime"),
+            recording_source: fields.optional_text("RecordingSource"),
+            recording_track: fields.optional_text("RecordingTrack"),
+            error_code: fields.optional_number("ErrorCode")?,
+            extra: fields.0,
         })
     }
 }
@@ -484,6 +625,13 @@ pub struct Media {
 /// The request of an incoming message (SMS, MMS, WhatsApp), as the
 /// [incoming message webhook](https://www.twilio.com/docs/messaging/guides/webhook-request)
 /// page lists it.
+///
+/// Required are the fields that page lists as sent with every incoming
+/// message and that its example request carries: `MessageSid`,
+/// `AccountSid`, `From`, `To`, `Body` (empty for a picture alone) and
+/// `NumMedia`. The WhatsApp fields (`ProfileName`, `WaId`, the button, the
+/// location and the `Referral*` fields of a click-to-WhatsApp ad) come
+/// only on that channel: all optional, an empty number is `None`.
 ///
 /// `NumMedia` and the media fields must agree: `media` holds
 /// `MediaUrl0`/`MediaContentType0` to `MediaUrl{NumMedia-1}`, in order. A
@@ -540,6 +688,8 @@ pub struct MessageRequest {
     pub frequently_forwarded: Option<bool>,
     /// `ButtonText` (WhatsApp): the text of the quick-reply button pressed.
     pub button_text: Option<String>,
+    /// `ButtonPayload` (WhatsApp): the payload of the button pressed.
+    pub button_payload: Option<String>,
     /// `Latitude` (WhatsApp location).
     pub latitude: Option<f64>,
     /// `Longitude` (WhatsApp location).
@@ -548,6 +698,31 @@ pub struct MessageRequest {
     pub address: Option<String>,
     /// `Label` (WhatsApp location).
     pub label: Option<String>,
+    /// `SmsMessageSid`: the same as `MessageSid` (deprecated).
+    pub sms_message_sid: Option<String>,
+    /// `SmsStatus`: `received`, as sent (deprecated).
+    pub sms_status: Option<String>,
+    /// `ReferralBody` (WhatsApp, from a click-to-WhatsApp ad): the ad's
+    /// body.
+    pub referral_body: Option<String>,
+    /// `ReferralHeadline`: the ad's headline.
+    pub referral_headline: Option<String>,
+    /// `ReferralSourceId`: the ad's id.
+    pub referral_source_id: Option<String>,
+    /// `ReferralSourceType`: `ad` or `post`, as sent.
+    pub referral_source_type: Option<String>,
+    /// `ReferralSourceUrl`: the ad's URL.
+    pub referral_source_url: Option<String>,
+    /// `ReferralMediaId`: the ad's media id.
+    pub referral_media_id: Option<String>,
+    /// `ReferralMediaContentType`: the ad's media type.
+    pub referral_media_content_type: Option<String>,
+    /// `ReferralMediaUrl`: the ad's media.
+    pub referral_media_url: Option<String>,
+    /// `ReferralNumMedia`: how many media the ad had.
+    pub referral_num_media: Option<u32>,
+    /// `ReferralCtwaClid`: the click id of the ad.
+    pub referral_ctwa_clid: Option<String>,
     /// Every other field, by name: its first value.
     pub extra: BTreeMap<String, String>,
 }
@@ -581,10 +756,23 @@ impl<'de> Deserialize<'de> for MessageRequest {
             forwarded: fields.optional_bool("Forwarded")?,
             frequently_forwarded: fields.optional_bool("FrequentlyForwarded")?,
             button_text: fields.optional("ButtonText"),
+            button_payload: fields.optional("ButtonPayload"),
             latitude: fields.optional_number("Latitude")?,
             longitude: fields.optional_number("Longitude")?,
             address: fields.optional("Address"),
             label: fields.optional("Label"),
+            sms_message_sid: fields.optional("SmsMessageSid"),
+            sms_status: fields.optional("SmsStatus"),
+            referral_body: fields.optional("ReferralBody"),
+            referral_headline: fields.optional("ReferralHeadline"),
+            referral_source_id: fields.optional("ReferralSourceId"),
+            referral_source_type: fields.optional("ReferralSourceType"),
+            referral_source_url: fields.optional("ReferralSourceUrl"),
+            referral_media_id: fields.optional("ReferralMediaId"),
+            referral_media_content_type: fields.optional("ReferralMediaContentType"),
+            referral_media_url: fields.optional("ReferralMediaUrl"),
+            referral_num_media: fields.optional_number("ReferralNumMedia")?,
+            referral_ctwa_clid: fields.optional("ReferralCtwaClid"),
             extra: fields.0,
         })
     }
@@ -626,6 +814,13 @@ fn take_media<E: de::Error>(fields: &mut Fields, num_media: u32) -> Result<Vec<M
 /// A message's status callback (`StatusCallback`), as
 /// [Track the Message Status of Outbound Messages](https://www.twilio.com/docs/messaging/guides/track-outbound-message-status)
 /// lists it.
+///
+/// Required are `MessageSid`, `MessageStatus` and `AccountSid`: that
+/// page's example request (`AccountSid`, `From`, `MessageSid`,
+/// `MessageStatus`, `SmsSid`, `SmsStatus`) carries no `To`, and the page
+/// promises no `From` either, so both are optional. The WhatsApp and
+/// channel fields (`ChannelInstallSid`, `ChannelStatusMessage`,
+/// `EventType`, ...) come on those channels only.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct MessageStatusCallback {
@@ -635,15 +830,26 @@ pub struct MessageStatusCallback {
     pub message_status: MessageStatus,
     /// `AccountSid`.
     pub account_sid: String,
-    /// `From`: the sender.
-    pub from: String,
-    /// `To`: the recipient.
-    pub to: String,
+    /// `From`: the sender, when sent.
+    pub from: Option<String>,
+    /// `To`: the recipient, when sent.
+    pub to: Option<String>,
     /// `ApiVersion`.
     pub api_version: Option<String>,
     /// `ErrorCode`: with `failed` or `undelivered`, Twilio's error code
     /// (such as 30003).
     pub error_code: Option<u32>,
+    /// `ErrorMessage`: the error's description, when sent.
+    pub error_message: Option<String>,
+    /// `ChannelInstallSid`: the channel (WhatsApp sender, ...) installed.
+    pub channel_install_sid: Option<String>,
+    /// `ChannelStatusMessage`: the channel's own words on the status.
+    pub channel_status_message: Option<String>,
+    /// `ChannelPrefix`: the channel, such as `whatsapp`.
+    pub channel_prefix: Option<String>,
+    /// `EventType`: the channel's event (such as `READ` or `DELIVERED` on
+    /// WhatsApp), as sent.
+    pub event_type: Option<String>,
     /// `MessagingServiceSid`: when sent through a Messaging Service.
     pub messaging_service_sid: Option<String>,
     /// `SmsSid`: the same as `MessageSid` (deprecated).
@@ -653,8 +859,7 @@ pub struct MessageStatusCallback {
     /// `RawDlrDoneDate`: when the carrier reported delivery (`YYMMDDhhmm`),
     /// as sent.
     pub raw_dlr_done_date: Option<String>,
-    /// Every other field (`ChannelInstallSid`, `ChannelStatusMessage`, ...),
-    /// by name: its first value.
+    /// Every other field, by name: its first value.
     pub extra: BTreeMap<String, String>,
 }
 
@@ -667,10 +872,15 @@ impl<'de> Deserialize<'de> for MessageStatusCallback {
                 fields.required::<D::Error>("MessageStatus")?.as_str(),
             ),
             account_sid: fields.required("AccountSid")?,
-            from: fields.required("From")?,
-            to: fields.required("To")?,
+            from: fields.optional("From"),
+            to: fields.optional("To"),
             api_version: fields.optional("ApiVersion"),
             error_code: fields.optional_number("ErrorCode")?,
+            error_message: fields.optional_text("ErrorMessage"),
+            channel_install_sid: fields.optional("ChannelInstallSid"),
+            channel_status_message: fields.optional("ChannelStatusMessage"),
+            channel_prefix: fields.optional("ChannelPrefix"),
+            event_type: fields.optional("EventType"),
             messaging_service_sid: fields.optional("MessagingServiceSid"),
             sms_sid: fields.optional("SmsSid"),
             sms_status: fields.optional("SmsStatus"),
@@ -798,14 +1008,11 @@ mod tests {
     fn an_unknown_call_status_is_kept_in_other() {
         let mut fields = voice_fields();
         fields[4] = ("CallStatus", "teleporting");
-        fields[6] = ("Direction", "trunking-originating");
+        fields[6] = ("Direction", "sideways");
         let call: VoiceRequest = from_fields(fields).unwrap();
         assert_eq!(call.call_status, CallStatus::Other("teleporting".into()));
         assert_eq!(call.call_status.as_str(), "teleporting");
-        assert_eq!(
-            call.direction,
-            Direction::Other("trunking-originating".into())
-        );
+        assert_eq!(call.direction, Direction::Other("sideways".into()));
     }
 
     #[test]
@@ -814,6 +1021,7 @@ mod tests {
             ("in-progress", CallStatus::InProgress),
             ("no-answer", CallStatus::NoAnswer),
             ("canceled", CallStatus::Canceled),
+            ("initiated", CallStatus::Initiated),
         ] {
             assert_eq!(CallStatus::from(text), status);
             assert_eq!(status.to_string(), text);
@@ -823,6 +1031,14 @@ mod tests {
             MessageStatus::PartiallyDelivered
         );
         assert_eq!(Direction::from("outbound-dial"), Direction::OutboundDial);
+        assert_eq!(
+            Direction::from("trunking-originating"),
+            Direction::TrunkingOriginating
+        );
+        assert_eq!(
+            Direction::from("trunking-terminating"),
+            Direction::TrunkingTerminating
+        );
     }
 
     #[test]
@@ -831,12 +1047,14 @@ mod tests {
             voice_fields(),
             &[
                 ("Caller", "+14158675309"),
-                ("StirVerstat", "TN-Validation-Passed-A"),
+                ("FutureField", "x"),
+                ("Source", "y"),
             ],
         ))
         .unwrap();
+        assert_eq!(call.caller.as_deref(), Some("+14158675309"));
         assert_eq!(call.extra.len(), 2);
-        assert_eq!(call.extra["StirVerstat"], "TN-Validation-Passed-A");
+        assert_eq!(call.extra["FutureField"], "x");
         assert_eq!(call.forwarded_from, None);
     }
 
@@ -888,14 +1106,16 @@ mod tests {
                 ("SequenceNumber", "3"),
                 ("CallbackSource", "call-progress-events"),
                 ("AnsweredBy", "human"),
+                ("QueueTime", "0"),
             ],
         ))
         .unwrap();
         assert_eq!(status.call_duration, Some(42));
         assert_eq!(status.sequence_number, Some(3));
+        assert_eq!(status.answered_by.as_deref(), Some("human"));
         assert_eq!(
             status.call.extra,
-            BTreeMap::from([("AnsweredBy".to_owned(), "human".to_owned())])
+            BTreeMap::from([("QueueTime".to_owned(), "0".to_owned())])
         );
     }
 
