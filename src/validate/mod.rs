@@ -79,6 +79,7 @@ mod future;
 #[cfg(feature = "http-auth")]
 mod http_auth;
 mod layer;
+mod limiter;
 pub(crate) mod public_url;
 pub(crate) mod rejection;
 mod resolver;
