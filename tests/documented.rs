@@ -158,7 +158,9 @@ async fn a_record_action_after_a_hangup_reads_without_a_recording_sid() {
     assert_eq!(record.digits.as_deref(), Some("hangup"));
     assert_eq!(record.recording_duration, Some(12));
     assert_eq!(record.recording_sid, None);
-    assert!(record.recording_url.ends_with("/Recordings/REXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX"));
+    assert!(record
+        .recording_url
+        .ends_with("/Recordings/REXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX"));
 }
 
 #[tokio::test]
@@ -213,7 +215,9 @@ async fn an_mms_without_text_reads_its_picture() {
     assert_eq!(mms.body, "");
     assert_eq!(mms.num_media, 1);
     assert_eq!(mms.media[0].content_type, "image/jpeg");
-    assert!(mms.media[0].url.ends_with("/Media/MEXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX"));
+    assert!(mms.media[0]
+        .url
+        .ends_with("/Media/MEXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX"));
 }
 
 #[tokio::test]
@@ -227,7 +231,10 @@ async fn a_whatsapp_location_from_an_ad_reads_its_location_and_referral() {
     assert!(wa.address.is_some());
     assert_eq!(wa.referral_source_type.as_deref(), Some("ad"));
     assert_eq!(wa.referral_num_media, Some(0));
-    assert_eq!(wa.referral_ctwa_clid.as_deref(), Some("ARAkLkA8rmlFeiCktEJQ"));
+    assert_eq!(
+        wa.referral_ctwa_clid.as_deref(),
+        Some("ARAkLkA8rmlFeiCktEJQ")
+    );
     assert_eq!(wa.extra["MessageType"], "location");
 }
 
@@ -266,7 +273,10 @@ async fn a_whatsapp_read_status_callback_reads_its_channel_fields() {
         Some("XEXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX")
     );
     assert_eq!(status.channel_prefix.as_deref(), Some("whatsapp"));
-    assert_eq!(status.channel_status_message.as_deref(), Some("Message read"));
+    assert_eq!(
+        status.channel_status_message.as_deref(),
+        Some("Message read")
+    );
     assert_eq!(status.event_type.as_deref(), Some("READ"));
     assert_eq!(status.extra["ChannelToAddress"], "+1555867XXXX");
 }
@@ -355,4 +365,202 @@ proptest! {
 
 fn parses<T: DeserializeOwned>(fields: &[(&'static str, &'static str)]) -> bool {
     from_fields::<T>(fields.iter().copied()).is_ok()
+}
+
+mod websocket_messages {
+    use tower_twilio::payload::examples;
+    use tower_twilio::payload::relay::{RelayCommand, RelayEvent};
+    use tower_twilio::payload::stream::{StreamCommand, StreamEvent};
+
+    fn stream(text: &str) -> StreamEvent {
+        serde_json::from_str(text).unwrap()
+    }
+
+    fn relay(text: &str) -> RelayEvent {
+        serde_json::from_str(text).unwrap()
+    }
+
+    #[test]
+    fn the_documented_media_stream_messages_read_as_their_events() {
+        assert!(matches!(
+            stream(examples::STREAM_CONNECTED),
+            StreamEvent::Connected { protocol, version } if protocol == "Call" && version == "1.0.0"
+        ));
+        let StreamEvent::Start {
+            sequence_number,
+            stream_sid,
+            start,
+        } = stream(examples::STREAM_START)
+        else {
+            panic!("not a start");
+        };
+        assert_eq!(sequence_number, "1");
+        assert_eq!(stream_sid, "MZXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX");
+        assert_eq!(start.call_sid, "CAXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX");
+        assert_eq!(start.tracks, ["inbound"]);
+        assert_eq!(start.media_format.encoding, "audio/x-mulaw");
+        assert_eq!(start.media_format.sample_rate, Some(8000));
+        assert_eq!(start.custom_parameters["FirstName"], "Jane");
+        let StreamEvent::Media { media, .. } = stream(examples::STREAM_MEDIA) else {
+            panic!("not a media");
+        };
+        assert_eq!(
+            (
+                media.track.as_str(),
+                media.chunk.as_str(),
+                media.timestamp.as_str()
+            ),
+            ("inbound", "1", "5")
+        );
+        assert!(media.payload.starts_with("no+J"));
+        let StreamEvent::Dtmf { dtmf, .. } = stream(examples::STREAM_DTMF) else {
+            panic!("not a dtmf");
+        };
+        assert_eq!(dtmf.digit, "1");
+        let StreamEvent::Mark { mark, .. } = stream(examples::STREAM_MARK) else {
+            panic!("not a mark");
+        };
+        assert_eq!(mark.name, "my label");
+        let StreamEvent::Stop { stop, .. } = stream(examples::STREAM_STOP) else {
+            panic!("not a stop");
+        };
+        assert_eq!(stop.call_sid, "CAXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX");
+    }
+
+    #[test]
+    fn an_unknown_stream_event_or_field_is_kept_not_refused() {
+        assert_eq!(
+            stream(r#"{"event":"teleport","streamSid":"MZ1","teleport":{"to":[1,2]}}"#),
+            StreamEvent::Other {
+                event: "teleport".into()
+            }
+        );
+        let StreamEvent::Media {
+            sequence_number,
+            media,
+            ..
+        } = stream(
+            r#"{"media":{"chunk":2,"timestamp":40,"new":null},"sequenceNumber":7,"event":"media"}"#,
+        )
+        else {
+            panic!("not a media");
+        };
+        assert_eq!(
+            (
+                sequence_number.as_str(),
+                media.chunk.as_str(),
+                media.timestamp.as_str()
+            ),
+            ("7", "2", "40")
+        );
+    }
+
+    #[test]
+    fn stream_commands_write_the_documented_json() {
+        let json = |c: &StreamCommand| serde_json::to_value(c).unwrap();
+        assert_eq!(
+            json(&StreamCommand::Media {
+                stream_sid: "MZ1".into(),
+                payload: "AAA=".into()
+            }),
+            serde_json::json!({"event": "media", "streamSid": "MZ1", "media": {"payload": "AAA="}})
+        );
+        assert_eq!(
+            json(&StreamCommand::Mark {
+                stream_sid: "MZ1".into(),
+                name: "end".into()
+            }),
+            serde_json::json!({"event": "mark", "streamSid": "MZ1", "mark": {"name": "end"}})
+        );
+        assert_eq!(
+            json(&StreamCommand::Clear {
+                stream_sid: "MZ1".into()
+            }),
+            serde_json::json!({"event": "clear", "streamSid": "MZ1"})
+        );
+    }
+
+    #[test]
+    fn the_documented_conversation_relay_messages_read_as_their_events() {
+        let RelayEvent::Setup(setup) = relay(examples::RELAY_SETUP) else {
+            panic!("not a setup");
+        };
+        assert_eq!(setup.session_id, "VX00000000000000000000000000000000");
+        assert_eq!(setup.call_sid, "CA00000000000000000000000000000000");
+        assert_eq!(setup.parent_call_sid, "");
+        assert_eq!(setup.call_status, "RINGING");
+        assert_eq!(setup.custom_parameters["callReference"], "bar");
+        assert_eq!(
+            relay(examples::RELAY_PROMPT),
+            RelayEvent::Prompt {
+                voice_prompt: "Hi! Can you tell me about life?".into(),
+                lang: "en-US".into(),
+                last: Some(true)
+            }
+        );
+        assert_eq!(
+            relay(examples::RELAY_DTMF),
+            RelayEvent::Dtmf { digit: "1".into() }
+        );
+        assert_eq!(
+            relay(examples::RELAY_INTERRUPT),
+            RelayEvent::Interrupt {
+                utterance_until_interrupt: "Life is a complex set of".into(),
+                duration_until_interrupt_ms: Some(460)
+            }
+        );
+        let RelayEvent::Error { description } = relay(examples::RELAY_ERROR) else {
+            panic!("not an error");
+        };
+        assert!(description.starts_with("Invalid message received"));
+        assert_eq!(
+            relay(r#"{"type":"info","data":{"x":1}}"#),
+            RelayEvent::Other {
+                kind: "info".into()
+            }
+        );
+    }
+
+    #[test]
+    fn relay_commands_write_the_documented_json_without_absent_options() {
+        let json = |c: &RelayCommand| serde_json::to_value(c).unwrap();
+        assert_eq!(
+            json(&RelayCommand::Text {
+                token: "Hello".into(),
+                last: true,
+                lang: None,
+                interruptible: None,
+                preemptible: Some(false)
+            }),
+            serde_json::json!({"type": "text", "token": "Hello", "last": true, "preemptible": false})
+        );
+        assert_eq!(
+            json(&RelayCommand::Play {
+                source: "https://x/a.mp3".into(),
+                loop_count: Some(2),
+                interruptible: None,
+                preemptible: None
+            }),
+            serde_json::json!({"type": "play", "source": "https://x/a.mp3", "loop": 2})
+        );
+        assert_eq!(
+            json(&RelayCommand::SendDigits {
+                digits: "9www1234".into()
+            }),
+            serde_json::json!({"type": "sendDigits", "digits": "9www1234"})
+        );
+        assert_eq!(
+            json(&RelayCommand::Language {
+                tts_language: Some("sv-SE".into()),
+                transcription_language: None
+            }),
+            serde_json::json!({"type": "language", "ttsLanguage": "sv-SE"})
+        );
+        assert_eq!(
+            json(&RelayCommand::End {
+                handoff_data: Some("{\"reason\":\"done\"}".into())
+            }),
+            serde_json::json!({"type": "end", "handoffData": "{\"reason\":\"done\"}"})
+        );
+    }
 }

@@ -22,7 +22,9 @@ fn a_burst_of_payloads_that_do_not_fit_is_logged_once_with_the_field_and_no_valu
     let app = Router::new()
         .route(
             "/gather",
-            post(|TwilioForm(g): TwilioForm<GatherResult>| async move { format!("{:?}", g.digits) }),
+            post(
+                |TwilioForm(g): TwilioForm<GatherResult>| async move { format!("{:?}", g.digits) },
+            ),
         )
         .layer(TwilioValidateLayer::new("token").base_url(BASE));
     let signer = Signer::new("token", BASE);

@@ -34,7 +34,11 @@ async fn serve() -> SocketAddr {
 
 /// Writes `req` as HTTP/1.1 to `addr`; the response's status.
 async fn send(addr: SocketAddr, req: &http::Request<String>) -> u16 {
-    let mut head = format!("{} {} HTTP/1.1\r\nhost: {addr}\r\n", req.method(), req.uri());
+    let mut head = format!(
+        "{} {} HTTP/1.1\r\nhost: {addr}\r\n",
+        req.method(),
+        req.uri()
+    );
     for (name, value) in req.headers() {
         head.push_str(&format!("{name}: {}\r\n", value.to_str().unwrap()));
     }

@@ -106,7 +106,11 @@ impl Signer {
             other => other.to_owned(),
         };
         let parsed = format!("{http_scheme}://{rest}");
-        let scheme = match parse_base_url(if scheme.is_empty() { &base_url } else { &parsed }) {
+        let scheme = match parse_base_url(if scheme.is_empty() {
+            &base_url
+        } else {
+            &parsed
+        }) {
             Ok((scheme, _, _)) => scheme,
             Err(e) => panic!("{e}"),
         };

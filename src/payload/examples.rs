@@ -360,3 +360,107 @@ pub const ALL: &[(&str, Fields)] = &[
     ("MESSAGE_STATUS_UNDELIVERED", MESSAGE_STATUS_UNDELIVERED),
     ("MESSAGE_STATUS_WHATSAPP_READ", MESSAGE_STATUS_WHATSAPP_READ),
 ];
+
+/// The `connected` message of a Media Stream, as the
+/// [Media Streams WebSocket messages](https://www.twilio.com/docs/voice/media-streams/websocket-messages)
+/// page shows it.
+pub const STREAM_CONNECTED: &str =
+    r#"{"event": "connected", "protocol": "Call", "version": "1.0.0"}"#;
+
+/// The `start` message of a Media Stream, in the shape of the
+/// [Media Streams WebSocket messages](https://www.twilio.com/docs/voice/media-streams/websocket-messages)
+/// page's example (`sequenceNumber` a string).
+pub const STREAM_START: &str = r#"{
+  "event": "start",
+  "sequenceNumber": "1",
+  "start": {
+    "accountSid": "ACXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX",
+    "streamSid": "MZXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX",
+    "callSid": "CAXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX",
+    "tracks": ["inbound"],
+    "mediaFormat": {"encoding": "audio/x-mulaw", "sampleRate": 8000, "channels": 1},
+    "customParameters": {"FirstName": "Jane", "LastName": "Doe"}
+  },
+  "streamSid": "MZXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX"
+}"#;
+
+/// A `media` message of a Media Stream (`chunk` and `timestamp` strings),
+/// as on the
+/// [Media Streams WebSocket messages](https://www.twilio.com/docs/voice/media-streams/websocket-messages)
+/// page.
+pub const STREAM_MEDIA: &str = r#"{
+  "event": "media",
+  "sequenceNumber": "3",
+  "media": {"track": "inbound", "chunk": "1", "timestamp": "5", "payload": "no+JhoaJjpzSHxAKBgYJDhtEopKOiYWF"},
+  "streamSid": "MZXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX"
+}"#;
+
+/// A `dtmf` message of a Media Stream, as on the
+/// [Media Streams WebSocket messages](https://www.twilio.com/docs/voice/media-streams/websocket-messages)
+/// page.
+pub const STREAM_DTMF: &str = r#"{
+  "event": "dtmf",
+  "streamSid": "MZXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX",
+  "sequenceNumber": "5",
+  "dtmf": {"track": "inbound_track", "digit": "1"}
+}"#;
+
+/// A `mark` message of a Media Stream, as on the
+/// [Media Streams WebSocket messages](https://www.twilio.com/docs/voice/media-streams/websocket-messages)
+/// page.
+pub const STREAM_MARK: &str = r#"{
+  "event": "mark",
+  "sequenceNumber": "4",
+  "streamSid": "MZXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX",
+  "mark": {"name": "my label"}
+}"#;
+
+/// The `stop` message of a Media Stream, as on the
+/// [Media Streams WebSocket messages](https://www.twilio.com/docs/voice/media-streams/websocket-messages)
+/// page.
+pub const STREAM_STOP: &str = r#"{
+  "event": "stop",
+  "sequenceNumber": "5",
+  "stop": {"accountSid": "ACXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX", "callSid": "CAXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX"},
+  "streamSid": "MZXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX"
+}"#;
+
+/// The `setup` message of a ConversationRelay session, as the
+/// [ConversationRelay WebSocket messages](https://www.twilio.com/docs/voice/conversationrelay/websocket-messages)
+/// page shows it (`parentCallSid` and `callerName` empty).
+pub const RELAY_SETUP: &str = r#"{
+  "type": "setup",
+  "sessionId": "VX00000000000000000000000000000000",
+  "accountSid": "ACXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX",
+  "parentCallSid": "",
+  "callSid": "CA00000000000000000000000000000000",
+  "from": "+18005550100",
+  "to": "+18005550101",
+  "forwardedFrom": "+18005550102",
+  "callType": "PSTN",
+  "callerName": "",
+  "direction": "inbound",
+  "callStatus": "RINGING",
+  "customParameters": {"callReference": "bar"}
+}"#;
+
+/// A `prompt` message of a ConversationRelay session, as on the
+/// [ConversationRelay WebSocket messages](https://www.twilio.com/docs/voice/conversationrelay/websocket-messages)
+/// page.
+pub const RELAY_PROMPT: &str = r#"{"type": "prompt", "voicePrompt": "Hi! Can you tell me about life?", "lang": "en-US", "last": true}"#;
+
+/// A `dtmf` message of a ConversationRelay session, as on the
+/// [ConversationRelay WebSocket messages](https://www.twilio.com/docs/voice/conversationrelay/websocket-messages)
+/// page.
+pub const RELAY_DTMF: &str = r#"{"type": "dtmf", "digit": "1"}"#;
+
+/// An `interrupt` message of a ConversationRelay session, as on the
+/// [ConversationRelay WebSocket messages](https://www.twilio.com/docs/voice/conversationrelay/websocket-messages)
+/// page.
+pub const RELAY_INTERRUPT: &str = r#"{"type": "interrupt", "utteranceUntilInterrupt": "Life is a complex set of", "durationUntilInterruptMs": 460}"#;
+
+/// An `error` message of a ConversationRelay session, in the shape the
+/// [ConversationRelay WebSocket messages](https://www.twilio.com/docs/voice/conversationrelay/websocket-messages)
+/// page describes.
+pub const RELAY_ERROR: &str =
+    r#"{"type": "error", "description": "Invalid message received: {\"foo\": \"bar\"}"}"#;

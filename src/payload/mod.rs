@@ -6,6 +6,9 @@
 //! ([`GatherResult`]) and `<Record>` ([`RecordResult`]). Documented example
 //! requests of each are in [`examples`], for tests.
 //!
+//! The JSON messages of the WebSocket sessions Twilio opens are in
+//! [`stream`] (Media Streams) and [`relay`] (ConversationRelay).
+//!
 //! Each is read from the fields the layer validated, as
 //! [`TwilioForm<T>`](crate::TwilioForm) or through
 //! [`ValidatedWebhook::deserialize`](crate::ValidatedWebhook::deserialize):
@@ -57,6 +60,9 @@
 //! nothing to build and are always present.
 
 pub mod examples;
+mod json;
+pub mod relay;
+pub mod stream;
 
 use std::collections::BTreeMap;
 use std::fmt;

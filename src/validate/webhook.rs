@@ -256,13 +256,10 @@ mod extract {
                 let missing = MissingTwilioValidateLayer::at(parts);
                 return Err(TwilioFormRejection::MissingLayer(missing));
             };
-            webhook
-                .deserialize()
-                .map(TwilioForm)
-                .map_err(|e| {
-                    log_unfit::<T>(parts, &e);
-                    TwilioFormRejection::Invalid(e)
-                })
+            webhook.deserialize().map(TwilioForm).map_err(|e| {
+                log_unfit::<T>(parts, &e);
+                TwilioFormRejection::Invalid(e)
+            })
         }
     }
 
@@ -348,8 +345,7 @@ mod extract {
                 unfit("NumMedia is 7 but the request has 2 MediaUrlN fields").0,
                 Some("NumMedia")
             );
-            let (field, reason) =
-                unfit("unknown variant `secret-value`, expected one of `a`, `b`");
+            let (field, reason) = unfit("unknown variant `secret-value`, expected one of `a`, `b`");
             assert_eq!((field, reason.as_ref()), (None, "unknown variant"));
             let (_, reason) = unfit("invalid type: string \"secret\", expected u32");
             assert_eq!(reason, "invalid type: string");
