@@ -266,6 +266,31 @@ impl Signer {
     }
 }
 
+/// The public `wss://` URL of a WebSocket route, from the `https://` base
+/// URL the layer is configured with (`http` gives `ws`; a `wss` or `ws`
+/// base is kept): what to write in `<Stream url>` or
+/// `<ConversationRelay url>`, and the URL Twilio signs the handshake over.
+///
+/// ```
+/// use tower_twilio::websocket_url;
+///
+/// assert_eq!(
+///     websocket_url("https://example.com/app/", "/media-stream"),
+///     "wss://example.com/app/media-stream"
+/// );
+/// assert_eq!(websocket_url("http://127.0.0.1:3003", "/relay"), "ws://127.0.0.1:3003/relay");
+/// ```
+pub fn websocket_url(base_url: &str, path_and_query: &str) -> String {
+    let base_url = base_url.trim_end_matches('/');
+    let (scheme, rest) = base_url.split_once("://").unwrap_or(("https", base_url));
+    let scheme = if scheme.eq_ignore_ascii_case("http") || scheme.eq_ignore_ascii_case("ws") {
+        "ws"
+    } else {
+        "wss"
+    };
+    format!("{scheme}://{rest}{path_and_query}")
+}
+
 /// The target as the layer reads it ([`origin_form`]); `/` for a target
 /// without a path (`*`, `host:port`), which the layer refuses anyway.
 fn path_and_query(uri: &Uri) -> Cow<'_, str> {

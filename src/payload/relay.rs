@@ -55,7 +55,7 @@ json_object! {
 #[non_exhaustive]
 pub enum RelayEvent {
     /// `setup`: the session and its call.
-    Setup(RelaySetup),
+    Setup(Box<RelaySetup>),
     /// `prompt`: what the caller said.
     Prompt {
         /// `voicePrompt`: the transcription.
@@ -137,7 +137,7 @@ impl<'de> Deserialize<'de> for RelayEvent {
                     Ok(true)
                 })?;
                 Ok(match kind.as_str() {
-                    "setup" => RelayEvent::Setup(setup),
+                    "setup" => RelayEvent::Setup(Box::new(setup)),
                     "prompt" => RelayEvent::Prompt {
                         voice_prompt,
                         lang,
