@@ -345,7 +345,7 @@ proptest! {
     #[test]
     fn any_optional_field_sent_empty_parses(which in 0usize..32) {
         let message: &[&str] = &["MessageSid", "AccountSid", "From", "To", "Body", "NumMedia"];
-        let cases: [(Fields, &[&str], fn(&[(&'static str, &'static str)]) -> bool); 4] = [
+        let cases: [(Fields, &[&str], Parses); 4] = [
             (examples::CALL_STATUS_COMPLETED, VOICE_REQUIRED, parses::<CallStatusCallback>),
             (examples::INCOMING_WHATSAPP_LOCATION, message, parses::<MessageRequest>),
             (examples::MESSAGE_STATUS_UNDELIVERED, &["MessageSid", "MessageStatus", "AccountSid"], parses::<MessageStatusCallback>),
@@ -362,6 +362,9 @@ proptest! {
         }
     }
 }
+
+/// Whether fields parse as some payload type.
+type Parses = fn(&[(&'static str, &'static str)]) -> bool;
 
 fn parses<T: DeserializeOwned>(fields: &[(&'static str, &'static str)]) -> bool {
     from_fields::<T>(fields.iter().copied()).is_ok()
