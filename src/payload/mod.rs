@@ -439,7 +439,8 @@ pub struct CallStatusCallback {
     pub call: VoiceRequest,
     /// `CallDuration`: the call's duration in seconds, once completed.
     pub call_duration: Option<u32>,
-    /// `Duration`: the call's billed duration in minutes, once completed.
+    /// `Duration`: the call's duration as Twilio sends it beside
+    /// `CallDuration` on a completed call's callback, as a whole number.
     pub duration: Option<u32>,
     /// `SipResponseCode`: the SIP response of the call's last attempt
     /// (`200`, `487`, ...), for calls that reached a SIP or PSTN endpoint.
