@@ -283,12 +283,19 @@ mod extract {
         tracing::warn!(
             target: "tower_twilio",
             path = %crate::validate::response::cut(parts.uri.path()),
-            payload = std::any::type_name::<T>(),
+            payload = short_type_name(std::any::type_name::<T>()),
             field = field.unwrap_or("-"),
             reason = %reason,
             "a validated Twilio webhook does not fit the handler's payload type; answering 422 \
              (Twilio does not retry it; at most one such event a second)"
         );
+    }
+
+    /// A type's name without its module path (`GatherResult`,
+    /// `Option<my_app::Sms>`): what the user wrote in `TwilioForm<T>`.
+    fn short_type_name(name: &str) -> &str {
+        let outer = name.find('<').unwrap_or(name.len());
+        name[..outer].rfind("::").map_or(name, |i| &name[i + 2..])
     }
 
     /// The field and the reason of a deserialization error, without the
@@ -332,7 +339,20 @@ mod extract {
 
     #[cfg(test)]
     mod tests {
-        use super::unfit;
+        use super::{short_type_name, unfit};
+
+        #[test]
+        fn the_logged_type_name_drops_the_module_path() {
+            assert_eq!(
+                short_type_name("tower_twilio::payload::voice::GatherResult"),
+                "GatherResult"
+            );
+            assert_eq!(short_type_name("Sms"), "Sms");
+            assert_eq!(
+                short_type_name("core::option::Option<app::Sms>"),
+                "Option<app::Sms>"
+            );
+        }
 
         #[test]
         fn the_logged_reason_names_the_field_and_never_the_value() {
