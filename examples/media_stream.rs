@@ -36,6 +36,7 @@ use axum::Router;
 use base64::Engine as _;
 use tower_twilio::payload::relay::{RelayCommand, RelayEvent};
 use tower_twilio::payload::stream::{StreamCommand, StreamEvent};
+use tower_twilio::twiml::voice::{Connect, ConversationRelay, Stream, VoiceResponse};
 use tower_twilio::twiml::Twiml;
 use tower_twilio::{websocket_url, Signer, TwilioValidateLayer, ValidatedWebhook};
 
@@ -66,8 +67,8 @@ pub fn app(token: &str, base_url: &str) -> Router {
         .layer(TwilioValidateLayer::new(token).base_url(base_url))
 }
 
-fn twiml(xml: String) -> Response {
-    Twiml::new(xml).into_response()
+fn twiml(response: VoiceResponse) -> Response {
+    Twiml::from(response).into_response()
 }
 
 async fn voice(State(urls): State<Urls>, webhook: ValidatedWebhook) -> Response {
@@ -75,10 +76,7 @@ async fn voice(State(urls): State<Urls>, webhook: ValidatedWebhook) -> Response 
         call = webhook.get("CallSid"),
         "call: connecting a media stream"
     );
-    twiml(format!(
-        r#"<?xml version="1.0" encoding="UTF-8"?><Response><Connect><Stream url="{}"/></Connect></Response>"#,
-        urls.stream
-    ))
+    twiml(VoiceResponse::new().connect(Connect::new().stream(Stream::new().url(urls.stream))))
 }
 
 async fn voice_relay(State(urls): State<Urls>, webhook: ValidatedWebhook) -> Response {
@@ -86,10 +84,15 @@ async fn voice_relay(State(urls): State<Urls>, webhook: ValidatedWebhook) -> Res
         call = webhook.get("CallSid"),
         "call: connecting ConversationRelay"
     );
-    twiml(format!(
-        r#"<?xml version="1.0" encoding="UTF-8"?><Response><Connect><ConversationRelay url="{}" welcomeGreeting="Hi! Say something and I will repeat it."/></Connect></Response>"#,
-        urls.relay
-    ))
+    twiml(
+        VoiceResponse::new().connect(
+            Connect::new().conversation_relay(
+                ConversationRelay::new()
+                    .url(urls.relay)
+                    .welcome_greeting("Hi! Say something and I will repeat it."),
+            ),
+        ),
+    )
 }
 
 /// The handshake reached the handler, so its signature was valid.
