@@ -2,6 +2,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{ready, Context, Poll};
+use std::time::Duration;
 
 use bytes::{Buf, Bytes, BytesMut};
 use http::request::Parts;
@@ -93,6 +94,8 @@ struct Read {
 struct Pending<S> {
     parts: Parts,
     url: String,
+    /// The most of the body read (`verdict::read_limit`).
+    limit: usize,
     inner: S,
     config: Arc<Config>,
     /// The account whose keys the resolver is asked for.
@@ -111,43 +114,45 @@ where
         }
     }
 
+    /// `(url, limit, inner)`: the URL the signature is checked against,
+    /// the most of the body read, the request's clone of the inner service.
     pub(crate) fn authenticating(
         future: VerifyFuture,
         parts: Parts,
         body: B,
-        url: String,
-        inner: S,
+        pending: (String, usize, S),
         config: Arc<Config>,
     ) -> Self {
         Self {
             state: State::Authenticating {
                 future,
-                pending: Some((Pending::new(parts, url, inner, config), body)),
+                pending: Some((Pending::new(parts, pending, config), body)),
             },
         }
     }
 
+    /// As [`authenticating`](Self::authenticating), with no token to verify.
     pub(crate) fn buffering(
         parts: Parts,
         body: B,
-        url: String,
-        inner: S,
+        pending: (String, usize, S),
         config: Arc<Config>,
     ) -> Self
     where
         B: Body,
     {
         Self {
-            state: State::buffering(Pending::new(parts, url, inner, config), body),
+            state: State::buffering(Pending::new(parts, pending, config), body),
         }
     }
 }
 
 impl<S> Pending<S> {
-    fn new(parts: Parts, url: String, inner: S, config: Arc<Config>) -> Self {
+    fn new(parts: Parts, (url, limit, inner): (String, usize, S), config: Arc<Config>) -> Self {
         Self {
             parts,
             url,
+            limit,
             inner,
             config,
             account_sid: None,
@@ -166,7 +171,7 @@ where
         // Reserve what the body announces, up to a first slice of the limit:
         // the rest only as it arrives, so a `Content-Length` alone holds
         // no more than `INITIAL_CAPACITY` per connection.
-        let limit = pending.config.max_body_bytes.min(INITIAL_CAPACITY) as u64;
+        let limit = pending.limit.min(INITIAL_CAPACITY) as u64;
         let capacity = body.size_hint().lower().min(limit) as usize;
         State::Buffering {
             body,
@@ -217,8 +222,10 @@ where
                     buf,
                     deadline,
                 } => {
-                    let config = &pending.as_ref().expect("polled after completion").config;
-                    let read = ready!(poll_body(body, buf, deadline, config, cx));
+                    let pending_ref = pending.as_ref().expect("polled after completion");
+                    let (limit, timeout) =
+                        (pending_ref.limit, pending_ref.config.body_read_timeout);
+                    let read = ready!(poll_body(body, buf, deadline, limit, timeout, cx));
                     let pending = pending.take().expect("polled after completion");
                     // The buffer is handed on or dropped here, never kept.
                     let bytes = std::mem::take(buf).freeze();
@@ -289,13 +296,14 @@ where
     }
 }
 
-/// Reads the body into `buf` until its end, the limit, an error or the
+/// Reads the body into `buf` until its end, `limit`, an error or the
 /// read timeout.
 fn poll_body<B>(
     mut body: Pin<&mut B>,
     buf: &mut BytesMut,
     deadline: &mut Option<Pin<Box<Sleep>>>,
-    config: &Config,
+    limit: usize,
+    read_timeout: Option<Duration>,
     cx: &mut Context<'_>,
 ) -> Poll<Result<(), Rejection>>
 where
@@ -306,7 +314,7 @@ where
         let frame = match body.as_mut().poll_frame(cx) {
             Poll::Ready(frame) => frame,
             Poll::Pending => {
-                let Some(timeout) = config.body_read_timeout else {
+                let Some(timeout) = read_timeout else {
                     return Poll::Pending;
                 };
                 let timer = deadline.get_or_insert_with(|| Box::pin(sleep(timeout)));
@@ -336,9 +344,11 @@ where
                 let Ok(mut data) = frame.into_data() else {
                     continue; // trailers are not signed
                 };
-                if buf.len() + data.remaining() > config.max_body_bytes {
+                let needed = buf.len() + data.remaining();
+                if needed > limit {
                     return Poll::Ready(Err(Rejection::BodyTooLarge));
                 }
+                grow(buf, needed, limit);
                 while data.has_remaining() {
                     let chunk = data.chunk();
                     let n = chunk.len();
@@ -348,6 +358,20 @@ where
             }
         }
     }
+}
+
+/// Makes room in `buf` for `needed` bytes: at least double its capacity,
+/// so that a body arriving in small frames is copied `O(log n)` times, but
+/// never past `limit`, which `BytesMut`'s own doubling would pass (a
+/// connection then holds at most `limit` bytes of body).
+fn grow(buf: &mut BytesMut, needed: usize, limit: usize) {
+    if needed <= buf.capacity() {
+        return;
+    }
+    let capacity = needed.max(buf.capacity().saturating_mul(2)).min(limit);
+    let mut grown = BytesMut::with_capacity(capacity);
+    grown.extend_from_slice(buf);
+    *buf = grown;
 }
 
 /// Whether `e` is http-body-util's `LengthLimitError` (what tower-http's
@@ -373,6 +397,7 @@ where
     let Pending {
         parts,
         url,
+        limit: _,
         inner,
         config,
         account_sid,

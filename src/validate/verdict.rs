@@ -23,7 +23,7 @@ use crate::bearer::VerifyFuture;
 use crate::core::fields::FormFields;
 use crate::core::validator::{
     decode_form, is_form, plausible_signature, stand_in, starts_with_form_type, RequestValidator,
-    SignedRequest, X_TWILIO_SIGNATURE, X_TWILIO_WEBHOOKS_SIGNATURE_SETTINGS,
+    SignedRequest, MAX_FORM_BYTES, X_TWILIO_SIGNATURE, X_TWILIO_WEBHOOKS_SIGNATURE_SETTINGS,
 };
 use crate::validate::rejection::Rejection;
 use crate::validate::webhook::ValidatedWebhook;
@@ -34,6 +34,8 @@ pub(crate) struct Prechecked {
     pub(crate) url: String,
     /// With a bearer verifier, its (unpolled) verdict on the token.
     pub(crate) verifying: Option<VerifyFuture>,
+    /// The most of the body that is read ([`read_limit`]).
+    pub(crate) limit: usize,
 }
 
 /// What can be checked before the body is read: HTTP authentication, if
@@ -65,19 +67,46 @@ pub(crate) fn precheck<B: Body>(
         Some(verifier) => Some((verifier, bearer::token(parts)?)),
         None => None,
     };
-    let url = check_headers(config, parts, body)?;
+    let limit = read_limit(config, parts);
+    let url = check_headers(config, parts, body, limit)?;
     let verifying = token.map(|(verifier, token)| verifier.verify(token));
-    Ok(Prechecked { url, verifying })
+    Ok(Prechecked {
+        url,
+        verifying,
+        limit,
+    })
 }
 
-fn check_headers<B: Body>(config: &Config, parts: &Parts, body: &B) -> Result<String, Rejection> {
+/// The most of a request's body that is read: `max_body_bytes`, and no more
+/// than [`MAX_FORM_BYTES`] for a body that is, or that a handler could read
+/// as, form fields. A form POST (the core's `is_form`) is refused past
+/// `MAX_FORM_BYTES` whatever was read, and a body that axum's `Form` would
+/// parse without it being a form POST (a `PUT`, a media type that only
+/// starts like the form's, a second `Content-Type`) is refused as
+/// `malformed_body` once read (see [`signed_fields`]): bytes read past the
+/// form cap are waste either way, so they are not read, and a connection
+/// holds at most `MAX_FORM_BYTES` for such a body whatever the limit says.
+pub(crate) fn read_limit(config: &Config, parts: &Parts) -> usize {
+    if is_form_post(parts) || read_as_form_by_axum(parts) {
+        config.max_body_bytes.min(MAX_FORM_BYTES)
+    } else {
+        config.max_body_bytes
+    }
+}
+
+fn check_headers<B: Body>(
+    config: &Config,
+    parts: &Parts,
+    body: &B,
+    limit: usize,
+) -> Result<String, Rejection> {
     // Refused before the body is read: what cannot be the base64 of a MAC
     // of the algorithm named (28 characters for HMAC-SHA1, 44 for
     // HMAC-SHA256) cannot validate.
     if !config.skip_signature {
         plausible_signature(signature(&parts.headers)?, settings(&parts.headers)?)?;
     }
-    let limit = config.max_body_bytes as u64;
+    let limit = limit as u64;
     let declared = parts
         .headers
         .get(CONTENT_LENGTH)
@@ -117,13 +146,16 @@ pub(crate) fn signed_fields(parts: &Parts, body: &[u8]) -> Result<FormFields, Re
     }
 }
 
-/// Whether axum's `Form` parses the body: a `Content-Type` that starts with
-/// `application/x-www-form-urlencoded`, on any method.
+/// Whether a handler could parse the body as form fields: a `Content-Type`
+/// that starts with `application/x-www-form-urlencoded`, on any method.
+/// axum's `Form` asks the first `Content-Type`; another framework may read
+/// another one, so every one is asked.
 fn read_as_form_by_axum(parts: &Parts) -> bool {
     parts
         .headers
-        .get(CONTENT_TYPE)
-        .is_some_and(|v| starts_with_form_type(v.as_bytes()))
+        .get_all(CONTENT_TYPE)
+        .iter()
+        .any(|v| starts_with_form_type(v.as_bytes()))
 }
 
 /// The account a request is for, with a resolver: the value of every
