@@ -20,7 +20,7 @@ use super::public_url::is_websocket;
 use super::resolver::ResolveFuture;
 use super::response::{rejection_response, Refusal};
 use super::verdict::{account_sid, check, signed_fields};
-use crate::bearer::VerifyFuture;
+use crate::bearer::{BearerError, VerifyFuture};
 use crate::core::fields::FormFields;
 use crate::core::validator::RequestValidator;
 use crate::validate::rejection::Rejection;
@@ -47,10 +47,12 @@ pin_project! {
     where
         S: Service<Request<ValidatedBody>>,
     {
-        // Asking the `BearerVerifier` about the token; the body is not
-        // read before it is accepted.
+        // Asking the `BearerVerifier` about the token, within the bearer
+        // timeout; the body is not read before it is accepted.
         Authenticating {
             future: VerifyFuture,
+            // Armed the first time the verifier is not ready, as the body's.
+            deadline: Option<Pin<Box<Sleep>>>,
             pending: Option<(Pending<S>, B)>,
         },
         // Reading the body, within the limit and the read timeout.
@@ -126,6 +128,7 @@ where
         Self {
             state: State::Authenticating {
                 future,
+                deadline: None,
                 pending: Some((Pending::new(parts, pending, config), body)),
             },
         }
@@ -208,8 +211,21 @@ where
                     let response = response.take().expect("polled after completion");
                     return Poll::Ready(Ok(response.map(ResponseBody::text)));
                 }
-                StateProj::Authenticating { future, pending } => {
-                    let verdict = ready!(future.as_mut().poll(cx));
+                StateProj::Authenticating {
+                    future,
+                    deadline,
+                    pending,
+                } => {
+                    let verdict = match future.as_mut().poll(cx) {
+                        Poll::Ready(verdict) => verdict,
+                        Poll::Pending => {
+                            let (pending, _) = pending.as_ref().expect("polled after completion");
+                            let timeout = pending.config.bearer_timeout;
+                            let timer = deadline.get_or_insert_with(|| Box::pin(sleep(timeout)));
+                            ready!(timer.as_mut().poll(cx));
+                            Err(BearerError::VerifierTimeout)
+                        }
+                    };
                     let (mut pending, body) = pending.take().expect("polled after completion");
                     match accept(verdict, &mut pending.parts) {
                         Ok(()) => State::buffering(pending, body),
