@@ -16,11 +16,13 @@ use super::bearer::accept;
 use super::body::{ResponseBody, ValidatedBody};
 use super::config::{Config, Keys};
 use super::diagnosis::diagnose;
+#[cfg(feature = "http-auth")]
+use super::http_auth::counted;
 use super::public_url::is_websocket;
 use super::resolver::ResolveFuture;
 use super::response::{rejection_response, Refusal};
-use super::verdict::{account_sid, check, signed_fields};
-use crate::bearer::{BearerError, VerifyFuture};
+use super::verdict::{account_sid, check, signed_fields, Asking};
+use crate::bearer::BearerError;
 use crate::core::fields::FormFields;
 use crate::core::validator::RequestValidator;
 use crate::validate::rejection::Rejection;
@@ -50,7 +52,7 @@ pin_project! {
         // Asking the `BearerVerifier` about the token, within the bearer
         // timeout; the body is not read before it is accepted.
         Authenticating {
-            future: VerifyFuture,
+            future: Asking,
             // Armed the first time the verifier is not ready, as the body's.
             deadline: Option<Pin<Box<Sleep>>>,
             pending: Option<(Pending<S>, B)>,
@@ -119,7 +121,7 @@ where
     /// `(url, limit, inner)`: the URL the signature is checked against,
     /// the most of the body read, the request's clone of the inner service.
     pub(crate) fn authenticating(
-        future: VerifyFuture,
+        future: Asking,
         parts: Parts,
         body: B,
         pending: (String, usize, S),
@@ -216,18 +218,38 @@ where
                     deadline,
                     pending,
                 } => {
-                    let verdict = match future.as_mut().poll(cx) {
-                        Poll::Ready(verdict) => verdict,
-                        Poll::Pending => {
+                    let verdict = match future {
+                        Asking::Bearer(future) => {
+                            let verdict = match future.as_mut().poll(cx) {
+                                Poll::Ready(verdict) => verdict,
+                                Poll::Pending => {
+                                    let (pending, _) =
+                                        pending.as_ref().expect("polled after completion");
+                                    let timeout = pending.config.bearer_timeout;
+                                    let timer =
+                                        deadline.get_or_insert_with(|| Box::pin(sleep(timeout)));
+                                    ready!(timer.as_mut().poll(cx));
+                                    Err(BearerError::VerifierTimeout)
+                                }
+                            };
+                            let (pending, _) = pending.as_mut().expect("polled after completion");
+                            accept(verdict, &mut pending.parts)
+                        }
+                        // Bounded by the store's own timeout.
+                        #[cfg(feature = "http-auth")]
+                        Asking::NonceCount(claim) => {
+                            let claimed = ready!(claim.as_mut().poll(cx));
                             let (pending, _) = pending.as_ref().expect("polled after completion");
-                            let timeout = pending.config.bearer_timeout;
-                            let timer = deadline.get_or_insert_with(|| Box::pin(sleep(timeout)));
-                            ready!(timer.as_mut().poll(cx));
-                            Err(BearerError::VerifierTimeout)
+                            let auth = pending
+                                .config
+                                .auth
+                                .as_ref()
+                                .expect("a claim needs http_auth");
+                            counted(claimed, auth)
                         }
                     };
-                    let (mut pending, body) = pending.take().expect("polled after completion");
-                    match accept(verdict, &mut pending.parts) {
+                    let (pending, body) = pending.take().expect("polled after completion");
+                    match verdict {
                         Ok(()) => State::buffering(pending, body),
                         Err(refusal) => reject(refusal, &pending.config),
                     }

@@ -94,14 +94,10 @@ where
             Err(refusal) => ResponseFuture::rejected(refusal, &config),
             // A clone of the inner service goes into the future, which
             // drives it to readiness once the request is validated.
-            Ok(Prechecked {
-                url,
-                verifying,
-                limit,
-            }) => {
+            Ok(Prechecked { url, asking, limit }) => {
                 let inner = self.inner.clone();
                 let pending = (url, limit, inner);
-                match verifying {
+                match asking {
                     Some(future) => {
                         ResponseFuture::authenticating(future, parts, body, pending, config)
                     }

@@ -32,35 +32,44 @@ use crate::validate::webhook::ValidatedWebhook;
 pub(crate) struct Prechecked {
     /// The URL to check the signature against.
     pub(crate) url: String,
-    /// With a bearer verifier, its (unpolled) verdict on the token.
-    pub(crate) verifying: Option<VerifyFuture>,
+    /// What is still to be asked before the body is read, unpolled.
+    pub(crate) asking: Option<Asking>,
     /// The most of the body that is read ([`read_limit`]).
     pub(crate) limit: usize,
+}
+
+/// What a request's authentication still waits for, before its body is read.
+pub(crate) enum Asking {
+    /// The bearer verifier's verdict on the token.
+    Bearer(VerifyFuture),
+    /// The shared store's claim of the Digest nonce count (the credentials
+    /// are right).
+    #[cfg(feature = "http-auth")]
+    NonceCount(crate::auth::ClaimFuture),
 }
 
 /// What can be checked before the body is read: HTTP authentication, if
 /// configured (the user is put into the extensions); a bearer token is
 /// present, if one is required; the signature header is present once and
 /// plausible; the declared length fits; the URL can be built. The bearer
-/// token itself is verified after these (`Prechecked::verifying`), so
-/// that what the headers refuse costs no verification.
+/// token itself is verified, and a Digest nonce count claimed in a shared
+/// store, after these (`Prechecked::asking`), so that what the headers
+/// refuse costs no verification and no store call.
 pub(crate) fn precheck<B: Body>(
     config: &Config,
     parts: &mut Parts,
     body: &B,
 ) -> Result<Prechecked, Refusal> {
     #[cfg(feature = "http-auth")]
+    let mut claiming = None;
+    #[cfg(feature = "http-auth")]
     if let Some(auth) = &config.auth {
-        let user = http_auth::authenticate(auth, parts).map_err(|challenge| Refusal {
-            rejection: Rejection::Unauthenticated,
-            challenge: Some(challenge),
-            bearer: None,
-            url: None,
-            websocket: false,
-            hint: None,
-        })?;
+        let (user, claim) = http_auth::authenticate(auth, parts).map_err(http_auth::refusal)?;
         parts.extensions.insert(user);
+        claiming = claim.map(Asking::NonceCount);
     }
+    #[cfg(not(feature = "http-auth"))]
+    let claiming = None;
     // The token is read now, so that a missing one is `401` before the
     // signature's `403`, and verified once the headers pass.
     let token = match &config.bearer {
@@ -69,12 +78,11 @@ pub(crate) fn precheck<B: Body>(
     };
     let limit = read_limit(config, parts);
     let url = check_headers(config, parts, body, limit)?;
-    let verifying = token.map(|(verifier, token)| verifier.verify(token));
-    Ok(Prechecked {
-        url,
-        verifying,
-        limit,
-    })
+    // `http_auth` and `bearer_auth` exclude each other: one at most.
+    let asking = token
+        .map(|(verifier, token)| Asking::Bearer(verifier.verify(token)))
+        .or(claiming);
+    Ok(Prechecked { url, asking, limit })
 }
 
 /// The most of a request's body that is read: `max_body_bytes`, and no more
