@@ -1075,6 +1075,32 @@ async fn answer_before_the_rest(server: &Server, raw: &[u8]) -> Option<Wire> {
 }
 
 #[tokio::test]
+async fn a_streamed_form_holds_at_most_the_form_cap_whatever_the_limit() {
+    let app = App::new(layer().max_body_bytes(16 * tower_twilio::MAX_FORM_BYTES));
+    app.serves_a_good_request().await;
+    // A megabyte of form in 8 KiB frames, made as they are read.
+    let frames = (0..128).map(|_| Ok::<_, Infallible>(Bytes::from(vec![b'a'; 8192])));
+    let mut req = good_request().map(|_| Body::from_stream(futures_util::stream::iter(frames)));
+    req.headers_mut().remove("content-length");
+    reset_peak();
+    let before = live_bytes();
+    let answer = app.send(req).await;
+    assert_eq!(
+        (answer.status, answer.rejection),
+        (StatusCode::PAYLOAD_TOO_LARGE, Some(Rejection::BodyTooLarge))
+    );
+    // The buffer, at most the cap, and for the instant it grows to it its
+    // previous half too; one frame; the answer. Read to the limit, it
+    // would be a megabyte.
+    let held = peak_bytes() - before;
+    assert!(
+        held < (2 * tower_twilio::MAX_FORM_BYTES) as isize,
+        "{held} bytes held at the peak"
+    );
+    app.serves_a_good_request().await;
+}
+
+#[tokio::test]
 async fn a_form_content_length_over_the_form_cap_is_413_before_the_body_is_sent() {
     let server = serve(layer().max_body_bytes(LARGE_LIMIT)).await;
     let announced = format!("content-type: {FORM}\r\ncontent-length: {LARGE_LIMIT}\r\n");
@@ -1178,14 +1204,28 @@ struct CountingAllocator;
 
 thread_local! {
     static LIVE: Cell<isize> = const { Cell::new(0) };
+    /// The most `LIVE` was since `reset_peak`.
+    static PEAK: Cell<isize> = const { Cell::new(0) };
 }
 
 fn track(delta: isize) {
-    let _ = LIVE.try_with(|live| live.set(live.get() + delta));
+    let _ = LIVE.try_with(|live| {
+        live.set(live.get() + delta);
+        let _ = PEAK.try_with(|peak| peak.set(peak.get().max(live.get())));
+    });
 }
 
 fn live_bytes() -> isize {
     LIVE.with(Cell::get)
+}
+
+/// Starts a new peak from the bytes live now.
+fn reset_peak() {
+    PEAK.with(|peak| peak.set(live_bytes()));
+}
+
+fn peak_bytes() -> isize {
+    PEAK.with(Cell::get)
 }
 
 // SAFETY: every call is forwarded to the system allocator unchanged; only a
