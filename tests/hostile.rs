@@ -397,9 +397,11 @@ async fn a_body_that_stops_half_way_gets_408_and_its_buffer_is_released() {
     let stalled = half.chain(futures_util::stream::pending());
     let mut req = good_request().map(|_| Body::from_stream(stalled));
     req.headers_mut().remove("content-length");
-    // Not a form, which would be cut at `MAX_FORM_BYTES`.
+    // Not a form, which would be cut at `MAX_FORM_BYTES`, and a body a
+    // `bodySHA256` could sign, which is read.
     req.headers_mut()
         .insert("content-type", HeaderValue::from_static("application/json"));
+    *req.uri_mut() = "/voice?bodySHA256=00".parse().unwrap();
     let started = tokio::time::Instant::now();
 
     let answer = app.send(req).await;
@@ -1175,6 +1177,35 @@ async fn a_body_a_handler_could_read_as_a_form_is_held_to_the_form_cap() {
             .unwrap_or_else(|| panic!("no 413 before the body: {method} {content_types}"));
         assert_eq!(wire.status, 413, "{method} {content_types}: {}", wire.body);
     }
+    assert_eq!(server.calls(), 0);
+    server.serves_a_good_request().await;
+}
+
+#[tokio::test]
+async fn a_body_no_signature_can_cover_is_403_before_it_is_sent() {
+    let server = serve(layer().max_body_bytes(LARGE_LIMIT)).await;
+    // Not a form, and no `bodySHA256` in the URL: not a byte can be signed.
+    let announced = format!("content-type: application/json\r\ncontent-length: {LARGE_LIMIT}\r\n");
+    let wire = answer_before_the_rest(&server, head("POST", &announced).as_bytes())
+        .await
+        .expect("no 403 before the body");
+    assert_eq!(wire.status, 403, "{}", wire.body);
+    assert!(
+        wire.body.starts_with("invalid Twilio signature"),
+        "{}",
+        wire.body
+    );
+    // Chunked: refused at its first byte.
+    let chunked = head(
+        "POST",
+        "content-type: application/json\r\ntransfer-encoding: chunked\r\n",
+    ) + "400\r\n"
+        + &"a".repeat(1024)
+        + "\r\n";
+    let wire = answer_before_the_rest(&server, chunked.as_bytes())
+        .await
+        .expect("no 403 at the first byte");
+    assert_eq!(wire.status, 403, "{}", wire.body);
     assert_eq!(server.calls(), 0);
     server.serves_a_good_request().await;
 }

@@ -21,7 +21,7 @@ use super::http_auth::counted;
 use super::public_url::is_websocket;
 use super::resolver::ResolveFuture;
 use super::response::{rejection_response, Refusal};
-use super::verdict::{account_sid, check, signed_fields, Asking};
+use super::verdict::{account_sid, check, signed_fields, Asking, ReadLimit};
 use crate::bearer::BearerError;
 use crate::core::fields::FormFields;
 use crate::core::validator::RequestValidator;
@@ -98,8 +98,8 @@ struct Read {
 struct Pending<S> {
     parts: Parts,
     url: String,
-    /// The most of the body read (`verdict::read_limit`).
-    limit: usize,
+    /// The most of the body read, and what a longer one is.
+    limit: ReadLimit,
     inner: S,
     config: Arc<Config>,
     /// The account whose keys the resolver is asked for.
@@ -124,7 +124,7 @@ where
         future: Asking,
         parts: Parts,
         body: B,
-        pending: (String, usize, S),
+        pending: (String, ReadLimit, S),
         config: Arc<Config>,
     ) -> Self {
         Self {
@@ -140,7 +140,7 @@ where
     pub(crate) fn buffering(
         parts: Parts,
         body: B,
-        pending: (String, usize, S),
+        pending: (String, ReadLimit, S),
         config: Arc<Config>,
     ) -> Self
     where
@@ -153,7 +153,7 @@ where
 }
 
 impl<S> Pending<S> {
-    fn new(parts: Parts, (url, limit, inner): (String, usize, S), config: Arc<Config>) -> Self {
+    fn new(parts: Parts, (url, limit, inner): (String, ReadLimit, S), config: Arc<Config>) -> Self {
         Self {
             parts,
             url,
@@ -176,7 +176,7 @@ where
         // Reserve what the body announces, up to a first slice of the limit:
         // the rest only as it arrives, so a `Content-Length` alone holds
         // no more than `INITIAL_CAPACITY` per connection.
-        let limit = pending.limit.min(INITIAL_CAPACITY) as u64;
+        let limit = pending.limit.bytes.min(INITIAL_CAPACITY) as u64;
         let capacity = body.size_hint().lower().min(limit) as usize;
         State::Buffering {
             body,
@@ -340,7 +340,7 @@ fn poll_body<B>(
     mut body: Pin<&mut B>,
     buf: &mut BytesMut,
     deadline: &mut Option<Pin<Box<Sleep>>>,
-    limit: usize,
+    limit: ReadLimit,
     read_timeout: Option<Duration>,
     cx: &mut Context<'_>,
 ) -> Poll<Result<(), Rejection>>
@@ -383,10 +383,10 @@ where
                     continue; // trailers are not signed
                 };
                 let needed = buf.len() + data.remaining();
-                if needed > limit {
-                    return Poll::Ready(Err(Rejection::BodyTooLarge));
+                if needed > limit.bytes {
+                    return Poll::Ready(Err(limit.past));
                 }
-                grow(buf, needed, limit);
+                grow(buf, needed, limit.bytes);
                 while data.has_remaining() {
                     let chunk = data.chunk();
                     let n = chunk.len();

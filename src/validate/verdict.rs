@@ -22,8 +22,9 @@ use super::response::{cut, Refusal};
 use crate::bearer::VerifyFuture;
 use crate::core::fields::FormFields;
 use crate::core::validator::{
-    decode_form, is_form, plausible_signature, stand_in, starts_with_form_type, RequestValidator,
-    SignedRequest, MAX_FORM_BYTES, X_TWILIO_SIGNATURE, X_TWILIO_WEBHOOKS_SIGNATURE_SETTINGS,
+    decode_form, has_body_sha256, is_form, plausible_signature, stand_in, starts_with_form_type,
+    RequestValidator, SignedRequest, MAX_FORM_BYTES, X_TWILIO_SIGNATURE,
+    X_TWILIO_WEBHOOKS_SIGNATURE_SETTINGS,
 };
 use crate::validate::rejection::Rejection;
 use crate::validate::webhook::ValidatedWebhook;
@@ -34,8 +35,16 @@ pub(crate) struct Prechecked {
     pub(crate) url: String,
     /// What is still to be asked before the body is read, unpolled.
     pub(crate) asking: Option<Asking>,
-    /// The most of the body that is read ([`read_limit`]).
-    pub(crate) limit: usize,
+    /// The most of the body that is read, and what a longer one is.
+    pub(crate) limit: ReadLimit,
+}
+
+/// The most of a body that is read (see [`check_headers`]), and the
+/// rejection of a body longer than that.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ReadLimit {
+    pub(crate) bytes: usize,
+    pub(crate) past: Rejection,
 }
 
 /// What a request's authentication still waits for, before its body is read.
@@ -76,8 +85,7 @@ pub(crate) fn precheck<B: Body>(
         Some(verifier) => Some((verifier, bearer::token(parts)?)),
         None => None,
     };
-    let limit = read_limit(config, parts);
-    let url = check_headers(config, parts, body, limit)?;
+    let (url, limit) = check_headers(config, parts, body)?;
     // `http_auth` and `bearer_auth` exclude each other: one at most.
     let asking = token
         .map(|(verifier, token)| Asking::Bearer(verifier.verify(token)))
@@ -102,31 +110,68 @@ pub(crate) fn read_limit(config: &Config, parts: &Parts) -> usize {
     }
 }
 
+/// The signature header, the declared length and the URL; the URL and how
+/// much of the body is read.
 fn check_headers<B: Body>(
     config: &Config,
     parts: &Parts,
     body: &B,
-    limit: usize,
-) -> Result<String, Rejection> {
+) -> Result<(String, ReadLimit), Rejection> {
     // Refused before the body is read: what cannot be the base64 of a MAC
     // of the algorithm named (28 characters for HMAC-SHA1, 44 for
     // HMAC-SHA256) cannot validate.
     if !config.skip_signature {
         plausible_signature(signature(&parts.headers)?, settings(&parts.headers)?)?;
     }
-    let limit = limit as u64;
     let declared = parts
         .headers
         .get(CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > limit) || body.size_hint().lower() > limit {
-        return Err(Rejection::BodyTooLarge);
-    }
+    let at_least = declared.unwrap_or(0).max(body.size_hint().lower());
+    let fits = |limit: ReadLimit| {
+        if at_least > limit.bytes as u64 {
+            Err(limit.past)
+        } else {
+            Ok(limit)
+        }
+    };
+    fits(ReadLimit {
+        bytes: read_limit(config, parts),
+        past: Rejection::BodyTooLarge,
+    })?;
     let url = config.origin.url(parts)?;
     #[cfg(feature = "http-auth")]
     http_auth::warn_if_plain_http(config, &url);
-    Ok(url)
+    let limit = match unsignable_body(config, parts, &url) {
+        // Not a byte of it can be accepted.
+        Some(past) => fits(ReadLimit { bytes: 0, past })?,
+        None => ReadLimit {
+            bytes: read_limit(config, parts),
+            past: Rejection::BodyTooLarge,
+        },
+    };
+    Ok((url, limit))
+}
+
+/// Why any body of this request would be refused once read, if it would:
+/// no signature can cover the body of a request that is not a form POST
+/// unless its URL carries `bodySHA256`, nor the body of a WebSocket
+/// handshake (the core's rules: `unsigned_body`), and a body a handler
+/// could read as a form without it being a form POST is `malformed_body`
+/// first ([`signed_fields`]). Such a body is then read to no byte: its
+/// `Content-Length` is refused before it is read and a chunked one at its
+/// first byte, with the reason it would have got. Not with
+/// `dangerously_skip_signature_with_bearer_only`, where nothing is signed.
+fn unsignable_body(config: &Config, parts: &Parts, url: &str) -> Option<Rejection> {
+    if config.skip_signature || is_form_post(parts) {
+        return None;
+    }
+    if read_as_form_by_axum(parts) {
+        return Some(Rejection::MalformedBody);
+    }
+    let signable = !is_websocket(parts) && has_body_sha256(url);
+    (!signable).then_some(Rejection::UnsignedBody)
 }
 
 /// The fields Twilio signed, as the handler gets them in
