@@ -493,6 +493,15 @@ pub(crate) fn plausible_signature(
     decode_signature(signature, algorithm).map(drop)
 }
 
+/// Whether the URL's query has a `bodySHA256` (as [`body_sha256_param`]
+/// finds it, without copying its value): only then can a body that is not
+/// a form POST's be signed.
+pub(crate) fn has_body_sha256(url: &str) -> bool {
+    url.split_once('?').is_some_and(|(_, query)| {
+        form_urlencoded::parse(query.as_bytes()).any(|(k, _)| k == "bodySHA256")
+    })
+}
+
 /// The first `bodySHA256` value of the URL's query, decoded.
 pub(crate) fn body_sha256_param(url: &str) -> Option<String> {
     let (_, query) = url.split_once('?')?;

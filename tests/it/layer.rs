@@ -191,6 +191,7 @@ async fn a_streamed_body_that_passes_the_limit_is_413() {
     let body = Body::from_stream(futures_stream(chunks.collect()));
     let req = Request::post("/voice")
         .header("host", "mycompany.com")
+        .header("content-type", "application/x-www-form-urlencoded")
         .header("x-twilio-signature", "RSOYDt4T1cUTdK1PDd93/VVr8B8=")
         .body(body)
         .unwrap();
@@ -212,6 +213,7 @@ async fn a_body_that_fails_is_400() {
     ];
     let req = Request::post("/voice")
         .header("host", "mycompany.com")
+        .header("content-type", "application/x-www-form-urlencoded")
         .header("x-twilio-signature", "RSOYDt4T1cUTdK1PDd93/VVr8B8=")
         .body(Body::from_stream(futures_stream(chunks)))
         .unwrap();
@@ -571,6 +573,7 @@ async fn a_body_that_stalls_gets_408_after_the_read_timeout() {
     let stalled = first.chain(futures_util::stream::pending());
     let req = Request::post("/voice")
         .header("host", "mycompany.com")
+        .header("content-type", "application/x-www-form-urlencoded")
         .header("x-twilio-signature", "RSOYDt4T1cUTdK1PDd93/VVr8B8=")
         .body(Body::from_stream(stalled))
         .unwrap();
