@@ -89,7 +89,9 @@
 //! where the cost of a second run matters.
 
 mod body;
+mod config;
 mod entry;
+mod events;
 mod future;
 mod layer;
 mod memory;
@@ -97,55 +99,19 @@ mod memory;
 mod redis;
 mod service;
 mod store;
-
-use std::fmt;
+mod verdict;
 
 pub use body::GuardBody;
-pub use entry::ReplayKey;
-pub use future::ResponseFuture;
-pub use layer::{
-    ReplayGuardLayer, DEFAULT_IN_PROGRESS_TTL, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_STORE_TIMEOUT,
-    DEFAULT_TTL,
+pub use config::{
+    DEFAULT_IN_PROGRESS_TTL, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_STORE_TIMEOUT, DEFAULT_TTL,
 };
+pub use entry::{Account, ReplayKey};
+pub use future::ResponseFuture;
+pub use layer::ReplayGuardLayer;
 pub use memory::{MemoryStore, DEFAULT_MAX_BYTES, DEFAULT_MAX_ENTRIES};
 #[cfg(feature = "redis")]
 pub use redis::{RedisStore, DEFAULT_PREFIX};
 pub use service::ReplayGuard;
-pub use store::{ReplayStore, StoreError, StoreFuture};
+pub use store::{ReplayStore, StoreError, StoreErrorKind, StoreFuture};
+pub use verdict::ReplayVerdict;
 
-/// Why the guard answered a request itself; in the answer's extensions.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ReplayVerdict {
-    /// A copy of a request answered before: the recorded answer, again.
-    Replayed,
-    /// A copy of a request still being handled: `409`.
-    InProgress,
-    /// A copy of a request whose 2xx answer was too large to record: `409`.
-    AnswerNotKept,
-    /// The store failed or timed out: `503` (unless the guard fails open).
-    StoreUnavailable,
-}
-
-impl ReplayVerdict {
-    /// A short machine-readable code, as the `reason` of its event.
-    pub fn code(&self) -> &'static str {
-        match self {
-            Self::Replayed => "duplicate_replayed",
-            Self::InProgress => "duplicate_in_progress",
-            Self::AnswerNotKept => "duplicate_answer_not_kept",
-            Self::StoreUnavailable => "store_unavailable",
-        }
-    }
-}
-
-impl fmt::Display for ReplayVerdict {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Self::Replayed => "duplicate webhook answered with the recorded answer",
-            Self::InProgress => "duplicate webhook while the first copy is handled",
-            Self::AnswerNotKept => "duplicate webhook whose answer was not recorded",
-            Self::StoreUnavailable => "replay store unavailable",
-        })
-    }
-}
