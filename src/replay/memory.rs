@@ -37,8 +37,9 @@ const ENTRY_OVERHEAD: usize = 96;
 ///   holding less than the largest, so never in one under its fair share.
 /// - Room is made by dropping expired entries, then the oldest answered
 ///   ones; an entry in progress (its handler may be running) is never
-///   dropped before its `in_progress_ttl`. If an account has nothing it may
-///   drop, its new request is refused ([`StoreError::account_over_budget`],
+///   dropped before its `in_progress_ttl`, and one account may hold at most
+///   half of [`max_entries`](Self::max_entries) in progress. If an account
+///   has nothing it may drop, its new request is refused ([`StoreError::account_over_budget`],
 ///   `503` for that account only).
 ///
 /// A dropped entry's request can be replayed again (to the account that
@@ -74,6 +75,8 @@ struct State {
 struct Share {
     entries: usize,
     bytes: usize,
+    /// Entries in progress, which no bound may drop.
+    running: usize,
     in_progress: VecDeque<([u8; 32], u64)>,
     answered: VecDeque<([u8; 32], u64)>,
 }
@@ -185,7 +188,11 @@ impl MemoryStore {
             state.remove(&digest);
         }
         let cost = ENTRY_OVERHEAD + mark.len();
-        if cost > self.max_value() {
+        // Entries in progress cannot be dropped: one account may hold at
+        // most half the store in them, so that it cannot leave the others
+        // no room.
+        let running = state.share(account).map_or(0, |s| s.running);
+        if cost > self.max_value() || running >= (self.max_entries / 2).max(1) {
             return Err(StoreError::account_over_budget());
         }
         // Its own share first: it may only evict its own entries there.
@@ -205,6 +212,7 @@ impl MemoryStore {
         let share = state.accounts.entry(account).or_default();
         share.entries += 1;
         share.bytes += cost;
+        share.running += 1;
         share.in_progress.push_back((digest, claim));
         state.entries.insert(
             digest,
@@ -241,6 +249,7 @@ impl MemoryStore {
         state.bytes -= old;
         if let Some(share) = state.accounts.get_mut(&account) {
             share.bytes -= old;
+            share.running -= 1;
         }
         // An answer too large for the account's share is kept as the fact
         // that it was given (copies get `409`), never forgotten.
@@ -301,6 +310,7 @@ impl State {
         if let Some(share) = self.accounts.get_mut(&entry.account) {
             share.entries -= 1;
             share.bytes -= cost;
+            share.running -= usize::from(!entry.answered);
         }
         self.compact(entry.account);
         Some(entry)
@@ -589,14 +599,14 @@ mod tests {
     async fn entries_in_progress_are_never_evicted_to_make_room() {
         tokio::time::pause();
         let store = MemoryStore::new().max_entries(10);
-        for n in 0..10 {
-            assert_eq!(store.claim_now(of(A, n), "m".into(), TTL).unwrap(), None);
+        for (account, n) in (0..5).flat_map(|n| [(A, n), (B, n)]) {
+            assert_eq!(store.claim_now(of(account, n), "m".into(), TTL).unwrap(), None);
         }
         let refused = store.claim_now(of(A, 10), "m".into(), TTL).unwrap_err();
         assert_eq!(refused.kind(), StoreErrorKind::AccountOverBudget);
-        let refused = store.claim_now(of(B, 0), "m".into(), TTL).unwrap_err();
+        let refused = store.claim_now(of("AC-c", 0), "m".into(), TTL).unwrap_err();
         assert_eq!(refused.kind(), StoreErrorKind::AccountOverBudget);
-        for n in 0..10 {
+        for n in 0..5 {
             assert_eq!(
                 store.claim_now(of(A, n), "x".into(), TTL).unwrap(),
                 Some("m".into())
@@ -604,7 +614,23 @@ mod tests {
         }
         // Once their in-progress ttl is over, they may go.
         tokio::time::advance(TTL).await;
-        assert_eq!(store.claim_now(of(B, 0), "m".into(), TTL).unwrap(), None);
+        assert_eq!(store.claim_now(of("AC-c", 0), "m".into(), TTL).unwrap(), None);
+    }
+
+    #[tokio::test]
+    async fn one_account_holds_at_most_half_the_store_in_progress() {
+        let store = MemoryStore::new().max_entries(20);
+        for n in 0..10 {
+            assert_eq!(store.claim_now(of(A, n), "m".into(), TTL).unwrap(), None);
+        }
+        let refused = store.claim_now(of(A, 10), "m".into(), TTL).unwrap_err();
+        assert_eq!(refused.kind(), StoreErrorKind::AccountOverBudget);
+        for n in 0..10 {
+            assert_eq!(store.claim_now(of(B, n), "m".into(), TTL).unwrap(), None);
+        }
+        // Answered, A's entries may be dropped to make room, and A may claim.
+        store.complete_now(of(A, 0), b"m", "done".into(), TTL);
+        assert_eq!(store.claim_now(of(A, 11), "m".into(), TTL).unwrap(), None);
     }
 
     #[tokio::test]

@@ -110,7 +110,9 @@ pub use future::ResponseFuture;
 pub use layer::ReplayGuardLayer;
 pub use memory::{MemoryStore, DEFAULT_MAX_BYTES, DEFAULT_MAX_ENTRIES};
 #[cfg(feature = "redis")]
-pub use redis::{RedisStore, DEFAULT_PREFIX};
+pub use redis::{
+    RedisStore, DEFAULT_MAX_ACCOUNT_BYTES, DEFAULT_MAX_ACCOUNT_ENTRIES, DEFAULT_PREFIX,
+};
 pub use service::ReplayGuard;
 pub use store::{ReplayStore, StoreError, StoreErrorKind, StoreFuture};
 pub use verdict::ReplayVerdict;
