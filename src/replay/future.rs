@@ -106,12 +106,19 @@ impl Guard {
     }
 }
 
-fn settle_in(config: &GuardConfig, key: ReplayKey, mark: &Bytes, settle: &Settle) -> StoreFuture<()> {
+fn settle_in(
+    config: &GuardConfig,
+    key: ReplayKey,
+    mark: &Bytes,
+    settle: &Settle,
+) -> StoreFuture<()> {
     match settle {
         Settle::Release => config.store.release(key, mark.clone()),
-        Settle::Record(value) => config
-            .store
-            .complete(key, mark.clone(), value.clone(), config.ttl),
+        Settle::Record(value) => {
+            config
+                .store
+                .complete(key, mark.clone(), value.clone(), config.ttl)
+        }
     }
 }
 
@@ -153,7 +160,10 @@ impl Drop for Guard {
                 }
                 sleep(pause).await;
                 pause *= 2;
-                attempt = Timed::new(settle_in(&config, key, &mark, &settle), config.store_timeout);
+                attempt = Timed::new(
+                    settle_in(&config, key, &mark, &settle),
+                    config.store_timeout,
+                );
             }
         });
     }
@@ -511,7 +521,9 @@ where
 {
     log_store_error(guard, error, verdict, "answering 503");
     let body = match verdict {
-        ReplayVerdict::AccountOverBudget => "replay guard: this account's share of the store is full\n",
+        ReplayVerdict::AccountOverBudget => {
+            "replay guard: this account's share of the store is full\n"
+        }
         ReplayVerdict::StoreFull => "replay guard: store full\n",
         _ => "replay guard: store unavailable\n",
     };

@@ -259,7 +259,10 @@ impl MemoryStore {
             value
         };
         let fits = |state: &mut State, len: usize| {
-            while state.share(account).is_some_and(|s| s.bytes + len > self.max_account_bytes) {
+            while state
+                .share(account)
+                .is_some_and(|s| s.bytes + len > self.max_account_bytes)
+            {
                 if !state.evict_one(account, now) {
                     return false;
                 }
@@ -475,7 +478,10 @@ mod tests {
         let store = MemoryStore::new();
         let mark = Bytes::from_static(b"mark");
         assert_eq!(store.claim_now(key(1), mark.clone(), TTL).unwrap(), None);
-        assert_eq!(store.claim_now(key(1), "other".into(), TTL).unwrap(), Some(mark));
+        assert_eq!(
+            store.claim_now(key(1), "other".into(), TTL).unwrap(),
+            Some(mark)
+        );
         tokio::time::advance(TTL).await;
         assert_eq!(store.claim_now(key(1), "other".into(), TTL).unwrap(), None);
         assert_eq!(store.len(), 1);
@@ -531,7 +537,10 @@ mod tests {
         store.claim_now(key(5_000), "m".into(), TTL).unwrap();
         store.complete_now(key(5_000), b"m", Bytes::from(vec![0; 70_000]), TTL);
         assert!(store.bytes() <= 64 * 1024);
-        let kept = store.claim_now(key(5_000), "m".into(), TTL).unwrap().unwrap();
+        let kept = store
+            .claim_now(key(5_000), "m".into(), TTL)
+            .unwrap()
+            .unwrap();
         assert_eq!(Value::decode(&kept), Ok(Value::NotKept));
     }
 
@@ -600,7 +609,10 @@ mod tests {
         tokio::time::pause();
         let store = MemoryStore::new().max_entries(10);
         for (account, n) in (0..5).flat_map(|n| [(A, n), (B, n)]) {
-            assert_eq!(store.claim_now(of(account, n), "m".into(), TTL).unwrap(), None);
+            assert_eq!(
+                store.claim_now(of(account, n), "m".into(), TTL).unwrap(),
+                None
+            );
         }
         let refused = store.claim_now(of(A, 10), "m".into(), TTL).unwrap_err();
         assert_eq!(refused.kind(), StoreErrorKind::AccountOverBudget);
@@ -614,7 +626,10 @@ mod tests {
         }
         // Once their in-progress ttl is over, they may go.
         tokio::time::advance(TTL).await;
-        assert_eq!(store.claim_now(of("AC-c", 0), "m".into(), TTL).unwrap(), None);
+        assert_eq!(
+            store.claim_now(of("AC-c", 0), "m".into(), TTL).unwrap(),
+            None
+        );
     }
 
     #[tokio::test]

@@ -116,4 +116,3 @@ pub use redis::{
 pub use service::ReplayGuard;
 pub use store::{ReplayStore, StoreError, StoreErrorKind, StoreFuture};
 pub use verdict::ReplayVerdict;
-

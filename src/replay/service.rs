@@ -7,9 +7,9 @@ use http_body::Body;
 use tower_service::Service;
 
 use super::body::GuardBody;
-use super::future::ResponseFuture;
 use super::config::GuardConfig;
 use super::entry::{Account, ReplayKey};
+use super::future::ResponseFuture;
 use crate::validate::public_url::is_websocket;
 use crate::ValidatedWebhook;
 
