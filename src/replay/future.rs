@@ -127,10 +127,12 @@ fn settle_in(
 /// runtime it ran on: released if the handler never ran, recorded as
 /// answered (copies get `409`) once it did, since its effects may have
 /// happened. A `MemoryStore` settles at once; another store's call is
-/// spawned and tried again, 50 ms after a failure and twice as long after
-/// each next one, for as long as the claim's `in_progress_ttl` lasts (a mark
-/// that expired before the answer was recorded would let a later copy
-/// through). Without a runtime the claim lasts its `in_progress_ttl`.
+/// spawned; recording is tried again, 50 ms after a failure and twice as
+/// long after each next one, for as long as the claim's `in_progress_ttl`
+/// lasts (a mark that expired before the answer was recorded would let a
+/// later copy through). A claim the store failed is released once too, in
+/// case it landed after all. Without a runtime the claim lasts its
+/// `in_progress_ttl`.
 impl Drop for Guard {
     fn drop(&mut self) {
         let Some(settle) = self.on_drop.take() else {
@@ -147,6 +149,11 @@ impl Drop for Guard {
             let mut pause = Duration::from_millis(50);
             loop {
                 if std::future::poll_fn(|cx| attempt.poll(cx)).await.is_ok() {
+                    return;
+                }
+                // A release is tried once: if it fails, the mark expires
+                // with its in-progress ttl, and nothing ran twice.
+                if matches!(settle, Settle::Release) {
                     return;
                 }
                 if tokio::time::Instant::now() + pause >= give_up {
@@ -298,8 +305,10 @@ where
                             let guard = guard.disarm();
                             refused(&guard, &error, ReplayVerdict::AccountOverBudget)
                         }
+                        // A claim that timed out may still land (a paused
+                        // Redis runs it when it resumes): dropped armed, the
+                        // guard sends its release after it.
                         Err(error) if guard.config.fail_open => {
-                            let guard = guard.disarm();
                             log_store_error(
                                 &guard,
                                 &error,
@@ -312,7 +321,6 @@ where
                             }
                         }
                         Err(error) => {
-                            let guard = guard.disarm();
                             let verdict = store_verdict(&error);
                             refused(&guard, &error, verdict)
                         }

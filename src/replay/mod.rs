@@ -18,9 +18,10 @@
 //!   reaching the handler ([`ReplayVerdict::Replayed`]); a copy while the
 //!   first is handled gets `409` (Twilio counts it as a failure and retries
 //!   later; [`ReplayVerdict::InProgress`]); a copy of a 2xx too large to
-//!   record gets `409` too ([`ReplayVerdict::AnswerNotKept`]). Each copy
-//!   makes one `tracing` event (target `tower_twilio`, INFO) with its reason
-//!   and the key, and the verdict is in the answer's extensions.
+//!   record gets `409` too ([`ReplayVerdict::AnswerNotKept`]). Copies make
+//!   a `tracing` event (target `tower_twilio`, INFO) with their reason and
+//!   the key, at most one a second per reason (with the number left out,
+//!   `suppressed`), and the verdict is in the answer's extensions.
 //! - The key is a hash of the MAC ([`ReplayKey`]): every request that
 //!   validates with the same signature is the same request to the guard,
 //!   whatever fields, path or method the copy spells, so the handler never
@@ -31,7 +32,8 @@
 //! - A request whose future is dropped before its claim settled (the client
 //!   went away, an outer timeout fired) still settles it: released if the
 //!   handler never ran, recorded as answered (copies get `409`) if it did,
-//!   since its effects may have happened.
+//!   since its effects may have happened; so is a 2xx whose body fails
+//!   mid-stream.
 //! - WebSocket handshakes (Media Streams, ConversationRelay) pass
 //!   unguarded: Twilio signs their URL alone, the same for every call.
 //! - A store that fails or does not answer within the
@@ -68,6 +70,17 @@
 //! feature, `RedisStore` keeps them in Redis, so that instances behind a
 //! load balancer share them: a request answered by one and replayed to
 //! another gets the first answer.
+//!
+//! # Tenants
+//!
+//! Every entry is counted against an [`Account`]: the `AccountSid` the
+//! [`KeyResolver`](crate::validate::KeyResolver) gave keys for, or with
+//! keys configured once the key that matched. Both stores bound each
+//! account's share as well as the whole, so that a tenant signing a flood
+//! of its own valid webhooks fills and evicts only its own share; past it,
+//! that account's new requests get `503` ([`ReplayVerdict::AccountOverBudget`])
+//! and no other account's. A store that is full as a whole (Redis's `OOM`)
+//! answers [`ReplayVerdict::StoreFull`], told apart from an unreachable one.
 //!
 //! # Why it is not on by default
 //!
