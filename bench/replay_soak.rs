@@ -33,7 +33,10 @@ const BASE: &str = "https://hooks.example.com";
 const UP: u8 = 0;
 const PAUSED: u8 = 1;
 const DOWN: u8 = 2;
-const STATES: [&str; 3] = ["up", "paused", "down"];
+/// Up again, for the first 5 s after a resume or a restart: the instances'
+/// connections reconnect and Redis works off what queued while paused.
+const RECOVERING: u8 = 3;
+const STATES: [&str; 4] = ["up", "paused", "down", "recovering"];
 
 /// Redis's state and lifetime (a new one after each restart).
 #[derive(Default)]
@@ -207,7 +210,8 @@ async fn worker(kind: Worker, shared: Arc<Shared>, deadline: Instant, id: u64) {
             }
             Worker::Oversized => {
                 let head = "POST /sms HTTP/1.1\r\nHost: hooks.example.com\r\n\
-                    Content-Type: application/x-www-form-urlencoded\r\nX-Twilio-Signature: x\r\n\
+                    Content-Type: application/x-www-form-urlencoded\r\n\
+                    X-Twilio-Signature: AAAAAAAAAAAAAAAAAAAAAAAAAAA=\r\n\
                     Content-Length: 1048576\r\nConnection: close\r\n\r\n";
                 let status =
                     send(shared.pick(n >> 40), head.as_bytes(), &[b'a'; 4096], false).await;
@@ -301,6 +305,7 @@ async fn main() {
     .into_iter()
     .peekable();
     let mut restarted: Option<std::process::Child> = None;
+    let mut recovered: Option<Instant> = None;
     let mut peak: Vec<u64> = vec![0; pids.len()];
     while Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(500)).await;
@@ -322,7 +327,8 @@ async fn main() {
                 }
                 "resume" => {
                     signal(redis_pid, "-CONT");
-                    redis.state.store(UP, Ordering::SeqCst);
+                    redis.state.store(RECOVERING, Ordering::SeqCst);
+                    recovered = Some(Instant::now() + Duration::from_secs(5));
                 }
                 "kill" => {
                     redis.state.store(DOWN, Ordering::SeqCst);
@@ -346,9 +352,14 @@ async fn main() {
                     {
                         tokio::time::sleep(Duration::from_millis(20)).await;
                     }
-                    redis.state.store(UP, Ordering::SeqCst);
+                    redis.state.store(RECOVERING, Ordering::SeqCst);
+                    recovered = Some(Instant::now() + Duration::from_secs(5));
                 }
             }
+        }
+        if recovered.is_some_and(|at| at <= Instant::now()) {
+            recovered = None;
+            shared.redis.state.store(UP, Ordering::SeqCst);
         }
     }
     for task in tasks {
@@ -388,10 +399,12 @@ async fn main() {
             .map(|(_, n)| n)
             .sum()
     };
-    let genuine_handled = count("genuine", "up", &|s| s == 200)
-        + count("genuine", "paused", &|s| s == 200)
-        + count("genuine", "down", &|s| s == 200)
-        + count("genuine", "changed", &|s| s == 200);
+    let genuine_handled: u64 = STATES
+        .iter()
+        .chain(&["changed"])
+        .map(|state| count("genuine", state, &|s| s == 200))
+        .sum();
+    let refused_recovering = count("genuine", "recovering", &|s| s != 200);
     let refused_up = count("genuine", "up", &|s| s != 200);
     let unavailable_down = count("genuine", "down", &|s| s == 503)
         + count("genuine", "paused", &|s| s == 503)
@@ -401,6 +414,9 @@ async fn main() {
     println!("handler runs recorded by the instances: {total}");
     println!("MessageSids handled more than once: {twice}");
     println!("genuine webhooks refused while Redis was up: {refused_up}");
+    println!(
+        "genuine webhooks refused in the 5 s after a resume or restart: {refused_recovering}"
+    );
     println!("503s (genuine and copies) while Redis was paused or down: {unavailable_down}");
     for (i, pid) in pids.iter().enumerate() {
         println!(

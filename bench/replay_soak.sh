@@ -16,7 +16,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 command -v redis-server >/dev/null || { echo "replay soak: redis-server is needed" >&2; exit 1; }
 export SOAK_SECS=${SOAK_SECS:-150}
-base=${SOAK_PORT:-39380}
+base=${SOAK_PORT:-23380}
 ports=($base $((base + 1)))
 redis_port=$((base + 10))
 for port in "${ports[@]}" "$redis_port"; do

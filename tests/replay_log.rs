@@ -62,7 +62,7 @@ async fn a_refused_account_makes_one_event_a_second_not_one_per_request() {
     let _guard = tracing::subscriber::set_default(logs.subscriber(tracing::Level::INFO));
     // One entry in progress at most per account: every other is refused.
     let router = Router::new()
-        .route("/sms", post(|| std::future::pending::<()>()))
+        .route("/sms", post(std::future::pending::<()>))
         .layer(ReplayGuardLayer::new(MemoryStore::new().max_entries(2)))
         .layer(TwilioValidateLayer::new(TOKEN).base_url(BASE));
     let request = |n: usize| {
