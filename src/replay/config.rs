@@ -8,17 +8,17 @@ use std::time::Duration;
 use super::events::Events;
 use super::store::ReplayStore;
 
-/// The default [`ReplayGuardLayer::ttl`]: 24 hours.
+/// The default [`ReplayGuardLayer::ttl`](super::ReplayGuardLayer::ttl): 24 hours.
 pub const DEFAULT_TTL: Duration = Duration::from_secs(24 * 60 * 60);
 
-/// The default [`ReplayGuardLayer::in_progress_ttl`]: 60 seconds, four
+/// The default [`ReplayGuardLayer::in_progress_ttl`](super::ReplayGuardLayer::in_progress_ttl): 60 seconds, four
 /// times the 15 seconds Twilio waits for a voice webhook's answer.
 pub const DEFAULT_IN_PROGRESS_TTL: Duration = Duration::from_secs(60);
 
-/// The default [`ReplayGuardLayer::max_response_bytes`]: 64 KiB.
+/// The default [`ReplayGuardLayer::max_response_bytes`](super::ReplayGuardLayer::max_response_bytes): 64 KiB.
 pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 64 * 1024;
 
-/// The default [`ReplayGuardLayer::store_timeout`]: 1 second.
+/// The default [`ReplayGuardLayer::store_timeout`](super::ReplayGuardLayer::store_timeout): 1 second.
 pub const DEFAULT_STORE_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// What a [`ReplayGuardLayer`](super::ReplayGuardLayer) was built with.
