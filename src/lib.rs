@@ -180,8 +180,25 @@ pub use validate::{Rejection, TwilioValidate, TwilioValidateLayer, ValidatedWebh
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing {
+    pub use crate::core::candidates::{plainly_whatwg, Received};
     pub use crate::core::candidates::{Candidate, Rules, UrlCandidates};
+    pub use crate::core::fields::{FormFields, MalformedForm};
     pub use crate::core::settings::SignatureSettings;
+    pub use crate::core::signature::{has_astral, SignedParams};
+    pub use crate::core::whatwg::serialize as whatwg_serialize;
+
+    /// Whether the parameter string borrows the body it was decoded from
+    /// (as received, already sorted) rather than owning a sorted copy.
+    pub fn borrows_body(params: &SignedParams<'_>) -> bool {
+        params.borrows_body()
+    }
+
+    /// Reads a JWT's header as the bearer stage does before any key is
+    /// looked up: whether it is accepted.
+    #[cfg(feature = "jwt")]
+    pub fn jwt_header_parses(token: &str) -> bool {
+        crate::bearer::jwt::header_parses(token)
+    }
 }
 
 /// Any error, boxed: what a body's error must convert into.

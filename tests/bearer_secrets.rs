@@ -1,7 +1,7 @@
 //! Bearer tokens (feature `jwt`) never reach `Debug`, the log or an answer:
 //! not whole, and not their payload or signature alone. One test alone in
 //! its binary, so that `tracing`'s per-call-site cache sees its subscriber
-//! (see tests/rejection_log.rs).
+//! (see tests/it/rejection_log.rs).
 
 use std::time::{SystemTime, UNIX_EPOCH};
 

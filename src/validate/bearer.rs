@@ -6,8 +6,8 @@ use http::header::AUTHORIZATION;
 use http::request::Parts;
 use http::HeaderValue;
 
+use super::headers::single;
 use super::response::Refusal;
-use super::verdict::single;
 use crate::bearer::{bearer_token, BearerClaims, BearerError};
 
 /// The request's bearer token; more than one `Authorization` header is

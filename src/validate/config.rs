@@ -10,7 +10,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use http::Response;
 
-use super::diagnosis::Limiter;
+use super::limiter::Limiter;
 use super::public_url::PublicOrigin;
 use super::resolver::KeyResolver;
 #[cfg(feature = "http-auth")]

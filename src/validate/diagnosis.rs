@@ -8,10 +8,6 @@
 //! [`MAX_MACS_PER_KEY`](crate::MAX_MACS_PER_KEY) MACs per key each). It
 //! logs URLs and setting names, never a secret or an expected signature.
 
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use bytes::Bytes;
 use http::header::HOST;
 use http::request::Parts;
@@ -24,25 +20,6 @@ use crate::core::validator::RequestValidator;
 
 /// The most URLs one diagnosis tries.
 pub(crate) const VARIANTS: usize = 4;
-
-/// The second of the last diagnosis of a layer (shared by its clones).
-#[derive(Clone, Debug, Default)]
-pub(crate) struct Limiter(Arc<AtomicU64>);
-
-impl Limiter {
-    /// Whether a diagnosis may run now: once per second.
-    fn allow(&self) -> bool {
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
-        let last = self.0.load(Ordering::Relaxed);
-        now > last
-            && self
-                .0
-                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
-                .is_ok()
-    }
-}
 
 /// What to tell the user about a `bad_signature`: the setting to change if
 /// a likely misconfiguration explains it, else that the token is the likely

@@ -354,7 +354,7 @@ where
 /// `RequestBodyLimitLayer` and axum's `DefaultBodyLimit` end a body with),
 /// told by its `Display`, "length limit exceeded", rather than by its type:
 /// that keeps http-body-util and futures-core out of the crate's
-/// dependencies. `tests/compose.rs` and `tests/hyper.rs` hold it to the
+/// dependencies. `tests/it/compose.rs` and `tests/it/hyper.rs` hold it to the
 /// real error.
 fn is_length_limit_error(e: &(dyn std::error::Error + 'static)) -> bool {
     // Only a body that failed gets here: the allocation is off the hot path.

@@ -10,8 +10,8 @@ use http::request::Parts;
 use http::{HeaderValue, Version};
 
 use super::config::Config;
+use super::headers::single;
 use super::public_url::original_uri;
-use super::verdict::single;
 use crate::auth::{AuthChallenge, AuthFailure, Authenticated, HttpAuth};
 
 /// The `Authorization` header against the configured credentials; more

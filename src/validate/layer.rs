@@ -10,7 +10,7 @@ use bytes::Bytes;
 use http::Response;
 
 use super::config::{Config, Keys};
-use super::diagnosis::Limiter;
+use super::limiter::Limiter;
 use super::public_url::PublicOrigin;
 use super::resolver::KeyResolver;
 use super::service::TwilioValidate;

@@ -76,9 +76,11 @@ mod body;
 mod config;
 mod diagnosis;
 mod future;
+mod headers;
 #[cfg(feature = "http-auth")]
 mod http_auth;
 mod layer;
+mod limiter;
 pub(crate) mod public_url;
 pub(crate) mod rejection;
 mod resolver;

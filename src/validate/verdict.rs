@@ -10,11 +10,12 @@ use std::borrow::Cow;
 use bytes::Bytes;
 use http::header::{CONTENT_LENGTH, CONTENT_TYPE};
 use http::request::Parts;
-use http::{HeaderMap, HeaderName, HeaderValue, Method};
+use http::{HeaderMap, Method};
 use http_body::Body;
 
 use super::bearer;
 use super::config::Config;
+use super::headers::single;
 #[cfg(feature = "http-auth")]
 use super::http_auth;
 use super::public_url::is_websocket;
@@ -208,19 +209,6 @@ pub(crate) fn signed_request<'a>(
     } else {
         request.body(body)
     })
-}
-
-/// A header that may appear at most once: `Err` when it is repeated.
-pub(crate) fn single<'a>(
-    headers: &'a HeaderMap,
-    name: &HeaderName,
-) -> Result<Option<&'a HeaderValue>, ()> {
-    let mut values = headers.get_all(name).iter();
-    let first = values.next();
-    match values.next() {
-        Some(_) => Err(()),
-        None => Ok(first),
-    }
 }
 
 /// `X-Twilio-Webhooks-Signature-Settings`, if present: repeated or not

@@ -260,6 +260,12 @@ fn check_crypto_provider() {
     });
 }
 
+/// Whether the bearer stage accepts `token`'s header (the fuzz internals).
+#[cfg(feature = "fuzzing")]
+pub(crate) fn header_parses(token: &str) -> bool {
+    Header::parse(token).is_ok()
+}
+
 /// What the token's header says, read before any key is looked up.
 #[derive(Debug)]
 struct Header {
@@ -424,24 +430,5 @@ mod tests {
         assert_eq!(claims.scopes, ["a", "b", "c"]);
         assert_eq!(claims.client_id.as_deref(), Some("z"));
         assert_eq!(claims.subject.as_deref(), Some("s"));
-    }
-}
-
-#[cfg(test)]
-mod properties {
-    use proptest::prelude::*;
-
-    use super::*;
-
-    proptest! {
-        #[test]
-        fn any_token_parses_or_is_refused_without_a_panic(token in "[A-Za-z0-9._~+/=-]{0,200}") {
-            let _ = Header::parse(&token);
-        }
-
-        #[test]
-        fn any_header_json_parses_or_is_refused_without_a_panic(json in any::<Vec<u8>>()) {
-            let _ = Header::parse(&format!("{}.e30.AA", URL_SAFE_NO_PAD.encode(json)));
-        }
     }
 }

@@ -4,28 +4,28 @@
 //! example.
 
 #[allow(dead_code)]
-#[path = "../examples/behind_proxy.rs"]
+#[path = "../../examples/behind_proxy.rs"]
 mod behind_proxy;
 #[allow(dead_code)]
-#[path = "../examples/media_stream.rs"]
+#[path = "../../examples/media_stream.rs"]
 mod media_stream;
 #[allow(dead_code)]
-#[path = "../examples/multi_tenant.rs"]
+#[path = "../../examples/multi_tenant.rs"]
 mod multi_tenant;
 #[allow(dead_code)]
-#[path = "../examples/quickstart.rs"]
+#[path = "../../examples/quickstart.rs"]
 mod quickstart;
 #[allow(dead_code)]
-#[path = "../examples/server.rs"]
+#[path = "../../examples/server.rs"]
 mod server;
 #[allow(dead_code)]
-#[path = "../examples/sign.rs"]
+#[path = "../../examples/sign.rs"]
 mod sign;
 #[allow(dead_code)]
-#[path = "../examples/stack.rs"]
+#[path = "../../examples/stack.rs"]
 mod stack;
 
-mod common;
+use crate::common;
 
 use axum::body::Body;
 use axum::Router;
@@ -811,7 +811,7 @@ fn stack_app() -> Router {
 
 #[test]
 fn the_readme_shows_the_stack_example_as_it_is() {
-    common::assert_readme_shows(include_str!("../examples/stack.rs"));
+    common::assert_readme_shows(include_str!("../../examples/stack.rs"));
 }
 
 #[tokio::test]
@@ -879,7 +879,7 @@ const QUICKSTART_BASE: &str = "http://127.0.0.1:3004";
 
 #[test]
 fn the_readme_shows_the_quickstart_example_as_it_is() {
-    common::assert_readme_shows(include_str!("../examples/quickstart.rs"));
+    common::assert_readme_shows(include_str!("../../examples/quickstart.rs"));
 }
 
 #[tokio::test]

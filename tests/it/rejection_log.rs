@@ -9,7 +9,7 @@ use http::{HeaderValue, Request, StatusCode};
 use tower::ServiceExt;
 use tower_twilio::TwilioValidateLayer;
 
-mod common;
+use crate::common;
 
 use common::LogBuffer;
 

@@ -15,7 +15,7 @@ use tower::{Layer, ServiceBuilder};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_twilio::Signer;
 
-mod common;
+use crate::common;
 
 use common::read_response;
 use common::stack::*;

@@ -28,7 +28,7 @@ use tower_twilio::{
     compute_signature, Algorithm, RequestValidator, Signer, TwilioValidateLayer, ValidatedWebhook,
 };
 
-mod common;
+use crate::common;
 use common::stack::{send_h1, Answer};
 
 const TOKEN: &str = "replay-auth-token";
@@ -174,7 +174,7 @@ async fn a_copy_gets_the_recorded_answer_and_the_handler_runs_once() {
 
 #[tokio::test]
 async fn re_readings_of_a_captured_request_are_answered_as_the_duplicate_they_are() {
-    // The three re-readings of tests/soundness.rs: each validates with the
+    // The three re-readings of tests/it/soundness.rs: each validates with the
     // captured signature, so each is that request to the guard.
     let app = App::new();
     let addr = serve(router(&app, ReplayGuardLayer::in_memory())).await;

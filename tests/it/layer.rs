@@ -19,7 +19,7 @@ use tower_twilio::{
     TwilioValidateLayer, ValidatedWebhook,
 };
 
-mod common;
+use crate::common;
 
 use common::PanickingBody;
 

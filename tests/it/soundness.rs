@@ -28,7 +28,7 @@ use tower_twilio::{
     body_sha256_hex, compute_signature, Algorithm, Rejection, RequestValidator, TwilioValidateLayer,
 };
 
-mod common;
+use crate::common;
 
 const TOKEN: &str = "12345";
 const HOST: &str = "hooks.example.com";

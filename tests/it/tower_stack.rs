@@ -36,7 +36,7 @@ use tower::{Layer, Service, ServiceBuilder, ServiceExt};
 use tower_twilio::validate::ValidatedBody;
 use tower_twilio::{Rejection, Signer, TwilioValidateLayer};
 
-mod common;
+use crate::common;
 
 use common::StalledBody;
 

@@ -1,5 +1,5 @@
 //! The layer composed with tower-http's layers and axum's routers, each
-//! over loopback TCP (plain hyper without axum: `tests/hyper.rs`).
+//! over loopback TCP (plain hyper without axum: `tests/it/hyper.rs`).
 //!
 //! Every stack is served on 127.0.0.1 and driven by a real client (hyper's,
 //! or raw HTTP/1.1 where the framing itself is under test). The layer is
@@ -23,7 +23,7 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 use tower_twilio::{compute_signature, Algorithm, Signer, TwilioForm, ValidatedWebhook};
 
-mod common;
+use crate::common;
 
 use common::stack::*;
 

@@ -27,9 +27,9 @@ use tower_twilio::bearer::jwt::{JwksFetcher, JwtVerifier};
 use tower_twilio::bearer::{BearerClaims, BearerError};
 use tower_twilio::{Rejection, Signer, TwilioValidateLayer, ValidatedWebhook};
 
-mod common;
+use crate::common;
 
-#[path = "../examples/bearer.rs"]
+#[path = "../../examples/bearer.rs"]
 #[allow(dead_code)]
 mod example;
 
@@ -40,13 +40,13 @@ const AUDIENCE: &str = "https://hooks.example.com/voice";
 const SCOPE: &str = "twilio.webhooks";
 const BODY: &str = "CallSid=CA123&From=%2B14155550100";
 
-const RSA1: &[u8] = include_bytes!("data/bearer/rsa1.der");
-const RSA1_PUBLIC_PEM: &[u8] = include_bytes!("data/bearer/rsa1.pub.pem");
-const RSA2: &[u8] = include_bytes!("data/bearer/rsa2.der");
-const EC: &[u8] = include_bytes!("data/bearer/ec.der");
-const ED: &[u8] = include_bytes!("data/bearer/ed.der");
-const JWKS: &str = include_str!("data/bearer/jwks.json");
-const JWKS_ROTATED: &str = include_str!("data/bearer/jwks-rotated.json");
+const RSA1: &[u8] = include_bytes!("../data/bearer/rsa1.der");
+const RSA1_PUBLIC_PEM: &[u8] = include_bytes!("../data/bearer/rsa1.pub.pem");
+const RSA2: &[u8] = include_bytes!("../data/bearer/rsa2.der");
+const EC: &[u8] = include_bytes!("../data/bearer/ec.der");
+const ED: &[u8] = include_bytes!("../data/bearer/ed.der");
+const JWKS: &str = include_str!("../data/bearer/jwks.json");
+const JWKS_ROTATED: &str = include_str!("../data/bearer/jwks-rotated.json");
 
 fn now() -> u64 {
     SystemTime::now()
@@ -748,7 +748,7 @@ async fn skipping_the_signature_still_requires_the_token() {
 
 #[test]
 fn the_readme_shows_the_bearer_example_as_it_is() {
-    common::assert_readme_shows(include_str!("../examples/bearer.rs"));
+    common::assert_readme_shows(include_str!("../../examples/bearer.rs"));
 }
 
 #[tokio::test]

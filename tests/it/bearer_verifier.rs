@@ -12,7 +12,7 @@ use tower::ServiceExt;
 use tower_twilio::bearer::{BearerClaims, BearerError, BearerVerifier, VerifyFuture};
 use tower_twilio::{Rejection, Signer, TwilioValidateLayer};
 
-mod common;
+use crate::common;
 
 const TOKEN: &str = "12345";
 const BASE: &str = "https://hooks.example.com";

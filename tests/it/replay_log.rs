@@ -9,7 +9,7 @@ use tower::ServiceExt;
 use tower_twilio::replay::ReplayGuardLayer;
 use tower_twilio::{Signer, TwilioValidateLayer};
 
-mod common;
+use crate::common;
 use common::LogBuffer;
 
 const TOKEN: &str = "replay-auth-token";

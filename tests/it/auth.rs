@@ -14,7 +14,7 @@ use tower::ServiceExt;
 use tower_twilio::auth::{AuthFailure, Authenticated, HttpAuth};
 use tower_twilio::{Rejection, Signer, TwilioValidateLayer};
 
-mod common;
+use crate::common;
 
 use common::digest;
 
