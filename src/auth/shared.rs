@@ -16,7 +16,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use sha2::{Digest as _, Sha256};
 
-use crate::replay::{ReplayKey, ReplayStore, StoreError};
+use crate::replay::{Account, ReplayKey, ReplayStore, StoreError};
 
 /// The default time one claim in the store may take: 1 second, as the
 /// replay guard's.
@@ -99,7 +99,9 @@ impl NonceCount {
         let mut material = LABEL.to_vec();
         material.extend_from_slice(&hash);
         Self {
-            key: ReplayKey::of_mac(&material),
+            // Counted against an account of the realm's own, apart from
+            // every tenant's webhooks: only verified credentials claim here.
+            key: ReplayKey::of_mac(&material, Account::named(&format!("digest:{realm}"))),
             ttl,
         }
     }
