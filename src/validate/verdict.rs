@@ -21,6 +21,7 @@ use super::public_url::is_websocket;
 use super::response::{cut, Refusal};
 use crate::bearer::VerifyFuture;
 use crate::core::fields::FormFields;
+use crate::core::settings::join_settings;
 use crate::core::validator::{
     decode_form, is_form, plausible_signature, stand_in, starts_with_form_type, RequestValidator,
     SignedRequest, X_TWILIO_SIGNATURE, X_TWILIO_WEBHOOKS_SIGNATURE_SETTINGS,
@@ -75,7 +76,10 @@ fn check_headers<B: Body>(config: &Config, parts: &Parts, body: &B) -> Result<St
     // of the algorithm named (28 characters for HMAC-SHA1, 44 for
     // HMAC-SHA256) cannot validate.
     if !config.skip_signature {
-        plausible_signature(signature(&parts.headers)?, settings(&parts.headers)?)?;
+        plausible_signature(
+            signature(&parts.headers)?,
+            settings(&parts.headers)?.as_deref(),
+        )?;
     }
     let limit = config.max_body_bytes as u64;
     let declared = parts
@@ -201,7 +205,8 @@ pub(crate) fn signed_request<'a>(
     fields: &'a FormFields,
 ) -> Result<SignedRequest<'a>, Rejection> {
     let request = SignedRequest::new(url, signature(&parts.headers)?)
-        .settings(settings(&parts.headers)?)
+        .joined_settings(settings(&parts.headers)?)
+        .method(&parts.method)
         .websocket(is_websocket(parts));
     Ok(if is_form_post(parts) {
         request.fields(fields, body)
@@ -223,14 +228,17 @@ pub(crate) fn single<'a>(
     }
 }
 
-/// `X-Twilio-Webhooks-Signature-Settings`, if present: repeated or not
+/// `X-Twilio-Webhooks-Signature-Settings`, if present; repeated, joined
+/// as the libraries' servers join it (the core's `join_settings`). Not
 /// text, it names no algorithm this crate knows.
-fn settings(headers: &HeaderMap) -> Result<Option<&str>, Rejection> {
-    let value = single(headers, &X_TWILIO_WEBHOOKS_SIGNATURE_SETTINGS)
-        .map_err(|()| Rejection::UnsupportedAlgorithm)?;
-    value
-        .map(|v| v.to_str().map_err(|_| Rejection::UnsupportedAlgorithm))
-        .transpose()
+fn settings(headers: &HeaderMap) -> Result<Option<Cow<'_, str>>, Rejection> {
+    let values = headers.get_all(&X_TWILIO_WEBHOOKS_SIGNATURE_SETTINGS);
+    if values.iter().any(|v| v.to_str().is_err()) {
+        return Err(Rejection::UnsupportedAlgorithm);
+    }
+    Ok(join_settings(
+        values.iter().map(|v| v.to_str().unwrap_or_default()),
+    ))
 }
 
 /// `X-Twilio-Signature`: present once, and text.
