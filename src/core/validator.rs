@@ -307,6 +307,12 @@ pub(crate) fn stand_in() -> &'static RequestValidator {
 }
 
 impl RequestValidator {
+    /// The ids of the configured shared keys, in the order added (ids are
+    /// not secrets: the diagnosis of `unknown_shared_key` names them).
+    pub(crate) fn shared_key_ids(&self) -> impl Iterator<Item = &str> {
+        self.keys.shared.iter().map(|(id, _)| id.as_str())
+    }
+
     /// The first token's key, to stand in for an unknown shared key.
     fn first_token(&self) -> &MacKey {
         &self.keys.tokens[0]

@@ -14,7 +14,7 @@ use tower_service::Service;
 use super::bearer::accept;
 use super::body::{ResponseBody, ValidatedBody};
 use super::config::{Config, Keys};
-use super::diagnosis::diagnose;
+use super::diagnosis::{diagnose, diagnose_unknown_shared_key};
 use super::public_url::is_websocket;
 use super::resolver::ResolveFuture;
 use super::response::{rejection_response, Refusal};
@@ -393,6 +393,9 @@ where
             let hint = match validator {
                 Some(validator) if rejection == Rejection::BadSignature => {
                     diagnose(&config, validator, &parts, &url, &bytes)
+                }
+                Some(validator) if rejection == Rejection::UnknownSharedKey => {
+                    diagnose_unknown_shared_key(&config, validator, &parts)
                 }
                 _ => None,
             };

@@ -231,7 +231,7 @@ pub(crate) fn single<'a>(
 /// `X-Twilio-Webhooks-Signature-Settings`, if present; repeated, joined
 /// as the libraries' servers join it (the core's `join_settings`). Not
 /// text, it names no algorithm this crate knows.
-fn settings(headers: &HeaderMap) -> Result<Option<Cow<'_, str>>, Rejection> {
+pub(crate) fn settings(headers: &HeaderMap) -> Result<Option<Cow<'_, str>>, Rejection> {
     let values = headers.get_all(&X_TWILIO_WEBHOOKS_SIGNATURE_SETTINGS);
     if values.iter().any(|v| v.to_str().is_err()) {
         return Err(Rejection::UnsupportedAlgorithm);
