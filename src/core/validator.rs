@@ -377,28 +377,41 @@ impl SigningKeys<'_> {
     }
 
     /// Each key with what [`Validated::key`] calls it.
-    fn each(&self) -> impl Iterator<Item = (KeyName<'_>, &MacKey)> + '_ {
-        let (tokens, shared, named) = match self {
-            SigningKeys::Tokens(tokens) => (*tokens, &[][..], None),
-            SigningKeys::Shared { keys, named, .. } => (&[][..], *keys, *named),
-        };
-        let tokens = tokens
-            .iter()
-            .enumerate()
-            .map(|(i, key)| (KeyName::Token(i), key));
-        let named_first = named.map(|i| &shared[i]).into_iter();
-        let others = shared
-            .iter()
-            .enumerate()
-            .filter(move |(i, _)| Some(*i) != named)
-            .map(|(_, key)| key);
-        let stand_in = self
-            .is_stand_in()
-            .then(|| (KeyName::Shared(""), stand_in().first_token()));
-        let shared = named_first
-            .chain(others)
-            .map(|(id, key)| (KeyName::Shared(id), key));
-        tokens.chain(shared).chain(stand_in)
+    fn each(&self) -> EachKey<'_> {
+        EachKey { keys: self, at: 0 }
+    }
+}
+
+/// The keys of [`SigningKeys`] in the order they are tried: the tokens in
+/// the order added; the shared key the settings header names, then the
+/// others in the order added; the stand-in when no shared key is
+/// configured. By index, without a chain of adapters: this runs for each
+/// MAC.
+struct EachKey<'k> {
+    keys: &'k SigningKeys<'k>,
+    at: usize,
+}
+
+impl<'k> Iterator for EachKey<'k> {
+    type Item = (KeyName<'k>, &'k MacKey);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let at = self.at;
+        self.at += 1;
+        match self.keys {
+            SigningKeys::Tokens(tokens) => tokens.get(at).map(|key| (KeyName::Token(at), key)),
+            SigningKeys::Shared { keys, .. } if keys.is_empty() => {
+                (at == 0).then(|| (KeyName::Shared(""), stand_in().first_token()))
+            }
+            SigningKeys::Shared { keys, named, .. } => {
+                let index = match *named {
+                    Some(named) if at == 0 => named,
+                    Some(named) if at <= named => at - 1,
+                    _ => at,
+                };
+                keys.get(index).map(|(id, key)| (KeyName::Shared(id), key))
+            }
+        }
     }
 }
 

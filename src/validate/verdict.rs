@@ -228,17 +228,29 @@ pub(crate) fn single<'a>(
     }
 }
 
+/// A header's value as text; otherwise it names no algorithm this crate
+/// knows.
+fn settings_text(value: &HeaderValue) -> Result<&str, Rejection> {
+    value.to_str().map_err(|_| Rejection::UnsupportedAlgorithm)
+}
+
 /// `X-Twilio-Webhooks-Signature-Settings`, if present; repeated, joined
 /// as the libraries' servers join it (the core's `join_settings`). Not
 /// text, it names no algorithm this crate knows.
 pub(crate) fn settings(headers: &HeaderMap) -> Result<Option<Cow<'_, str>>, Rejection> {
     let values = headers.get_all(&X_TWILIO_WEBHOOKS_SIGNATURE_SETTINGS);
-    if values.iter().any(|v| v.to_str().is_err()) {
-        return Err(Rejection::UnsupportedAlgorithm);
+    let mut each = values.iter();
+    match (each.next(), each.next()) {
+        (None, _) => Ok(None),
+        (Some(one), None) => Ok(Some(Cow::Borrowed(settings_text(one)?))),
+        _ => {
+            let texts = values
+                .iter()
+                .map(settings_text)
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(join_settings(texts.into_iter()))
+        }
     }
-    Ok(join_settings(
-        values.iter().map(|v| v.to_str().unwrap_or_default()),
-    ))
 }
 
 /// `X-Twilio-Signature`: present once, and text.
