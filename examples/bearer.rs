@@ -22,6 +22,7 @@ use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use tower_twilio::bearer::jwt::{JwksFetcher, JwtVerifier};
 use tower_twilio::bearer::BearerClaims;
+use tower_twilio::twiml::voice::{Say, VoiceResponse};
 use tower_twilio::twiml::Twiml;
 use tower_twilio::{TwilioValidateLayer, ValidatedWebhook};
 
@@ -46,7 +47,9 @@ async fn voice(claims: Extension<BearerClaims>, webhook: ValidatedWebhook) -> Tw
         call = webhook.get("CallSid"),
         "incoming call"
     );
-    Twiml::new("<Response><Say>Authenticated and signed.</Say></Response>")
+    VoiceResponse::new()
+        .say(Say::new("Authenticated and signed."))
+        .into()
 }
 
 /// The app: the token, then the signature, then the handler.

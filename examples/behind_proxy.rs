@@ -42,6 +42,7 @@ use std::net::SocketAddr;
 use axum::http::{header, StatusCode};
 use axum::routing::{get, post};
 use axum::Router;
+use tower_twilio::twiml::voice::{Say, VoiceResponse};
 use tower_twilio::twiml::Twiml;
 use tower_twilio::{Signer, TwilioForm, TwilioValidateLayer, ValidatedWebhook};
 
@@ -87,9 +88,9 @@ async fn voice(webhook: ValidatedWebhook, TwilioForm(call): TwilioForm<Call>) ->
         url = webhook.url(),
         "incoming call"
     );
-    Twiml::new(
-        r#"<?xml version="1.0" encoding="UTF-8"?><Response><Say>Hello from behind the proxy.</Say></Response>"#,
-    )
+    VoiceResponse::new()
+        .say(Say::new("Hello from behind the proxy."))
+        .into()
 }
 
 async fn status(webhook: ValidatedWebhook) -> StatusCode {

@@ -35,6 +35,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
+use tower_twilio::twiml::voice::{Connect, ConversationRelay, Stream, VoiceResponse};
 use tower_twilio::twiml::Twiml;
 use tower_twilio::{compute_signature, Algorithm, Signer, TwilioValidateLayer, ValidatedWebhook};
 
@@ -75,8 +76,8 @@ pub fn websocket_url(base_url: &str, path: &str) -> String {
     }
 }
 
-fn twiml(xml: String) -> Response {
-    Twiml::new(xml).into_response()
+fn twiml(response: VoiceResponse) -> Response {
+    Twiml::from(response).into_response()
 }
 
 async fn voice(State(urls): State<Urls>, webhook: ValidatedWebhook) -> Response {
@@ -84,10 +85,7 @@ async fn voice(State(urls): State<Urls>, webhook: ValidatedWebhook) -> Response 
         call = webhook.get("CallSid"),
         "call: connecting a media stream"
     );
-    twiml(format!(
-        r#"<?xml version="1.0" encoding="UTF-8"?><Response><Connect><Stream url="{}"/></Connect></Response>"#,
-        urls.stream
-    ))
+    twiml(VoiceResponse::new().connect(Connect::new().stream(Stream::new().url(urls.stream))))
 }
 
 async fn voice_relay(State(urls): State<Urls>, webhook: ValidatedWebhook) -> Response {
@@ -95,10 +93,15 @@ async fn voice_relay(State(urls): State<Urls>, webhook: ValidatedWebhook) -> Res
         call = webhook.get("CallSid"),
         "call: connecting ConversationRelay"
     );
-    twiml(format!(
-        r#"<?xml version="1.0" encoding="UTF-8"?><Response><Connect><ConversationRelay url="{}" welcomeGreeting="Hi! Say something and I will repeat it."/></Connect></Response>"#,
-        urls.relay
-    ))
+    twiml(
+        VoiceResponse::new().connect(
+            Connect::new().conversation_relay(
+                ConversationRelay::new()
+                    .url(urls.relay)
+                    .welcome_greeting("Hi! Say something and I will repeat it."),
+            ),
+        ),
+    )
 }
 
 /// The handshake reached the handler, so its signature was valid.

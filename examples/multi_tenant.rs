@@ -28,7 +28,8 @@ use std::sync::{Arc, RwLock};
 use axum::http::header;
 use axum::routing::post;
 use axum::Router;
-use tower_twilio::twiml::{escape, Twiml};
+use tower_twilio::twiml::messaging::{Message, MessagingResponse};
+use tower_twilio::twiml::Twiml;
 use tower_twilio::validate::{KeyResolver, ResolveFuture};
 use tower_twilio::{RequestValidator, Signer, TwilioForm, TwilioValidateLayer, ValidatedWebhook};
 
@@ -148,12 +149,8 @@ async fn sms(TwilioForm(sms): TwilioForm<Sms>) -> Twiml {
         from = sms.from,
         "incoming message"
     );
-    let reply = format!(
-        r#"<?xml version="1.0" encoding="UTF-8"?><Response><Message>{} received: {}</Message></Response>"#,
-        escape(&sms.account_sid),
-        escape(&sms.body)
-    );
-    Twiml::new(reply)
+    let reply = format!("{} received: {}", sms.account_sid, sms.body);
+    MessagingResponse::new().message(Message::new(reply)).into()
 }
 
 async fn status(webhook: ValidatedWebhook) -> axum::http::StatusCode {

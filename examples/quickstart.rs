@@ -16,26 +16,48 @@ use tower_twilio::Signer;
 
 // README: begin
 use axum::{routing::post, Router};
-use tower_twilio::payload::{MessageRequest, VoiceRequest};
-use tower_twilio::twiml::{escape, Twiml};
+use http::Method;
+use tower_twilio::payload::{GatherResult, MessageRequest, VoiceRequest};
+use tower_twilio::twiml::messaging::{Message, MessagingResponse};
+use tower_twilio::twiml::voice::{Gather, GatherInput, Say, VoiceResponse};
+use tower_twilio::twiml::Twiml;
 use tower_twilio::{TwilioForm, TwilioValidateLayer};
 
 async fn voice(TwilioForm(call): TwilioForm<VoiceRequest>) -> Twiml {
     println!("call {} from {}", call.call_sid, call.from);
-    Twiml::new("<Response><Say>Hello from Rust.</Say></Response>")
+    VoiceResponse::new()
+        .say(Say::new("Hello from Rust."))
+        .gather(
+            Gather::new()
+                .input([GatherInput::Dtmf, GatherInput::Speech])
+                .num_digits(1)
+                .action("/gather")
+                .method(Method::POST)
+                .say(Say::new("Press a key or say something.")),
+        )
+        .into()
+}
+
+async fn gather(TwilioForm(answer): TwilioForm<GatherResult>) -> Twiml {
+    let heard = answer.digits.or(answer.speech_result).unwrap_or_default();
+    VoiceResponse::new()
+        .say(Say::new(format!("You said {heard}. Goodbye.")))
+        .into()
 }
 
 async fn sms(TwilioForm(sms): TwilioForm<MessageRequest>) -> Twiml {
-    Twiml::new(format!(
-        "<Response><Message>You sent \"{}\" and {} picture(s).</Message></Response>",
-        escape(&sms.body),
+    let reply = format!(
+        "You sent \"{}\" and {} picture(s).",
+        sms.body,
         sms.media.len()
-    ))
+    );
+    MessagingResponse::new().message(Message::new(reply)).into()
 }
 
 pub fn app(token: &str, base_url: &str) -> Router {
     Router::new()
         .route("/voice", post(voice))
+        .route("/gather", post(gather))
         .route("/sms", post(sms))
         .layer(TwilioValidateLayer::new(token).base_url(base_url))
 }
@@ -48,6 +70,11 @@ pub const DEMO_AUTH_TOKEN: &str = "demo-auth-token-0123456789abcdef";
 pub const CALL: &str = "CallSid=CA1234567890ABCDE&AccountSid=AC1234567890ABCDE\
     &From=%2B14158675309&To=%2B18005551212&CallStatus=ringing\
     &ApiVersion=2010-04-01&Direction=inbound";
+
+/// What Twilio sends to `<Gather>`'s action when the caller presses 7.
+pub const GATHER: &str = "CallSid=CA1234567890ABCDE&AccountSid=AC1234567890ABCDE\
+    &From=%2B14158675309&To=%2B18005551212&CallStatus=in-progress\
+    &ApiVersion=2010-04-01&Direction=inbound&Digits=7&FinishedOnKey=";
 
 /// What Twilio sends for an MMS with one picture.
 pub const MMS: &str = "MessageSid=MM1234567890ABCDE&AccountSid=AC1234567890ABCDE\
@@ -70,7 +97,7 @@ async fn main() {
         .await
         .unwrap_or_else(|e| panic!("cannot listen on {bind}: {e}"));
     println!("Listening on http://{bind}; Twilio webhook base URL: {base_url}");
-    for (path, body) in [("/voice", CALL), ("/sms", MMS)] {
+    for (path, body) in [("/voice", CALL), ("/gather", GATHER), ("/sms", MMS)] {
         println!("  {}", curl(&token, &base_url, bind, path, body));
     }
     axum::serve(listener, app(&token, &base_url))

@@ -25,6 +25,8 @@ use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use tower_twilio::auth::HttpAuth;
+use tower_twilio::twiml::messaging::{self, MessagingResponse};
+use tower_twilio::twiml::voice::{Say, VoiceResponse};
 use tower_twilio::twiml::Twiml;
 use tower_twilio::{Signer, TwilioValidateLayer, ValidatedWebhook};
 
@@ -127,19 +129,13 @@ fn print_banner(
     println!("  cargo run --example sign -- {base_url}/sms From=+14158675309 'Body=Hello there'");
 }
 
-fn twiml(xml: &'static str) -> Twiml {
-    Twiml::new(xml)
-}
-
 async fn voice(webhook: ValidatedWebhook) -> impl IntoResponse {
     tracing::info!(
         from = webhook.get("From"),
         call = webhook.get("CallSid"),
         "incoming call"
     );
-    twiml(
-        r#"<?xml version="1.0" encoding="UTF-8"?><Response><Say>Hello from tower-twilio.</Say></Response>"#,
-    )
+    Twiml::from(VoiceResponse::new().say(Say::new("Hello from tower-twilio.")))
 }
 
 async fn sms(webhook: ValidatedWebhook) -> impl IntoResponse {
@@ -148,9 +144,7 @@ async fn sms(webhook: ValidatedWebhook) -> impl IntoResponse {
         body = webhook.get("Body"),
         "incoming message"
     );
-    twiml(
-        r#"<?xml version="1.0" encoding="UTF-8"?><Response><Message>Thanks, got it.</Message></Response>"#,
-    )
+    Twiml::from(MessagingResponse::new().message(messaging::Message::new("Thanks, got it.")))
 }
 
 async fn status(webhook: ValidatedWebhook) -> StatusCode {

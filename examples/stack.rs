@@ -21,6 +21,7 @@ use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
+use tower_twilio::twiml::voice::{Say, VoiceResponse};
 use tower_twilio::twiml::Twiml;
 use tower_twilio::{Signer, TwilioValidateLayer, ValidatedWebhook};
 
@@ -32,7 +33,9 @@ pub const BODY_LIMIT: usize = 64 * 1024;
 
 async fn voice(webhook: ValidatedWebhook) -> Twiml {
     tracing::info!(call = webhook.get("CallSid"), "incoming call");
-    Twiml::new("<Response><Say>Hello from a Tower stack.</Say></Response>")
+    VoiceResponse::new()
+        .say(Say::new("Hello from a Tower stack."))
+        .into()
 }
 
 /// The app: the Twilio route behind tower-http's layers and the Twilio layer.

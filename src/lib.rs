@@ -80,7 +80,7 @@
 //!
 //! The crate has three parts, one folder each in the source (`core/`,
 //! `validate/`, `auth/`), and a module each for reading and answering a
-//! webhook (`payload.rs`, `twiml.rs`):
+//! webhook (`payload.rs`, `twiml/`):
 //!
 //! - **The layer** ([`validate`]): [`TwilioValidateLayer`] (every setting is
 //!   one builder method; keys come from [`new`](TwilioValidateLayer::new),
@@ -117,7 +117,9 @@
 //!   unknown values fall into `Other`.
 //! - **Answering** ([`twiml`]): [`Twiml`](twiml::Twiml), a TwiML document
 //!   sent as `text/xml` (Twilio reads `text/plain` as the text of a reply),
-//!   and [`escape`](twiml::escape) for text put into it.
+//!   built with the typed elements of [`twiml::voice`] and
+//!   [`twiml::messaging`] (Twilio's whole vocabulary, generated from data),
+//!   well-formed and escaped by construction.
 //! - **The replay guard** ([`replay`]): [`ReplayGuardLayer`](replay::ReplayGuardLayer),
 //!   placed inside the layer, lets each signature reach the handler once,
 //!   with a [`MemoryStore`](replay::MemoryStore) or, with the `redis`

@@ -883,13 +883,23 @@ fn the_readme_shows_the_quickstart_example_as_it_is() {
 }
 
 #[tokio::test]
-async fn quickstart_answers_its_signed_call_and_mms_with_twiml() {
+async fn quickstart_answers_its_signed_call_gather_and_mms_with_twiml() {
+    const DECLARATION: &str = r#"<?xml version="1.0" encoding="UTF-8"?>"#;
     for (path, body, says) in [
-        ("/voice", quickstart::CALL, "<Say>Hello from Rust.</Say>"),
+        (
+            "/voice",
+            quickstart::CALL,
+            r#"<Response><Say>Hello from Rust.</Say><Gather input="dtmf speech" numDigits="1" action="/gather" method="POST"><Say>Press a key or say something.</Say></Gather></Response>"#,
+        ),
+        (
+            "/gather",
+            quickstart::GATHER,
+            "<Response><Say>You said 7. Goodbye.</Say></Response>",
+        ),
         (
             "/sms",
             quickstart::MMS,
-            "<Message>You sent \"Look!\" and 1 picture(s).</Message>",
+            "<Response><Message>You sent &quot;Look!&quot; and 1 picture(s).</Message></Response>",
         ),
     ] {
         let req = signed(
@@ -903,7 +913,7 @@ async fn quickstart_answers_its_signed_call_and_mms_with_twiml() {
         assert_eq!(res.headers()["content-type"], "text/xml; charset=utf-8");
         let text = res.into_body().collect().await.unwrap().to_bytes();
         let text = String::from_utf8(text.to_vec()).unwrap();
-        assert!(text.contains(says), "{path}: {text}");
+        assert_eq!(text, format!("{DECLARATION}{says}"), "{path}");
     }
 }
 
