@@ -400,7 +400,7 @@ impl<'k> Iterator for EachKey<'k> {
         self.at += 1;
         match self.keys {
             SigningKeys::Tokens(tokens) => tokens.get(at).map(|key| (KeyName::Token(at), key)),
-            SigningKeys::Shared { keys, .. } if keys.is_empty() => {
+            SigningKeys::Shared { keys: [], .. } => {
                 (at == 0).then(|| (KeyName::Shared(""), stand_in().first_token()))
             }
             SigningKeys::Shared { keys, named, .. } => {
