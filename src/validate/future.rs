@@ -15,7 +15,7 @@ use tower_service::Service;
 use super::bearer::accept;
 use super::body::{ResponseBody, ValidatedBody};
 use super::config::{Config, Keys};
-use super::diagnosis::diagnose;
+use super::diagnosis::{diagnose, diagnose_unknown_shared_key};
 #[cfg(feature = "http-auth")]
 use super::http_auth::counted;
 use super::public_url::is_websocket;
@@ -456,6 +456,9 @@ where
             let hint = match validator {
                 Some(validator) if rejection == Rejection::BadSignature => {
                     diagnose(&config, validator, &parts, &url, &bytes)
+                }
+                Some(validator) if rejection == Rejection::UnknownSharedKey => {
+                    diagnose_unknown_shared_key(&config, validator, &parts)
                 }
                 _ => None,
             };

@@ -10,7 +10,7 @@ use std::borrow::Cow;
 use bytes::Bytes;
 use http::header::{CONTENT_LENGTH, CONTENT_TYPE};
 use http::request::Parts;
-use http::{HeaderMap, Method};
+use http::{HeaderMap, HeaderValue, Method};
 use http_body::Body;
 
 use super::bearer;
@@ -22,6 +22,7 @@ use super::public_url::is_websocket;
 use super::response::{cut, Refusal};
 use crate::bearer::VerifyFuture;
 use crate::core::fields::FormFields;
+use crate::core::settings::join_settings;
 use crate::core::validator::{
     decode_form, has_body_sha256, is_form, plausible_signature, stand_in, starts_with_form_type,
     RequestValidator, SignedRequest, MAX_FORM_BYTES, X_TWILIO_SIGNATURE,
@@ -122,7 +123,10 @@ fn check_headers<B: Body>(
     // of the algorithm named (28 characters for HMAC-SHA1, 44 for
     // HMAC-SHA256) cannot validate.
     if !config.skip_signature {
-        plausible_signature(signature(&parts.headers)?, settings(&parts.headers)?)?;
+        plausible_signature(
+            signature(&parts.headers)?,
+            settings(&parts.headers)?.as_deref(),
+        )?;
     }
     let declared = parts
         .headers
@@ -287,7 +291,8 @@ pub(crate) fn signed_request<'a>(
     fields: &'a FormFields,
 ) -> Result<SignedRequest<'a>, Rejection> {
     let request = SignedRequest::new(url, signature(&parts.headers)?)
-        .settings(settings(&parts.headers)?)
+        .joined_settings(settings(&parts.headers)?)
+        .method(&parts.method)
         .websocket(is_websocket(parts));
     Ok(if is_form_post(parts) {
         request.fields(fields, body)
@@ -296,14 +301,29 @@ pub(crate) fn signed_request<'a>(
     })
 }
 
-/// `X-Twilio-Webhooks-Signature-Settings`, if present: repeated or not
+/// A header's value as text; otherwise it names no algorithm this crate
+/// knows.
+fn settings_text(value: &HeaderValue) -> Result<&str, Rejection> {
+    value.to_str().map_err(|_| Rejection::UnsupportedAlgorithm)
+}
+
+/// `X-Twilio-Webhooks-Signature-Settings`, if present; repeated, joined
+/// as the libraries' servers join it (the core's `join_settings`). Not
 /// text, it names no algorithm this crate knows.
-fn settings(headers: &HeaderMap) -> Result<Option<&str>, Rejection> {
-    let value = single(headers, &X_TWILIO_WEBHOOKS_SIGNATURE_SETTINGS)
-        .map_err(|()| Rejection::UnsupportedAlgorithm)?;
-    value
-        .map(|v| v.to_str().map_err(|_| Rejection::UnsupportedAlgorithm))
-        .transpose()
+pub(crate) fn settings(headers: &HeaderMap) -> Result<Option<Cow<'_, str>>, Rejection> {
+    let values = headers.get_all(&X_TWILIO_WEBHOOKS_SIGNATURE_SETTINGS);
+    let mut each = values.iter();
+    match (each.next(), each.next()) {
+        (None, _) => Ok(None),
+        (Some(one), None) => Ok(Some(Cow::Borrowed(settings_text(one)?))),
+        _ => {
+            let texts = values
+                .iter()
+                .map(settings_text)
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(join_settings(texts.into_iter()))
+        }
+    }
 }
 
 /// `X-Twilio-Signature`: present once, and text.
