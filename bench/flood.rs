@@ -4,7 +4,7 @@
 //! the last bytes and reads every status. Loopback only.
 //!
 //! ```text
-//! flood PORT SERVER_PID CONNECTIONS BODY_BYTES (signed|unsigned|oversized)
+//! flood PORT SERVER_PID CONNECTIONS BODY_BYTES (signed|unsigned|oversized|chunked)
 //! ```
 //!
 //! - `signed`: a well-formed (wrong) `X-Twilio-Signature` and a
@@ -12,9 +12,13 @@
 //! - `unsigned`: no signature header: refused before any body is buffered.
 //! - `oversized`: a signature and a `Content-Length` one byte over the limit:
 //!   refused before any body is buffered.
+//! - `chunked`: a signature and the body chunked, one chunk of BODY_BYTES
+//!   with no `Content-Length`: the layer reads it until its limit.
 //!
 //! Prints one line: `FLOOD mode=.. connections=.. body_bytes=..
-//! rss_before_kib=.. rss_held_kib=.. hwm_kib=.. statuses=..`.
+//! rss_before_kib=.. rss_held_kib=.. hwm_kib=.. rss_after_kib=..
+//! statuses=..`, where `rss_after_kib` is the server's RSS once every
+//! connection has its answer.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -27,7 +31,9 @@ use tokio::time::timeout;
 use tower_twilio_bench as fixtures;
 
 fn usage() -> ! {
-    eprintln!("usage: flood PORT SERVER_PID CONNECTIONS BODY_BYTES (signed|unsigned|oversized)");
+    eprintln!(
+        "usage: flood PORT SERVER_PID CONNECTIONS BODY_BYTES (signed|unsigned|oversized|chunked)"
+    );
     std::process::exit(2)
 }
 
@@ -58,23 +64,37 @@ fn main() {
         "signed" => (body_bytes, true),
         "unsigned" => (body_bytes, false),
         "oversized" => (body_bytes + 1, true),
+        "chunked" => (body_bytes, true),
         _ => usage(),
     };
+    let chunked = mode == "chunked";
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .expect("a tokio runtime");
     runtime.block_on(async move {
         let case = fixtures::Case::inbound_call();
+        let framing = if chunked {
+            "Transfer-Encoding: chunked".to_owned()
+        } else {
+            format!("Content-Length: {declared}")
+        };
         let mut head = format!(
-            "POST {} HTTP/1.1\r\nHost: example.com\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {declared}\r\n",
+            "POST {} HTTP/1.1\r\nHost: example.com\r\nContent-Type: application/x-www-form-urlencoded\r\n{framing}\r\n",
             case.path_and_query
         );
         if signature {
             head.push_str(&format!("X-Twilio-Signature: {}\r\n", case.wrong_signature()));
         }
         head.push_str("\r\n");
-        let body = vec![b'a'; declared];
+        let body = if chunked {
+            let mut body = format!("{declared:x}\r\n").into_bytes();
+            body.resize(body.len() + declared, b'a');
+            body.extend_from_slice(b"\r\n0\r\n\r\n");
+            body
+        } else {
+            vec![b'a'; declared]
+        };
 
         let (rss_before, _) = memory_kib(pid);
         let (sent_tx, mut sent_rx) = mpsc::channel::<()>(connections);
@@ -128,10 +148,11 @@ fn main() {
             let status = task.await.ok().flatten().unwrap_or_else(|| "none".into());
             *statuses.entry(status).or_default() += 1;
         }
-        let (_, hwm) = memory_kib(pid);
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let (rss_after, hwm) = memory_kib(pid);
         let statuses: Vec<String> = statuses.iter().map(|(s, n)| format!("{s}:{n}")).collect();
         println!(
-            "FLOOD mode={mode} connections={connections} body_bytes={declared} rss_before_kib={rss_before} rss_held_kib={rss_held} hwm_kib={hwm} statuses={}",
+            "FLOOD mode={mode} connections={connections} body_bytes={declared} rss_before_kib={rss_before} rss_held_kib={rss_held} hwm_kib={hwm} rss_after_kib={rss_after} statuses={}",
             statuses.join(",")
         );
     });

@@ -16,7 +16,11 @@
 # below peak(signed) - half the bodies). Exits non-zero on a failed check.
 #
 #   bash bench/memory.sh                       # 1000 x 64 KiB
-#   MEMORY_LIMIT=1048576 bash bench/memory.sh  # 1000 x 1 MiB (the default limit)
+#   MEMORY_LIMIT=16384 bash bench/memory.sh    # 1000 x 16 KiB
+#
+# The bodies are forms, which the layer reads to MAX_FORM_BYTES (64 KiB) at
+# most whatever its limit: a LIMIT above that is refused here; what a form
+# announced past the cap holds is bench/form_cap.sh's measure.
 #
 # Loopback only; bounded in time; the servers it starts are stopped on exit.
 set -euo pipefail
@@ -28,6 +32,10 @@ port=${MEMORY_PORT:-39190}
 # What a connection may hold beyond its body: hyper's adaptive read buffer,
 # which grows while a large body streams in (see BENCHMARKS.md).
 slack_kib=${MEMORY_SLACK_KIB:-128}
+if [ "$limit" -gt 65536 ]; then
+  echo "memory.sh: MEMORY_LIMIT above 65536 (MAX_FORM_BYTES): forms are refused unread there; see bench/form_cap.sh" >&2
+  exit 2
+fi
 
 # Each side holds one socket per connection.
 ulimit -n $((connections * 2 + 256))

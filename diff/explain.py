@@ -6,7 +6,7 @@ With ids, explains those cases; without, every case where python and node disagr
 Also shows the URL the signature was made over and, if any, why tower-twilio refuses
 the case on purpose (soundness.py).
 Re-derives each library's candidate URLs (twilio-python: urlparse + port removed /
-default port added; twilio-node 6.2.0: as received without/with port, then `new URL()`
+default port added; twilio-node 6.3.1: as received without/with port, then `new URL()`
 without/with port, then each with the legacy querystring) and sort order (python:
 code points = UTF-8 bytes; node: UTF-16 code units), and prints the ones whose
 signature equals the request's. A debugging aid only: the verdicts themselves come
@@ -51,7 +51,8 @@ def node_candidates(url):
 
 def _inputs(case):
     url = case["base_url"] + case["path_and_query"]
-    headers = {k.lower(): v for k, v in case["headers"].items()}
+    headers = {k.lower(): ", ".join(v) if isinstance(v, list) else v
+               for k, v in case["headers"].items()}
     secrets = {"auth_token": case["auth_token"]}
     secrets.update(("secondary[%d]" % i, t) for i, t in enumerate(case["secondary_tokens"]))
     secrets.update(("shared_key " + k, s) for k, s in case["shared_keys"].items())
@@ -87,11 +88,6 @@ def reason(case, hits=None):
     url = case["base_url"] + case["path_and_query"]
     node_hits = [h for h in hits if h[3].startswith("node:")]
     if case["python"]:
-        if any(h[1] == "HMAC_SHA256" for h in hits):
-            return "python only: HMAC-SHA256 shared key (twilio-node 6.2.0 has no SHA-256)"
-        settings = {k.lower(): v for k, v in case["headers"].items()}.get(SETTINGS, "")
-        if "sha256" in settings.lower():
-            return "python only: HMAC-SHA256 shared key (twilio-node 6.2.0 has no SHA-256)"
         if any(h[2] == "bytes" for h in node_hits) and not any(h[2] == "utf16" for h in node_hits):
             return "python only: keys/values sorted by code point; twilio-node sorts UTF-16 code units"
         if url.endswith("?"):

@@ -562,8 +562,21 @@ def random_case(g, case_id):
         content_type = FORM
         notes.append("form empty body")
     elif kind == "get":
-        method = "GET"
-        notes.append("GET")
+        method = "GET" if g.chance(0.9) else "HEAD"
+        notes.append(method)
+        hashed = g.weighted({"none": 80, "bodyless": 10, "bodyless-twice": 5, "with-body": 5})
+        if hashed != "none":
+            # A callback whose URL carries bodySHA256: bodyless, as the regulatory-
+            # compliance bundle callback (even twice), or a GET that has a body.
+            if hashed == "with-body":
+                method, body, content_type = "GET", g.json_body(), JSON_CT
+                digest = sha256_hex(body) if g.chance(0.6) else g.hexstr(64)
+            else:
+                digest = sha256_hex(g.json_body()) if g.chance(0.5) else g.hexstr(64)
+            hash_pieces = ["bodySHA256=" + digest] * (2 if hashed == "bodyless-twice" else 1)
+            pieces = query.split("&") if query else []
+            query = "&".join(pieces + hash_pieces)
+            notes.append("bodySHA256 " + hashed)
     else:
         body = g.json_body()
         content_type = g.pick([JSON_CT, JSON_CT + "; charset=utf-8"])
@@ -952,6 +965,19 @@ def attack_cases():
     add("/voice", base + "/voice", "form body not UTF-8, signed as U+FFFD", body="Body=%FF")
     add("/voice", base + "/voice", "form body '=' under a URL-only signature", body="=")
     add("/voice", base + "/voice", "form body of '&' under a URL-only signature", body="&" * 100)
+    # A POST whose JSON body was dropped, under a URL signed with the bodySHA256 of
+    # another body: the libraries, handed the raw (empty) body, refuse it, and so does
+    # the crate (Twilio sends a POST with its body; only a bodyless GET or HEAD is
+    # signed by its URL alone).
+    hashed = "/events?bodySHA256=" + sha256_hex('{"event": "x"}')
+    add(hashed, base + hashed, "POST with its body dropped", body="", content_type=JSON_CT)
+    # A regulatory-compliance bundle callback: GET, bodySHA256 twice, no body.
+    bundle = "/bundles?BundleSid=BU1&Status=twilio-approved&bodySHA256=%s&bodySHA256=%s" % (
+        sha256_hex(""), sha256_hex(""))
+    add(bundle, base + bundle, "bodyless GET with bodySHA256 twice", body="", content_type="",
+        method="GET")
+    add(bundle, base + bundle, "the same GET with a body", body='{"admin": true}',
+        content_type=JSON_CT, method="GET")
     # The same request written differently: accepted.
     add("/voice?q=a+b", base + "/voice?q=a%20b", "'+' for '%20' (same parameters)")
     add("/voice?10=x&2=y", legacy_querystring(base + "/voice?10=x&2=y"),
@@ -960,6 +986,100 @@ def attack_cases():
         "an empty query pair dropped (same parameters)")
     add("/caf%C3%A9", base + "/caf%C3%A9", "escaped path, as received")
     add("/voice", "https://hooks.example.com:443/voice", "default port added")
+    return out
+
+
+# --------------------------------------------------------------------------------------
+# Settings-header variants: one request signed several ways, each sent with each form of
+# X-Twilio-Webhooks-Signature-Settings (name case, spaces, order, repeated or empty
+# algorithm=, unknown algorithm, unknown / empty / other-case / missing key id, malformed,
+# two headers, none). Deterministic but for the secrets, drawn from the seed.
+# --------------------------------------------------------------------------------------
+
+SETTINGS_VARIANTS = [
+    # (name of the variant, header name, value or list of values; None: no header)
+    ("plain", SETTINGS, "key={id},algorithm={alg}"),
+    ("name in title case", "X-Twilio-Webhooks-Signature-Settings", "key={id},algorithm={alg}"),
+    ("name in upper case", SETTINGS.upper(), "key={id},algorithm={alg}"),
+    ("spaces", SETTINGS, " key = {id} ,  algorithm = {alg} "),
+    ("algorithm first", SETTINGS, "algorithm={alg},key={id}"),
+    ("algorithm lower case", SETTINGS, "key={id},algorithm={alg_lower}"),
+    ("algorithm repeated, first wins", SETTINGS, "key={id},algorithm={alg},algorithm={other_alg}"),
+    ("algorithm empty then named", SETTINGS, "key={id},algorithm=,algorithm={alg}"),
+    ("algorithm empty", SETTINGS, "key={id},algorithm="),
+    ("algorithm missing", SETTINGS, "key={id}"),
+    ("algorithm unknown", SETTINGS, "key={id},algorithm=HMAC_SHA512"),
+    ("algorithm unknown after the named one", SETTINGS, "key={id},algorithm={alg},algorithm=HMAC_MD5"),
+    ("Algorithm= (name case)", SETTINGS, "key={id},Algorithm={alg}"),
+    ("key id unknown", SETTINGS, "key=webhooks_sharedkey_{hex},algorithm={alg}"),
+    ("key id of the other key", SETTINGS, "key={other_id},algorithm={alg}"),
+    ("key id in upper case", SETTINGS, "key={id_upper},algorithm={alg}"),
+    ("key id empty", SETTINGS, "key=,algorithm={alg}"),
+    ("key= missing", SETTINGS, "algorithm={alg}"),
+    ("key without =", SETTINGS, "key,algorithm={alg}"),
+    ("key repeated", SETTINGS, "key={hex},key={id},algorithm={alg}"),
+    ("malformed: garbage", SETTINGS, "garbage"),
+    ("malformed: commas", SETTINGS, ",,,"),
+    ("malformed: semicolons", SETTINGS, "key={id};algorithm={alg}"),
+    ("empty header", SETTINGS, ""),
+    ("two headers", SETTINGS, ["key={id}", "algorithm={alg}"]),
+    ("two headers, first wins", SETTINGS, ["key={id},algorithm={alg}", "key={other_id},algorithm={other_alg}"]),
+    ("two headers, first empty", SETTINGS, ["", "key={id},algorithm={alg}"]),
+    ("two headers, empty algorithm first", SETTINGS, ["key={id},algorithm=", "algorithm={alg}"]),
+    ("two headers, unknown algorithm second", SETTINGS, ["key={id},algorithm={alg}", "algorithm=HMAC_MD5"]),
+    ("no header", None, None),
+]
+
+
+def settings_cases(seed):
+    g = Gen(seed ^ 0x5E771)
+    base = "https://hooks.example.com"
+    token = g.token()
+    ids = ["webhooks_sharedkey_" + g.hexstr(8) for _ in range(2)]
+    shared = {i: g.shared_secret() for i in ids}
+    form = "AccountSid=AC%s&CallSid=CA%s&From=%%2B14155550100&k%%F0%%9F%%98%%80=1&k%%EF%%BC%%81=2" \
+        % (g.hexstr(32), g.hexstr(32))
+    requests = [
+        ("form POST", "POST", "/voice?x=1", FORM, form),
+        ("GET", "GET", "/status?MessageStatus=sent", "", ""),
+        ("JSON POST", "POST", None, JSON_CT, '{"event": "%s"}' % g.hexstr(8)),
+    ]
+    signers = [
+        ("shared key 1, HMAC-SHA256", shared[ids[0]], "HMAC_SHA256"),
+        ("shared key 1, HMAC-SHA1", shared[ids[0]], "HMAC_SHA1"),
+        ("shared key 2, HMAC-SHA256", shared[ids[1]], "HMAC_SHA256"),
+        ("auth token, HMAC-SHA1", token, "HMAC_SHA1"),
+        ("auth token, HMAC-SHA256", token, "HMAC_SHA256"),
+        ("another key, HMAC-SHA256", g.shared_secret(), "HMAC_SHA256"),
+    ]
+    out = []
+    for req_name, method, pq, content_type, body in requests:
+        if pq is None:
+            pq = "/events?bodySHA256=" + sha256_hex(body)
+        url = base + pq
+        is_form = method == "POST" and content_type == FORM
+        params = parse_form(body) if is_form else []
+        for signer_name, secret, algorithm in signers:
+            for order_name, order in (("", byte_order), (", UTF-16 order", utf16_order)):
+                if order is utf16_order and not is_form:
+                    continue
+                signature = sign(secret, signed_string(url, params, order), algorithm)
+                for variant, name, value in SETTINGS_VARIANTS:
+                    alg_for_header = algorithm
+                    fill = {
+                        "id": ids[0], "other_id": ids[1], "id_upper": ids[0].upper(),
+                        "alg": alg_for_header, "alg_lower": alg_for_header.lower(),
+                        "other_alg": "HMAC_SHA1" if algorithm == "HMAC_SHA256" else "HMAC_SHA256",
+                        "hex": g.hexstr(8),
+                    }
+                    headers = {SIG: signature}
+                    if name is not None:
+                        headers[name] = [v.format(**fill) for v in value] if isinstance(value, list) \
+                            else value.format(**fill)
+                    out.append(make_case(
+                        "s%04d" % (len(out) + 1), base, method, pq, url, content_type, body,
+                        headers, token, [], dict(shared),
+                        "settings: %s; %s signed by %s%s" % (variant, req_name, signer_name, order_name)))
     return out
 
 
@@ -979,7 +1099,7 @@ def main():
         cases.append(case)
         bases.append((case, meta))
     # After the random draws, so that they stay the same for a seed.
-    attacks = attack_cases()
+    attacks = attack_cases() + settings_cases(args.seed)
     for case, meta in bases:
         wanted = g.weighted({0: 25, 1: 55, 2: 20})
         made = 0

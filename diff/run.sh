@@ -28,7 +28,7 @@ if [[ ! -d diff/node_modules/twilio ]]; then
   exit 1
 fi
 node -e 'const v = require("./diff/node_modules/twilio/package.json").version;
-  if (v !== "6.2.0") { console.error("twilio-node " + v + " installed, want 6.2.0: (cd diff && npm ci)"); process.exit(1); }'
+  if (v !== "6.3.1") { console.error("twilio-node " + v + " installed, want 6.3.1: (cd diff && npm ci)"); process.exit(1); }'
 if ! python3 -c 'import twilio' 2>/dev/null; then
   echo "twilio-python is missing: run pip install -r diff/requirements.txt" >&2
   exit 1

@@ -3,7 +3,7 @@
 
 Usage: snapshot.py EXPECTED_JSONL OUT [--size N]
 Keeps every known-vector case, then round-robins over note categories (kind, secret,
-URL variant, sort order, tamper, whether python and node agree, and the reason of a
+URL variant, sort order, tamper, settings-header variant, whether python and node agree, and the reason of a
 deliberate refusal) so that every category seen in the full run, and every kind of
 deliberate refusal, is in the snapshot. Deterministic.
 """
@@ -19,7 +19,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("expected")
     ap.add_argument("out")
-    ap.add_argument("--size", type=int, default=300)
+    ap.add_argument("--size", type=int, default=360)
     args = ap.parse_args()
 
     with open(args.expected, encoding="utf-8") as f:
@@ -30,7 +30,9 @@ def main():
         if c["id"][0] not in "ka":
             agree = "agree" if c["python"] == c["node"] else "python" if c["python"] else "node"
             deliberate = c["refusal"] if c["python"] or c["node"] else None
-            groups.setdefault((category(c["note"]), agree, c["expected"], deliberate), []).append(c)
+            # A settings-header case's category is its variant ("settings: two headers").
+            kind = c["note"].split(";")[0] if c["id"][0] == "s" else category(c["note"])
+            groups.setdefault((kind, agree, c["expected"], deliberate), []).append(c)
     # Rarest categories first, so that a small size still covers them.
     queues = sorted(groups.values(), key=len)
     while len(chosen) < args.size and any(queues):

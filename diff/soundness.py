@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Which differential cases tower-twilio refuses on purpose, whatever the libraries say.
 
-twilio-python 9.13.0 and twilio-node 6.2.0 accept some requests that a signature does not
+twilio-python 9.13.0 and twilio-node 6.3.1 accept some requests that a signature does not
 authorize: the URL the signature was made over does not denote the request the
 application receives (a dot segment resolved, a backslash turned into '/', an empty ';'
 dropped, query parameters truncated or re-encoded into other bytes), or the form body is

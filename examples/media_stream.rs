@@ -34,10 +34,11 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use base64::Engine as _;
-use serde::{Deserialize, Serialize};
+use tower_twilio::payload::relay::{RelayCommand, RelayEvent};
+use tower_twilio::payload::stream::{StreamCommand, StreamEvent};
 use tower_twilio::twiml::voice::{Connect, ConversationRelay, Stream, VoiceResponse};
 use tower_twilio::twiml::Twiml;
-use tower_twilio::{compute_signature, Algorithm, Signer, TwilioValidateLayer, ValidatedWebhook};
+use tower_twilio::{websocket_url, Signer, TwilioValidateLayer, ValidatedWebhook};
 
 /// A token for the demo only; real deployments set `TWILIO_AUTH_TOKEN`.
 pub const DEMO_AUTH_TOKEN: &str = "demo-auth-token-0123456789abcdef";
@@ -64,16 +65,6 @@ pub fn app(token: &str, base_url: &str) -> Router {
         .with_state(urls)
         // Every route, the WebSocket handshakes included.
         .layer(TwilioValidateLayer::new(token).base_url(base_url))
-}
-
-/// `https://host/prefix` + `/path` -> `wss://host/prefix/path` (`http` -> `ws`).
-pub fn websocket_url(base_url: &str, path: &str) -> String {
-    let base_url = base_url.trim_end_matches('/');
-    match base_url.split_once("://") {
-        Some(("http", rest)) => format!("ws://{rest}{path}"),
-        Some((_, rest)) => format!("wss://{rest}{path}"),
-        None => format!("wss://{base_url}{path}"),
-    }
 }
 
 fn twiml(response: VoiceResponse) -> Response {
@@ -110,85 +101,13 @@ async fn media_stream(ws: WebSocketUpgrade, webhook: ValidatedWebhook) -> Respon
     ws.on_upgrade(echo_media)
 }
 
-/// A message from Twilio on a Media Stream.
-#[derive(Debug, Deserialize)]
-#[serde(tag = "event", rename_all = "lowercase")]
-pub enum StreamEvent {
-    /// The socket is open.
-    Connected {
-        /// `Call`.
-        protocol: String,
-    },
-    /// The stream starts: its id and the call's.
-    Start {
-        /// `MZ...`, to put in every message sent back.
-        #[serde(rename = "streamSid")]
-        stream_sid: String,
-        /// The call and the audio format.
-        start: StartInfo,
-    },
-    /// A chunk of audio.
-    Media {
-        /// `MZ...`.
-        #[serde(rename = "streamSid")]
-        stream_sid: String,
-        /// The audio.
-        media: Media,
-    },
-    /// A `mark` sent back earlier has been played.
-    Mark {
-        /// The mark.
-        mark: Mark,
-    },
-    /// The stream ended (the call hung up or left `<Connect>`).
-    Stop,
-    /// `dtmf` and anything newer.
-    #[serde(other)]
-    Other,
-}
-
-/// The `start` event's details.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct StartInfo {
-    /// `CA...`.
-    pub call_sid: String,
-    /// `<Parameter>`s from the TwiML.
-    #[serde(default)]
-    pub custom_parameters: serde_json::Map<String, serde_json::Value>,
-}
-
-/// The `media` event's audio.
-#[derive(Debug, Deserialize, Serialize)]
-pub struct Media {
-    /// Base64 audio, `audio/x-mulaw` at 8000 Hz.
-    pub payload: String,
-}
-
-/// A named point in the audio sent back.
-#[derive(Debug, Deserialize, Serialize)]
-pub struct Mark {
-    /// Its name.
-    pub name: String,
-}
-
-/// Audio sent back to the call on a bidirectional (`<Connect>`) stream.
-#[derive(Serialize)]
-#[serde(tag = "event", rename_all = "lowercase")]
-enum Outbound<'a> {
-    Media {
-        #[serde(rename = "streamSid")]
-        stream_sid: &'a str,
-        media: Media,
-    },
-}
-
 async fn echo_media(mut socket: WebSocket) {
     let (mut frames, mut audio_bytes) = (0usize, 0usize);
     while let Some(Ok(message)) = socket.recv().await {
         let Message::Text(text) = message else {
             continue;
         };
+        // An event this version does not know is `Other`, not an error.
         let event = match serde_json::from_str::<StreamEvent>(text.as_str()) {
             Ok(event) => event,
             Err(e) => {
@@ -197,33 +116,40 @@ async fn echo_media(mut socket: WebSocket) {
             }
         };
         match event {
-            StreamEvent::Connected { protocol } => tracing::info!(protocol, "stream connected"),
-            StreamEvent::Start { stream_sid, start } => tracing::info!(
+            StreamEvent::Connected { protocol, .. } => {
+                tracing::info!(protocol, "stream connected")
+            }
+            StreamEvent::Start {
+                stream_sid, start, ..
+            } => tracing::info!(
                 stream = stream_sid,
                 call = start.call_sid,
                 parameters = ?start.custom_parameters,
                 "stream started"
             ),
-            StreamEvent::Media { stream_sid, media } => {
+            StreamEvent::Media {
+                stream_sid, media, ..
+            } => {
                 frames += 1;
                 audio_bytes += base64::engine::general_purpose::STANDARD
                     .decode(&media.payload)
                     .map_or(0, |audio| audio.len());
-                let echo = Outbound::Media {
-                    stream_sid: &stream_sid,
-                    media,
+                let echo = StreamCommand::Media {
+                    stream_sid,
+                    payload: media.payload,
                 };
                 let json = serde_json::to_string(&echo).expect("serializable");
                 if socket.send(Message::Text(json.into())).await.is_err() {
                     break;
                 }
             }
-            StreamEvent::Mark { mark } => tracing::info!(mark = mark.name, "mark played"),
-            StreamEvent::Stop => {
+            StreamEvent::Dtmf { dtmf, .. } => tracing::info!(digit = dtmf.digit, "key pressed"),
+            StreamEvent::Mark { mark, .. } => tracing::info!(mark = mark.name, "mark played"),
+            StreamEvent::Stop { .. } => {
                 tracing::info!(frames, audio_bytes, "stream stopped");
                 break;
             }
-            StreamEvent::Other => {}
+            _ => {}
         }
     }
     let _ = socket.send(Message::Close(None)).await;
@@ -234,54 +160,23 @@ async fn relay(ws: WebSocketUpgrade, webhook: ValidatedWebhook) -> Response {
     ws.on_upgrade(repeat_prompts)
 }
 
-/// A message from Twilio on ConversationRelay.
-#[derive(Debug, Deserialize)]
-#[serde(tag = "type", rename_all = "lowercase")]
-pub enum RelayMessage {
-    /// The session starts.
-    Setup {
-        /// `CA...`.
-        #[serde(rename = "callSid")]
-        call_sid: String,
-    },
-    /// What the caller said, transcribed.
-    Prompt {
-        /// The transcript.
-        #[serde(rename = "voicePrompt")]
-        voice_prompt: String,
-        /// Whether the utterance is complete.
-        #[serde(default = "yes")]
-        last: bool,
-    },
-    /// A key the caller pressed.
-    Dtmf {
-        /// The digit.
-        digit: String,
-    },
-    /// `interrupt`, `error` and anything newer.
-    #[serde(other)]
-    Other,
-}
-
-fn yes() -> bool {
-    true
-}
-
 async fn repeat_prompts(mut socket: WebSocket) {
     while let Some(Ok(message)) = socket.recv().await {
         let Message::Text(text) = message else {
             continue;
         };
-        let reply = match serde_json::from_str::<RelayMessage>(text.as_str()) {
-            Ok(RelayMessage::Setup { call_sid }) => {
-                tracing::info!(call = call_sid, "relay session started");
+        let reply = match serde_json::from_str::<RelayEvent>(text.as_str()) {
+            Ok(RelayEvent::Setup(setup)) => {
+                tracing::info!(call = setup.call_sid, "relay session started");
                 continue;
             }
-            Ok(RelayMessage::Prompt {
+            // `last` is absent or true once the utterance is complete.
+            Ok(RelayEvent::Prompt {
                 voice_prompt,
-                last: true,
+                last: None | Some(true),
+                ..
             }) => format!("You said: {voice_prompt}"),
-            Ok(RelayMessage::Dtmf { digit }) => format!("You pressed {digit}."),
+            Ok(RelayEvent::Dtmf { digit }) => format!("You pressed {digit}."),
             Ok(_) => continue,
             Err(e) => {
                 tracing::warn!(error = %e, "not a ConversationRelay message");
@@ -289,12 +184,15 @@ async fn repeat_prompts(mut socket: WebSocket) {
             }
         };
         // A real agent streams tokens from its model with `last: false`.
-        let json = serde_json::json!({ "type": "text", "token": reply, "last": true });
-        if socket
-            .send(Message::Text(json.to_string().into()))
-            .await
-            .is_err()
-        {
+        let text = RelayCommand::Text {
+            token: reply,
+            last: true,
+            lang: None,
+            interruptible: None,
+            preemptible: None,
+        };
+        let json = serde_json::to_string(&text).expect("serializable");
+        if socket.send(Message::Text(json.into())).await.is_err() {
             break;
         }
     }
@@ -335,13 +233,12 @@ fn print_banner(token: &str, base_url: &str, bind: SocketAddr) {
     let voice_signature = req.headers()["x-twilio-signature"]
         .to_str()
         .unwrap_or_default();
-    let stream_url = websocket_url(base_url, "/media-stream");
-    let stream_signature = compute_signature(
-        token,
-        Algorithm::HmacSha1,
-        &stream_url,
-        &[] as &[(&str, &str)],
-    );
+    let signer = Signer::new(token, base_url);
+    let stream_url = signer.websocket_url("/media-stream");
+    let handshake = signer.websocket_request("/media-stream");
+    let stream_signature = handshake.headers()["x-twilio-signature"]
+        .to_str()
+        .unwrap_or_default();
     println!("Listening on http://{bind}; Twilio webhook base URL: {base_url}");
     println!("Voice webhook URLs: {base_url}/voice (Media Streams), {base_url}/voice-relay (ConversationRelay)");
     println!("The TwiML Twilio gets for a call:");

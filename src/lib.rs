@@ -164,7 +164,7 @@ pub mod validate;
 
 pub use crate::core::error::{ConfigError, SignatureError};
 pub use crate::core::secret::Secret;
-pub use crate::core::sign::Signer;
+pub use crate::core::sign::{websocket_url, Signer};
 pub use crate::core::signature::{body_sha256_hex, compute_signature, Algorithm, UnknownAlgorithm};
 pub use crate::core::validator::{
     MatchedKey, RequestValidator, SignedRequest, Validated, MAX_FORM_BYTES,

@@ -201,7 +201,8 @@ impl http_body::Body for Announced {
     }
 
     fn size_hint(&self) -> http_body::SizeHint {
-        http_body::SizeHint::with_exact(1024 * 1024)
+        // A form's most: a longer one is refused before it is read.
+        http_body::SizeHint::with_exact(tower_twilio::MAX_FORM_BYTES as u64)
     }
 }
 

@@ -203,3 +203,33 @@ fn an_extractor_on_a_route_without_the_layer_logs_why_once() {
         "{log}"
     );
 }
+
+#[test]
+fn a_shared_key_id_that_is_not_configured_is_named_with_the_configured_ones() {
+    use tower_twilio::RequestValidator;
+    let layer = TwilioValidateLayer::with_validator(
+        RequestValidator::new(TOKEN).shared_key("webhooks_sharedkey_1", "a shared secret"),
+    )
+    .base_url("https://h.example.com");
+    // Signed by the Auth Token, which a settings header excludes; the id is
+    // a typo.
+    let (log, statuses) = log_of(
+        layer,
+        &[(
+            "https://h.example.com/voice",
+            "Host: h.example.com\r\nX-Twilio-Webhooks-Signature-Settings: key=webhooks_sharedkey_l\r\n",
+        )],
+    );
+    assert_eq!(statuses, [403]);
+    assert!(log.contains("unknown_shared_key"), "{log}");
+    for expected in [
+        "names the shared key id \\\"webhooks_sharedkey_l\\\", which is not configured",
+        "none of the configured shared keys (\\\"webhooks_sharedkey_1\\\") signed the request",
+    ] {
+        assert!(log.contains(expected), "the log lacks {expected:?}:\n{log}");
+    }
+    assert!(
+        !log.contains("a shared secret") && !log.contains(TOKEN),
+        "{log}"
+    );
+}

@@ -267,17 +267,43 @@ async fn a_signature_header_with_bytes_that_are_not_ascii_is_403() {
         .await;
 }
 
+/// Two settings headers are read as the servers twilio-python and
+/// twilio-node run in read them: joined, the first non-empty `algorithm=`
+/// winning. A second header cannot change the algorithm the first names.
 #[tokio::test]
-async fn a_duplicated_signature_settings_header_is_403() {
-    let mut req = good_request().map(Body::from);
-    for _ in 0..2 {
-        req.headers_mut().append(
+async fn a_second_signature_settings_header_cannot_change_the_first_ones_algorithm() {
+    let app = App::new(layer_with_shared_key());
+    let mut joined = form_post("/voice", BODY);
+    Signer::new(TOKEN, BASE)
+        .shared_key("k1", "shared")
+        .sign(&mut joined);
+    joined
+        .headers_mut()
+        .remove("x-twilio-webhooks-signature-settings");
+    for value in ["key=k1", "algorithm=HMAC_SHA256"] {
+        joined.headers_mut().append(
             "x-twilio-webhooks-signature-settings",
-            HeaderValue::from_static("key=k1,algorithm=HMAC_SHA256"),
+            HeaderValue::from_static(value),
         );
     }
+    let answer = app.send(joined.clone().map(Body::from)).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+
+    let mut overridden = joined;
+    overridden.headers_mut().insert(
+        "x-twilio-webhooks-signature-settings",
+        HeaderValue::from_static("key=k1,algorithm=HMAC_SHA1"),
+    );
+    overridden.headers_mut().append(
+        "x-twilio-webhooks-signature-settings",
+        HeaderValue::from_static("algorithm=HMAC_SHA256"),
+    );
     App::new(layer_with_shared_key())
-        .refuses(req, StatusCode::FORBIDDEN, Rejection::UnsupportedAlgorithm)
+        .refuses(
+            overridden.map(Body::from),
+            StatusCode::FORBIDDEN,
+            Rejection::MalformedSignature,
+        )
         .await;
 }
 
@@ -397,6 +423,11 @@ async fn a_body_that_stops_half_way_gets_408_and_its_buffer_is_released() {
     let stalled = half.chain(futures_util::stream::pending());
     let mut req = good_request().map(|_| Body::from_stream(stalled));
     req.headers_mut().remove("content-length");
+    // Not a form, which would be cut at `MAX_FORM_BYTES`, and a body a
+    // `bodySHA256` could sign, which is read.
+    req.headers_mut()
+        .insert("content-type", HeaderValue::from_static("application/json"));
+    *req.uri_mut() = "/voice?bodySHA256=00".parse().unwrap();
     let started = tokio::time::Instant::now();
 
     let answer = app.send(req).await;
@@ -1043,6 +1074,185 @@ async fn conflicting_content_length_headers_are_refused_by_the_server() {
     server.serves_a_good_request().await;
 }
 
+// --- The form cap while reading ----------------------------------------------
+
+/// What `max_body_bytes` is raised to: four times the form cap.
+const LARGE_LIMIT: usize = 4 * tower_twilio::MAX_FORM_BYTES;
+
+/// The head of a request to `/voice` with the signature of the good request
+/// (wrong for any other body) and `headers`, then the blank line.
+fn head(method: &str, headers: &str) -> String {
+    let signature = good_request().headers()["x-twilio-signature"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    format!(
+        "{method} /voice HTTP/1.1\r\nhost: mycompany.com\r\nx-twilio-signature: {signature}\r\n{headers}\r\n"
+    )
+}
+
+/// Writes `raw` without ending the body and reads the answer that must come
+/// before the rest is sent; `None` if none comes within five seconds.
+async fn answer_before_the_rest(server: &Server, raw: &[u8]) -> Option<Wire> {
+    let mut stream = server.connect().await;
+    stream.write_all(raw).await.unwrap();
+    tokio::time::timeout(Duration::from_secs(5), read_response(&mut stream))
+        .await
+        .ok()
+        .flatten()
+}
+
+#[tokio::test]
+async fn a_streamed_form_holds_at_most_the_form_cap_whatever_the_limit() {
+    let app = App::new(layer().max_body_bytes(16 * tower_twilio::MAX_FORM_BYTES));
+    app.serves_a_good_request().await;
+    // A megabyte of form in 8 KiB frames, made as they are read.
+    let frames = (0..128).map(|_| Ok::<_, Infallible>(Bytes::from(vec![b'a'; 8192])));
+    let mut req = good_request().map(|_| Body::from_stream(futures_util::stream::iter(frames)));
+    req.headers_mut().remove("content-length");
+    reset_peak();
+    let before = live_bytes();
+    let answer = app.send(req).await;
+    assert_eq!(
+        (answer.status, answer.rejection),
+        (StatusCode::PAYLOAD_TOO_LARGE, Some(Rejection::BodyTooLarge))
+    );
+    // The buffer, at most the cap, and for the instant it grows to it its
+    // previous half too; one frame; the answer. Read to the limit, it
+    // would be a megabyte.
+    let held = peak_bytes() - before;
+    assert!(
+        held < (2 * tower_twilio::MAX_FORM_BYTES) as isize,
+        "{held} bytes held at the peak"
+    );
+    app.serves_a_good_request().await;
+}
+
+#[tokio::test]
+async fn a_form_content_length_over_the_form_cap_is_413_before_the_body_is_sent() {
+    let server = serve(layer().max_body_bytes(LARGE_LIMIT)).await;
+    let announced = format!("content-type: {FORM}\r\ncontent-length: {LARGE_LIMIT}\r\n");
+    let wire = answer_before_the_rest(&server, head("POST", &announced).as_bytes())
+        .await
+        .expect("no 413 before the body");
+    assert_eq!(wire.status, 413, "{}", wire.body);
+    assert!(wire.body.contains("body_too_large"), "{}", wire.body);
+    assert_eq!(server.calls(), 0);
+    server.serves_a_good_request().await;
+}
+
+#[tokio::test]
+async fn a_chunked_form_body_is_cut_at_the_form_cap_whatever_the_limit() {
+    let server = serve(layer().max_body_bytes(LARGE_LIMIT)).await;
+    let mut raw = head(
+        "POST",
+        &format!("content-type: {FORM}\r\ntransfer-encoding: chunked\r\n"),
+    );
+    // One byte past the cap, and the body not ended: the layer must stop
+    // here rather than wait for the rest up to the limit.
+    let chunk = "a".repeat(1024);
+    for _ in 0..tower_twilio::MAX_FORM_BYTES / 1024 {
+        raw.push_str(&format!("400\r\n{chunk}\r\n"));
+    }
+    raw.push_str("1\r\na\r\n");
+    let wire = answer_before_the_rest(&server, raw.as_bytes())
+        .await
+        .expect("no 413 at the form cap");
+    assert_eq!(wire.status, 413, "{}", wire.body);
+    assert!(wire.body.contains("body_too_large"), "{}", wire.body);
+    assert_eq!(server.calls(), 0);
+    server.serves_a_good_request().await;
+}
+
+#[tokio::test]
+async fn a_form_body_at_the_form_cap_is_read_to_its_end() {
+    let server = serve(layer().max_body_bytes(LARGE_LIMIT)).await;
+    let body = format!("Body={}", "a".repeat(tower_twilio::MAX_FORM_BYTES - 5));
+    let raw = head(
+        "POST",
+        &format!("content-type: {FORM}\r\ncontent-length: {}\r\n", body.len()),
+    ) + &body;
+    let wire = server.exchange(raw.as_bytes()).await;
+    // Read whole and checked: the signature is the good request's.
+    assert_eq!(wire.status, 403, "{}", wire.body);
+    assert!(
+        wire.body.starts_with("invalid Twilio signature"),
+        "{}",
+        wire.body
+    );
+}
+
+#[tokio::test]
+async fn a_body_a_handler_could_read_as_a_form_is_held_to_the_form_cap() {
+    let server = serve(layer().max_body_bytes(LARGE_LIMIT)).await;
+    let length = format!("content-length: {LARGE_LIMIT}\r\n");
+    for (method, content_types) in [
+        // A form that is not a POST.
+        ("PUT", format!("content-type: {FORM}\r\n")),
+        // A media type that only starts like the form's.
+        ("POST", format!("content-type: {FORM}-x\r\n")),
+        // Not a form by its first Content-Type, a form by its second.
+        (
+            "POST",
+            format!("content-type: application/json\r\ncontent-type: {FORM}\r\n"),
+        ),
+    ] {
+        let raw = head(method, &(content_types.clone() + &length));
+        let wire = answer_before_the_rest(&server, raw.as_bytes())
+            .await
+            .unwrap_or_else(|| panic!("no 413 before the body: {method} {content_types}"));
+        assert_eq!(wire.status, 413, "{method} {content_types}: {}", wire.body);
+    }
+    assert_eq!(server.calls(), 0);
+    server.serves_a_good_request().await;
+}
+
+#[tokio::test]
+async fn a_body_no_signature_can_cover_is_403_before_it_is_sent() {
+    let server = serve(layer().max_body_bytes(LARGE_LIMIT)).await;
+    // Not a form, and no `bodySHA256` in the URL: not a byte can be signed.
+    let announced = format!("content-type: application/json\r\ncontent-length: {LARGE_LIMIT}\r\n");
+    let wire = answer_before_the_rest(&server, head("POST", &announced).as_bytes())
+        .await
+        .expect("no 403 before the body");
+    assert_eq!(wire.status, 403, "{}", wire.body);
+    assert!(
+        wire.body.starts_with("invalid Twilio signature"),
+        "{}",
+        wire.body
+    );
+    // Chunked: refused at its first byte.
+    let chunked = head(
+        "POST",
+        "content-type: application/json\r\ntransfer-encoding: chunked\r\n",
+    ) + "400\r\n"
+        + &"a".repeat(1024)
+        + "\r\n";
+    let wire = answer_before_the_rest(&server, chunked.as_bytes())
+        .await
+        .expect("no 403 at the first byte");
+    assert_eq!(wire.status, 403, "{}", wire.body);
+    assert_eq!(server.calls(), 0);
+    server.serves_a_good_request().await;
+}
+
+#[tokio::test]
+async fn a_signed_body_that_is_not_a_form_may_pass_the_form_cap() {
+    let app = App::new(layer().max_body_bytes(LARGE_LIMIT));
+    let body = format!(
+        r#"{{"data":"{}"}}"#,
+        "a".repeat(2 * tower_twilio::MAX_FORM_BYTES)
+    );
+    let mut req = Request::post("/events")
+        .header("host", "mycompany.com")
+        .header("content-type", "application/json")
+        .body(body)
+        .unwrap();
+    Signer::new(TOKEN, BASE).sign(&mut req);
+    let answer = app.send(req.map(Body::from)).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+}
+
 // ---------------------------------------------------------------------------
 // Bytes allocated and not yet freed by this thread: tokio's current-thread
 // runtime runs the layer on the test's own thread.
@@ -1051,14 +1261,28 @@ struct CountingAllocator;
 
 thread_local! {
     static LIVE: Cell<isize> = const { Cell::new(0) };
+    /// The most `LIVE` was since `reset_peak`.
+    static PEAK: Cell<isize> = const { Cell::new(0) };
 }
 
 fn track(delta: isize) {
-    let _ = LIVE.try_with(|live| live.set(live.get() + delta));
+    let _ = LIVE.try_with(|live| {
+        live.set(live.get() + delta);
+        let _ = PEAK.try_with(|peak| peak.set(peak.get().max(live.get())));
+    });
 }
 
 fn live_bytes() -> isize {
     LIVE.with(Cell::get)
+}
+
+/// Starts a new peak from the bytes live now.
+fn reset_peak() {
+    PEAK.with(|peak| peak.set(live_bytes()));
+}
+
+fn peak_bytes() -> isize {
+    PEAK.with(Cell::get)
 }
 
 // SAFETY: every call is forwarded to the system allocator unchanged; only a

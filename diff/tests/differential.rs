@@ -1,5 +1,5 @@
 //! Differential test: `TwilioValidateLayer` must accept exactly the webhook requests that
-//! Twilio's own helper libraries accept (twilio-python 9.13.0 or twilio-node 6.2.0), except
+//! Twilio's own helper libraries accept (twilio-python 9.13.0 or twilio-node 6.3.1), except
 //! those it refuses on purpose: `expected` is `(python || node) && refusal.is_none()`.
 //!
 //! `refusal` is decided by `diff/soundness.py`, an independent Python statement of the
@@ -34,7 +34,7 @@ struct Case {
     signed_url: String,
     content_type: String,
     body: String,
-    headers: BTreeMap<String, String>,
+    headers: BTreeMap<String, HeaderValues>,
     auth_token: String,
     #[serde(default)]
     secondary_tokens: Vec<String>,
@@ -49,6 +49,23 @@ struct Case {
     #[serde(default)]
     refusal: Option<String>,
     expected: bool,
+}
+
+/// A header's value, or its values when it is sent more than once (in order).
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum HeaderValues {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl HeaderValues {
+    fn each(&self) -> &[String] {
+        match self {
+            HeaderValues::One(value) => std::slice::from_ref(value),
+            HeaderValues::Many(values) => values,
+        }
+    }
 }
 
 impl Case {
@@ -112,8 +129,10 @@ fn request(case: &Case) -> Result<Request<Body>, http::Error> {
         .method(case.method.as_str())
         .uri(case.path_and_query.as_str())
         .header(header::HOST, host);
-    for (name, value) in &case.headers {
-        builder = builder.header(name.as_str(), value.as_str());
+    for (name, values) in &case.headers {
+        for value in values.each() {
+            builder = builder.header(name.as_str(), value.as_str());
+        }
     }
     if !case.content_type.is_empty() {
         builder = builder.header(header::CONTENT_TYPE, case.content_type.as_str());

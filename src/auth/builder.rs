@@ -9,9 +9,11 @@ use super::basic::Basic;
 use super::digest::{self, Digest, DigestAlgorithm};
 use super::nonce::Nonces;
 use super::replay::ReplayCache;
+use super::shared::{SharedCounts, DEFAULT_NONCE_COUNT_STORE_TIMEOUT};
 use super::{HttpAuth, Inner};
 use crate::core::error::ConfigError;
 use crate::core::secret::Secret;
+use crate::replay::ReplayStore;
 
 /// The default realm.
 pub const DEFAULT_REALM: &str = "Twilio webhook";
@@ -39,6 +41,8 @@ pub struct HttpAuthBuilder {
     nonce_secret: Option<Secret>,
     nonce_lifetime: Duration,
     replay_cache_capacity: usize,
+    nonce_count_store: Option<SharedCounts>,
+    nonce_count_store_timeout: Duration,
 }
 
 #[derive(Clone, Debug)]
@@ -113,6 +117,8 @@ impl Default for HttpAuthBuilder {
             nonce_secret: None,
             nonce_lifetime: DEFAULT_NONCE_LIFETIME,
             replay_cache_capacity: DEFAULT_REPLAY_CACHE_CAPACITY,
+            nonce_count_store: None,
+            nonce_count_store_timeout: DEFAULT_NONCE_COUNT_STORE_TIMEOUT,
         }
     }
 }
@@ -215,6 +221,38 @@ impl HttpAuthBuilder {
         self
     }
 
+    /// Claims each Digest nonce count in `store` (the replay guard's
+    /// [`MemoryStore`](crate::replay::MemoryStore), `RedisStore` with the
+    /// `redis` feature, or any [`ReplayStore`]) instead of this instance's
+    /// replay cache: give every instance behind one load balancer the same
+    /// store (and the same [`nonce_secret`](Self::nonce_secret)), and a
+    /// captured Digest `Authorization` is accepted once across all of them.
+    ///
+    /// Each (nonce, cnonce, nc) is accepted once, for as long as the nonce
+    /// is fresh (its key expires with it), whatever the order the counts
+    /// come in: Twilio's concurrent requests on one nonce may arrive out of
+    /// order. A count used before gets `401` with `stale=true`. The layer
+    /// claims the count before the body is read; a store that fails or does
+    /// not answer within [`nonce_count_store_timeout`](Self::nonce_count_store_timeout)
+    /// gets the request `503` (`auth_unavailable`): whether the count was
+    /// used cannot be told, and the request is not let through. Only
+    /// requests whose credentials are right reach the store.
+    /// [`HttpAuth::check`](super::HttpAuth::check), which is synchronous,
+    /// keeps using this instance's cache.
+    pub fn nonce_count_store(mut self, store: impl ReplayStore) -> Self {
+        self.nonce_count_store = Some(SharedCounts::new(Arc::new(store)));
+        self
+    }
+
+    /// How long one claim in the [`nonce_count_store`](Self::nonce_count_store)
+    /// may take (default [`DEFAULT_NONCE_COUNT_STORE_TIMEOUT`], 1 second)
+    /// before the request is answered `503`. Needs a Tokio runtime with
+    /// time enabled, as axum has.
+    pub fn nonce_count_store_timeout(mut self, timeout: Duration) -> Self {
+        self.nonce_count_store_timeout = timeout;
+        self
+    }
+
     /// Builds the [`HttpAuth`].
     ///
     /// # Panics
@@ -296,7 +334,15 @@ impl HttpAuthBuilder {
                 };
                 let nonces = Nonces::new(secret, &realm, self.nonce_lifetime);
                 let replay = ReplayCache::new(self.replay_cache_capacity);
-                Some(Digest::new(user, realm, ha1, nonces, replay))
+                Some(Digest::new(
+                    user,
+                    realm,
+                    ha1,
+                    nonces,
+                    replay,
+                    self.nonce_count_store
+                        .map(|shared| shared.timeout(self.nonce_count_store_timeout)),
+                ))
             }
         };
 

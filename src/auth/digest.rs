@@ -16,6 +16,7 @@ use subtle::{Choice, ConstantTimeEq};
 use super::nonce::Nonces;
 use super::params::{self, DigestParams};
 use super::replay::ReplayCache;
+use super::shared::{NonceCount, SharedCounts};
 use super::{eq_hashed, AuthFailure};
 use crate::core::secret::Secret;
 
@@ -142,6 +143,8 @@ pub(super) struct Digest {
     ha1: Vec<(DigestAlgorithm, Secret)>,
     nonces: Nonces,
     replay: ReplayCache,
+    /// Where nonce counts are claimed across instances, if configured.
+    shared: Option<SharedCounts>,
 }
 
 impl Digest {
@@ -151,6 +154,7 @@ impl Digest {
         ha1: Vec<(DigestAlgorithm, Secret)>,
         nonces: Nonces,
         replay: ReplayCache,
+        shared: Option<SharedCounts>,
     ) -> Self {
         Self {
             user,
@@ -158,7 +162,13 @@ impl Digest {
             ha1,
             nonces,
             replay,
+            shared,
         }
+    }
+
+    /// The shared store of nonce counts, if configured.
+    pub(super) fn shared(&self) -> Option<&SharedCounts> {
+        self.shared.as_ref()
     }
 
     pub(super) fn user(&self) -> &str {
@@ -186,13 +196,18 @@ impl Digest {
     }
 
     /// Checks the credentials (the text after `Digest`) of a request.
+    ///
+    /// The nonce count is checked against this instance's replay cache,
+    /// or, with `shared`, returned to be claimed in the shared store: the
+    /// credentials are right, and the count is all that is left to decide.
     pub(super) fn check(
         &self,
         method: &str,
         request_target: &str,
         credentials: &str,
         now: SystemTime,
-    ) -> Result<(), AuthFailure> {
+        shared: bool,
+    ) -> Result<Option<NonceCount>, AuthFailure> {
         use AuthFailure::{
             InvalidNonce, MalformedAuthorization, MissingParameter, OpaqueMismatch, RealmMismatch,
             ReplayedNonceCount, StaleNonce, UnsupportedAlgorithm, UnsupportedQop, UriMismatch,
@@ -260,11 +275,21 @@ impl Digest {
         if !self.nonces.is_fresh(issued, now) {
             return Err(StaleNonce);
         }
+        if shared {
+            let ttl = self.nonces.remaining(issued, now);
+            return Ok(Some(NonceCount::new(
+                &self.realm,
+                nonce,
+                cnonce,
+                nc_value,
+                ttl,
+            )));
+        }
         let expired = |t| !self.nonces.is_fresh(t, now);
         if !self.replay.accept(nonce, cnonce, issued, nc_value, expired) {
             return Err(ReplayedNonceCount);
         }
-        Ok(())
+        Ok(None)
     }
 
     /// Compares `username`, `username*` or the `userhash` in constant time.

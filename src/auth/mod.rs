@@ -38,8 +38,10 @@
 //! - Digest nonces are stateless (see [`HttpAuthBuilder::nonce_secret`]):
 //!   instances behind a load balancer must share the nonce secret. The replay
 //!   cache is per instance, so a captured Digest request could be replayed once
-//!   against each other instance within the nonce lifetime; HTTPS keeps it from
-//!   being captured.
+//!   against each other instance within the nonce lifetime, unless the
+//!   instances share a [`HttpAuthBuilder::nonce_count_store`] (the replay
+//!   guard's store, in Redis for many processes): then each nonce count is
+//!   accepted once across all of them. HTTPS keeps it from being captured.
 //! - The Digest `uri` must equal the request-target exactly as the client sent
 //!   it. Behind a proxy that rewrites paths, pass the original target.
 //! - A stored `HA1` is as good as the password for its realm; MD5 is offered
@@ -56,6 +58,7 @@ mod failure;
 mod nonce;
 mod params;
 mod replay;
+mod shared;
 #[cfg(test)]
 mod tests;
 
@@ -71,6 +74,8 @@ pub use self::builder::{
 };
 pub use self::digest::DigestAlgorithm;
 pub use self::failure::AuthFailure;
+pub(crate) use self::shared::ClaimFuture;
+pub use self::shared::DEFAULT_NONCE_COUNT_STORE_TIMEOUT;
 
 /// `Authorization` values longer than this are refused unread.
 pub const MAX_AUTHORIZATION_LEN: usize = 16 * 1024;
@@ -161,9 +166,35 @@ impl HttpAuth {
         authorization: Option<&[u8]>,
         now: SystemTime,
     ) -> Result<Authenticated, AuthChallenge> {
+        self.check_counted(method, request_target, authorization, now, false)
+            .map(|(user, _)| user)
+    }
+
+    /// As [`check`](Self::check), but with a
+    /// [`nonce_count_store`](HttpAuthBuilder::nonce_count_store) the Digest
+    /// nonce count is not decided here: the credentials are right, and the
+    /// [`ClaimFuture`] says whether the count is used for the first time.
+    pub(crate) fn check_shared(
+        &self,
+        method: &str,
+        request_target: &str,
+        authorization: Option<&[u8]>,
+        now: SystemTime,
+    ) -> Result<(Authenticated, Option<ClaimFuture>), AuthChallenge> {
+        self.check_counted(method, request_target, authorization, now, true)
+    }
+
+    fn check_counted(
+        &self,
+        method: &str,
+        request_target: &str,
+        authorization: Option<&[u8]>,
+        now: SystemTime,
+        shared: bool,
+    ) -> Result<(Authenticated, Option<ClaimFuture>), AuthChallenge> {
         let result = match authorization {
             None => Err(AuthFailure::MissingCredentials),
-            Some(value) => self.verify(method, request_target, value, now),
+            Some(value) => self.verify(method, request_target, value, now, shared),
         };
         result.map_err(|reason| self.challenge(reason, now))
     }
@@ -174,7 +205,8 @@ impl HttpAuth {
         request_target: &str,
         authorization: &[u8],
         now: SystemTime,
-    ) -> Result<Authenticated, AuthFailure> {
+        shared: bool,
+    ) -> Result<(Authenticated, Option<ClaimFuture>), AuthFailure> {
         if authorization.len() > MAX_AUTHORIZATION_LEN {
             return Err(AuthFailure::MalformedAuthorization);
         }
@@ -186,17 +218,22 @@ impl HttpAuth {
         match (&inner.basic, &inner.digest) {
             (Some(basic), _) if scheme.eq_ignore_ascii_case("Basic") => {
                 basic.check(credentials)?;
-                Ok(Authenticated {
+                let user = Authenticated {
                     user: basic.user().to_owned(),
                     scheme: AuthScheme::Basic,
-                })
+                };
+                Ok((user, None))
             }
             (_, Some(digest)) if scheme.eq_ignore_ascii_case("Digest") => {
-                digest.check(method, request_target, credentials, now)?;
-                Ok(Authenticated {
+                let shared = digest.shared().filter(|_| shared);
+                let count =
+                    digest.check(method, request_target, credentials, now, shared.is_some())?;
+                let user = Authenticated {
                     user: digest.user().to_owned(),
                     scheme: AuthScheme::Digest,
-                })
+                };
+                let claim = shared.zip(count).map(|(shared, count)| shared.claim(count));
+                Ok((user, claim))
             }
             _ => Err(AuthFailure::UnsupportedScheme),
         }

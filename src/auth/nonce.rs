@@ -89,6 +89,15 @@ impl Nonces {
             && now < issued.saturating_add(self.lifetime_secs)
     }
 
+    /// How long from `now` a nonce issued at `issued` may be used on any
+    /// instance whose clock is up to the allowed skew behind this one's.
+    pub(super) fn remaining(&self, issued: u64, now: SystemTime) -> Duration {
+        let end = issued
+            .saturating_add(self.lifetime_secs)
+            .saturating_add(MAX_CLOCK_SKEW_SECS);
+        Duration::from_secs(end.saturating_sub(unix_secs(now)).max(1))
+    }
+
     /// The MAC of timestamp and counter.
     fn tag(&self, stamp: &[u8]) -> Hmac<Sha256> {
         mac(&self.key, &[NONCE_LABEL, stamp, self.realm.as_bytes()])

@@ -41,7 +41,10 @@
 //! | missing, or another scheme than `Bearer` | `401` | `Bearer realm="twilio"` |
 //! | refused ([`BearerError`]) | `401` | `Bearer realm="twilio", error="invalid_token", error_description="..."` |
 //! | valid, lacking a required scope | `403` | `Bearer realm="twilio", error="insufficient_scope", ...` |
-//! | not checkable: the keys cannot be had | `503` | none |
+//! | not checkable: the keys cannot be had, or the verifier did not answer within [`bearer_timeout`](crate::TwilioValidateLayer::bearer_timeout) | `503` | none |
+//!
+//! The `error_description` is one text per `error` code ("the token is not
+//! accepted" for every `invalid_token`): see [`BearerError::description`].
 //!
 //! (RFC 6750 §3 and §3.1.) The [`BearerError`] is in the response's
 //! extensions, beside the [`Rejection`](crate::Rejection)
@@ -177,6 +180,10 @@ pub enum BearerError {
     JwksUnavailable,
     /// Refused for another reason (a custom verifier's: revoked, inactive).
     InvalidToken,
+    /// The verifier did not answer within the layer's
+    /// [`bearer_timeout`](crate::TwilioValidateLayer::bearer_timeout):
+    /// `503`, the token was not judged.
+    VerifierTimeout,
 }
 
 impl BearerError {
@@ -197,6 +204,7 @@ impl BearerError {
             Self::WrongType => "wrong_type",
             Self::JwksUnavailable => "jwks_unavailable",
             Self::InvalidToken => "invalid_token",
+            Self::VerifierTimeout => "verifier_timeout",
         }
     }
 
@@ -205,7 +213,7 @@ impl BearerError {
     /// `invalid_token`; `None` too for a token that was not judged.
     pub fn error_code(&self) -> Option<&'static str> {
         match self {
-            Self::MissingToken | Self::JwksUnavailable => None,
+            Self::MissingToken | Self::JwksUnavailable | Self::VerifierTimeout => None,
             Self::MissingScope => Some("insufficient_scope"),
             _ => Some("invalid_token"),
         }
@@ -214,15 +222,37 @@ impl BearerError {
     /// The `WWW-Authenticate` value of the `401` (or `403`) answer; `None`
     /// for a token that was not judged (`503`). Visible ASCII.
     pub fn www_authenticate(&self) -> Option<String> {
-        if *self == Self::JwksUnavailable {
+        if matches!(self, Self::JwksUnavailable | Self::VerifierTimeout) {
             return None;
         }
         Some(match self.error_code() {
             None => format!("Bearer realm=\"{BEARER_REALM}\""),
             Some(code) => format!(
-                "Bearer realm=\"{BEARER_REALM}\", error=\"{code}\", error_description=\"{self}\""
+                "Bearer realm=\"{BEARER_REALM}\", error=\"{code}\", error_description=\"{}\"",
+                self.description()
             ),
         })
+    }
+
+    /// What the answer tells the caller: its `error_description` and its
+    /// body's text. One text per RFC 6750 `error` code, never which check
+    /// failed: whoever sends a token (a stolen one, one of another client
+    /// or audience of the same IdP, a forged one) learns that it was
+    /// refused, not how close it came (its key known, its signature valid,
+    /// only its audience wrong), which would tell them what to look for
+    /// next. A missing token, a scope (the token shows its own scopes) and
+    /// an answer that judged nothing (`503`) say what they are. The typed
+    /// reason is in the response's extensions and the log (see
+    /// [`as_str`](Self::as_str)); `Display` says it in words.
+    pub fn description(&self) -> &'static str {
+        match self.error_code() {
+            Some("invalid_token") => "the token is not accepted",
+            _ => match self {
+                Self::MissingToken => "no bearer token",
+                Self::MissingScope => "the token lacks a required scope",
+                _ => "the token could not be checked",
+            },
+        }
     }
 }
 
@@ -245,6 +275,7 @@ impl fmt::Display for BearerError {
             Self::WrongType => "the token is not an access token",
             Self::JwksUnavailable => "the keys to check the token are unavailable",
             Self::InvalidToken => "the token is not accepted",
+            Self::VerifierTimeout => "the token's verifier did not answer in time",
         })
     }
 }
@@ -343,12 +374,41 @@ mod tests {
         assert_eq!(
             BearerError::Expired.www_authenticate().unwrap(),
             "Bearer realm=\"twilio\", error=\"invalid_token\", \
-             error_description=\"the token has expired\""
+             error_description=\"the token is not accepted\""
         );
         assert!(BearerError::MissingScope
             .www_authenticate()
             .unwrap()
             .contains("error=\"insufficient_scope\""));
         assert_eq!(BearerError::JwksUnavailable.www_authenticate(), None);
+        assert_eq!(BearerError::VerifierTimeout.www_authenticate(), None);
+    }
+
+    #[test]
+    fn the_description_does_not_say_which_check_failed() {
+        let judged = [
+            BearerError::Malformed,
+            BearerError::Expired,
+            BearerError::NotYetValid,
+            BearerError::WrongIssuer,
+            BearerError::WrongAudience,
+            BearerError::WrongClient,
+            BearerError::UnknownKey,
+            BearerError::BadSignature,
+            BearerError::AlgorithmNotAllowed,
+            BearerError::WrongType,
+            BearerError::InvalidToken,
+        ];
+        for error in judged {
+            assert_eq!(
+                error.description(),
+                "the token is not accepted",
+                "{error:?}"
+            );
+            assert_eq!(
+                error.www_authenticate().unwrap(),
+                BearerError::InvalidToken.www_authenticate().unwrap()
+            );
+        }
     }
 }

@@ -1,6 +1,28 @@
 //! `X-Twilio-Webhooks-Signature-Settings: key=<shared key id>,algorithm=<name>`.
 
+use std::borrow::Cow;
+
 use crate::core::signature::{Algorithm, UnknownAlgorithm};
+
+/// Several `X-Twilio-Webhooks-Signature-Settings` headers as one value,
+/// joined by `, ` in the order received: what the servers twilio-python and
+/// twilio-node run in hand them (WSGI servers and Django join a repeated
+/// header with `,`, Node's `http` with `, ` for a header it does not know),
+/// so that, read by [`SignatureSettings::parse`], the first non-empty
+/// `algorithm=` (and `key=`) of any of them wins. `None` without one; a
+/// single header is borrowed as it is.
+pub fn join_settings<'a>(mut values: impl Iterator<Item = &'a str>) -> Option<Cow<'a, str>> {
+    let first = values.next()?;
+    let Some(second) = values.next() else {
+        return Some(Cow::Borrowed(first));
+    };
+    let mut joined = format!("{first}, {second}");
+    for value in values {
+        joined.push_str(", ");
+        joined.push_str(value);
+    }
+    Some(Cow::Owned(joined))
+}
 
 /// The parsed `X-Twilio-Webhooks-Signature-Settings` header.
 ///
@@ -81,6 +103,28 @@ mod tests {
     #[test]
     fn unknown_algorithm_is_an_error() {
         assert!(SignatureSettings::parse("key=k,algorithm=HMAC_MD5").is_err());
+    }
+
+    #[test]
+    fn repeated_headers_join_and_the_first_non_empty_algorithm_wins() {
+        assert_eq!(join_settings([].into_iter()), None);
+        let one = join_settings(["key=a"].into_iter()).unwrap();
+        assert!(matches!(one, Cow::Borrowed("key=a")));
+        let joined =
+            join_settings(["key=a,algorithm=", "algorithm=HMAC_SHA256,key=b"].into_iter()).unwrap();
+        assert_eq!(joined, "key=a,algorithm=, algorithm=HMAC_SHA256,key=b");
+        let s = SignatureSettings::parse(&joined).unwrap();
+        assert_eq!((s.key(), s.algorithm()), (Some("a"), Algorithm::HmacSha256));
+        let three = join_settings(["", "", "algorithm=HMAC_SHA256"].into_iter()).unwrap();
+        assert_eq!(three, ", , algorithm=HMAC_SHA256");
+    }
+
+    #[test]
+    fn names_are_case_sensitive_and_algorithms_are_not() {
+        let s = SignatureSettings::parse("Algorithm=HMAC_SHA256,KEY=k").unwrap();
+        assert_eq!((s.key(), s.algorithm()), (None, Algorithm::HmacSha1));
+        let s = SignatureSettings::parse("algorithm=hmac_sha256").unwrap();
+        assert_eq!(s.algorithm(), Algorithm::HmacSha256);
     }
 
     #[test]

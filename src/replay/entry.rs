@@ -12,45 +12,107 @@ use http::{HeaderValue, StatusCode};
 use sha2::{Digest as _, Sha256};
 
 /// The key a signed request is remembered under: a SHA-256 of the MAC it
-/// carried.
+/// carried, and the [`Account`] it is counted against.
 ///
 /// A copy of a request, and any other request with the same signed string
 /// (fields re-split, a boundary moved, a POST replayed as a GET that spells
-/// it), carries the same MAC, so it has the same key. The key is not the
-/// MAC, so a store never holds a valid signature. It does not include which
-/// configured key matched: after a token rotation moves the old token from
-/// primary to secondary, a request captured before must still be known.
+/// it), carries the same MAC, so it has the same digest. The digest is not
+/// the MAC, so a store never holds a valid signature. Stores look entries up
+/// by the [digest](Self::as_bytes) alone and count them against the
+/// [account](Self::account) that claimed them: after a token rotation moves
+/// the old token from primary to secondary, a request captured before is
+/// still known, whichever key matches it now.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub struct ReplayKey([u8; 32]);
+pub struct ReplayKey {
+    digest: [u8; 32],
+    account: Account,
+}
 
 impl ReplayKey {
-    /// The key of a request that carried `mac`.
-    pub(crate) fn of_mac(mac: &[u8]) -> Self {
-        Self(
-            Sha256::new()
+    /// The key of a request that carried `mac`, counted against `account`.
+    pub(crate) fn of_mac(mac: &[u8], account: Account) -> Self {
+        Self {
+            digest: Sha256::new()
                 .chain_update(b"tower-twilio replay key v1\0")
                 .chain_update(mac)
                 .finalize()
                 .into(),
-        )
+            account,
+        }
     }
 
-    /// The key's 32 bytes.
+    /// The digest's 32 bytes: what a store looks the entry up by.
     pub fn as_bytes(&self) -> &[u8; 32] {
-        &self.0
+        &self.digest
+    }
+
+    /// The account whose share of the store the entry is counted in.
+    pub fn account(&self) -> Account {
+        self.account
     }
 }
 
-/// Lowercase hex, as a store that wants text keys writes it.
+/// Lowercase hex of the digest, as a store that wants text keys writes it.
 impl fmt::Display for ReplayKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.iter().try_for_each(|b| write!(f, "{b:02x}"))
+        self.digest.iter().try_for_each(|b| write!(f, "{b:02x}"))
     }
 }
 
 impl fmt::Debug for ReplayKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "ReplayKey({self})")
+        write!(f, "ReplayKey({self}, {:?})", self.account)
+    }
+}
+
+/// Whose share of a store an entry fills: the `AccountSid` the
+/// [`KeyResolver`](crate::validate::KeyResolver) gave keys for, or, with
+/// keys configured once, the key that matched (primary token, a secondary
+/// token, a shared key). Held as 16 bytes of a SHA-256 of that name, so a
+/// store holds nothing the request spelled.
+///
+/// Stores bound each account's entries and bytes, so that a tenant whose
+/// own valid webhooks flood the guard can only fill, or evict from, its own
+/// share.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Account([u8; 16]);
+
+impl Account {
+    /// The account named `name` (an `AccountSid`, or a key's name).
+    pub(crate) fn named(name: &str) -> Self {
+        let digest = Sha256::new()
+            .chain_update(b"tower-twilio replay account v1\0")
+            .chain_update(name.as_bytes())
+            .finalize();
+        let mut id = [0; 16];
+        id.copy_from_slice(&digest[..16]);
+        Self(id)
+    }
+
+    /// The account a validated request is counted against.
+    pub(crate) fn of(webhook: &crate::ValidatedWebhook) -> Self {
+        match webhook.account_sid() {
+            Some(sid) => Self::named(sid),
+            None => Self::named(&format!("key:{}", webhook.matched_key())),
+        }
+    }
+
+    /// Its 16 bytes.
+    pub fn as_bytes(&self) -> &[u8; 16] {
+        &self.0
+    }
+}
+
+/// Lowercase hex, as a store that wants text keys writes it.
+impl fmt::Display for Account {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.iter().try_for_each(|b| write!(f, "{b:02x}"))
+    }
+}
+
+impl fmt::Debug for Account {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Account({self})")
     }
 }
 
@@ -209,9 +271,12 @@ mod tests {
 
     #[test]
     fn keys_differ_by_mac_and_never_hold_it() {
-        let a = ReplayKey::of_mac(&[1; 20]);
-        assert_eq!(a, ReplayKey::of_mac(&[1; 20]));
-        assert_ne!(a, ReplayKey::of_mac(&[2; 20]));
+        let acc = Account::named("AC1");
+        let a = ReplayKey::of_mac(&[1; 20], acc);
+        assert_eq!(a, ReplayKey::of_mac(&[1; 20], acc));
+        assert_ne!(a, ReplayKey::of_mac(&[2; 20], acc));
+        let other = ReplayKey::of_mac(&[1; 20], Account::named("AC2"));
+        assert_eq!(a.as_bytes(), other.as_bytes());
         assert_eq!(a.to_string().len(), 64);
         assert!(!a.as_bytes().windows(20).any(|w| w == [1; 20]));
     }

@@ -15,10 +15,10 @@ use tokio::time::{sleep, Sleep};
 use tower_service::Service;
 
 use super::body::GuardBody;
+use super::config::GuardConfig;
 use super::entry::{keepable, mark, Entry, Recorded, ReplayKey};
-use super::layer::GuardConfig;
-use super::store::{StoreError, StoreFuture};
-use super::ReplayVerdict;
+use super::store::{StoreError, StoreErrorKind, StoreFuture};
+use super::verdict::ReplayVerdict;
 use crate::validate::response::cut;
 
 pin_project! {
@@ -86,6 +86,7 @@ struct Guard {
 }
 
 /// How a claim ends.
+#[derive(Clone)]
 enum Settle {
     /// Forgotten: the handler did not answer with a 2xx, or never ran.
     Release,
@@ -95,14 +96,7 @@ enum Settle {
 
 impl Guard {
     fn settle(&self, settle: &Settle) -> StoreFuture<()> {
-        let c = &self.config;
-        match settle {
-            Settle::Release => c.store.release(self.key, self.mark.clone()),
-            Settle::Record(value) => {
-                c.store
-                    .complete(self.key, self.mark.clone(), value.clone(), c.ttl)
-            }
-        }
+        settle_in(&self.config, self.key, &self.mark, settle)
     }
 
     /// Nothing to tell the store any more.
@@ -112,20 +106,73 @@ impl Guard {
     }
 }
 
+fn settle_in(
+    config: &GuardConfig,
+    key: ReplayKey,
+    mark: &Bytes,
+    settle: &Settle,
+) -> StoreFuture<()> {
+    match settle {
+        Settle::Release => config.store.release(key, mark.clone()),
+        Settle::Record(value) => {
+            config
+                .store
+                .complete(key, mark.clone(), value.clone(), config.ttl)
+        }
+    }
+}
+
 /// A future dropped before its claim settled (the client went away, an
 /// outer timeout fired, the store did not answer) still settles it, on the
 /// runtime it ran on: released if the handler never ran, recorded as
 /// answered (copies get `409`) once it did, since its effects may have
 /// happened. A `MemoryStore` settles at once; another store's call is
-/// spawned, and without a runtime the claim lasts its `in_progress_ttl`.
+/// spawned; recording is tried again, 50 ms after a failure and twice as
+/// long after each next one, for as long as the claim's `in_progress_ttl`
+/// lasts (a mark that expired before the answer was recorded would let a
+/// later copy through). A claim the store failed is released once too, in
+/// case it landed after all. Without a runtime the claim lasts its
+/// `in_progress_ttl`.
 impl Drop for Guard {
     fn drop(&mut self) {
-        if let Some(settle) = self.on_drop.take() {
-            let future = self.settle(&settle);
-            if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-                runtime.spawn(future);
+        let Some(settle) = self.on_drop.take() else {
+            return;
+        };
+        let first = self.settle(&settle);
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let (config, key, mark) = (self.config.clone(), self.key, self.mark.clone());
+        runtime.spawn(async move {
+            let give_up = tokio::time::Instant::now() + config.in_progress_ttl;
+            let mut attempt = Timed::new(first, config.store_timeout);
+            let mut pause = Duration::from_millis(50);
+            loop {
+                if std::future::poll_fn(|cx| attempt.poll(cx)).await.is_ok() {
+                    return;
+                }
+                // A release is tried once: if it fails, the mark expires
+                // with its in-progress ttl, and nothing ran twice.
+                if matches!(settle, Settle::Release) {
+                    return;
+                }
+                if tokio::time::Instant::now() + pause >= give_up {
+                    tracing::warn!(
+                        target: "tower_twilio",
+                        key = %key,
+                        "replay guard could not update its store within the in-progress ttl; \
+                         a later copy of this request may reach the handler"
+                    );
+                    return;
+                }
+                sleep(pause).await;
+                pause *= 2;
+                attempt = Timed::new(
+                    settle_in(&config, key, &mark, &settle),
+                    config.store_timeout,
+                );
             }
-        }
+        });
     }
 }
 
@@ -252,11 +299,20 @@ where
                         Ok(Some(entry)) => State::Answered {
                             response: Some(duplicate(&guard.disarm(), entry)),
                         },
-                        Err(error) if guard.config.fail_open => {
+                        // Refused for this account only, even when failing
+                        // open: an unguarded pass is what a flood would buy.
+                        Err(error) if error.kind() == StoreErrorKind::AccountOverBudget => {
                             let guard = guard.disarm();
+                            refused(&guard, &error, ReplayVerdict::AccountOverBudget)
+                        }
+                        // A claim that timed out may still land (a paused
+                        // Redis runs it when it resumes): dropped armed, the
+                        // guard sends its release after it.
+                        Err(error) if guard.config.fail_open => {
                             log_store_error(
                                 &guard,
                                 &error,
+                                store_verdict(&error),
                                 "letting the request through unguarded",
                             );
                             State::Calling {
@@ -265,18 +321,8 @@ where
                             }
                         }
                         Err(error) => {
-                            let guard = guard.disarm();
-                            log_store_error(&guard, &error, "answering 503");
-                            let mut response = text(
-                                StatusCode::SERVICE_UNAVAILABLE,
-                                "replay guard: store unavailable\n",
-                            );
-                            response
-                                .extensions_mut()
-                                .insert(ReplayVerdict::StoreUnavailable);
-                            State::Answered {
-                                response: Some(response),
-                            }
+                            let verdict = store_verdict(&error);
+                            refused(&guard, &error, verdict)
                         }
                     }
                 }
@@ -341,13 +387,16 @@ where
                                 Response::from_parts(parts, GuardBody::streaming(prefix, body));
                             settle(guard, Settle::Record(Entry::NotKept.encode()), Ok(response))
                         }
+                        // The handler ran and answered 2xx: its effects may
+                        // have happened, so copies get `409`, as when the
+                        // future is dropped.
                         Some(Err(error)) => {
                             let guard = guard.take().expect("polled after completion");
                             let parts = parts.take().expect("polled after completion");
                             let data = std::mem::take(buf).freeze();
                             let response =
                                 Response::from_parts(parts, GuardBody::buffered(data, Some(error)));
-                            settle(guard, Settle::Release, Ok(response))
+                            settle(guard, Settle::Record(Entry::NotKept.encode()), Ok(response))
                         }
                         None => {
                             let guard = guard.take().expect("polled after completion");
@@ -445,25 +494,65 @@ fn duplicate<B: Body>(guard: &Guard, entry: Entry) -> Response<GuardBody<B>> {
             ),
         ),
     };
-    tracing::info!(
-        target: "tower_twilio",
-        reason = verdict.code(),
-        key = %guard.key,
-        url = %cut(&guard.url),
-        "{verdict}"
-    );
+    if let Some(suppressed) = guard.config.events.admit(verdict) {
+        tracing::info!(
+            target: "tower_twilio",
+            reason = verdict.code(),
+            key = %guard.key,
+            url = %cut(&guard.url),
+            suppressed,
+            "{verdict} (with `suppressed` more in the last second, not logged)"
+        );
+    }
     response.extensions_mut().insert(verdict);
     response
 }
 
-fn log_store_error(guard: &Guard, error: &StoreError, then: &str) {
-    tracing::warn!(
-        target: "tower_twilio",
-        reason = ReplayVerdict::StoreUnavailable.code(),
-        error = %error,
-        url = %cut(&guard.url),
-        "replay guard cannot reach its store: {then}"
-    );
+/// How the guard names a store's failure.
+fn store_verdict(error: &StoreError) -> ReplayVerdict {
+    match error.kind() {
+        StoreErrorKind::Full => ReplayVerdict::StoreFull,
+        StoreErrorKind::AccountOverBudget => ReplayVerdict::AccountOverBudget,
+        _ => ReplayVerdict::StoreUnavailable,
+    }
+}
+
+/// `503` for a request the store could not take, and its event.
+fn refused<S, ReqBody, ResBody>(
+    guard: &Guard,
+    error: &StoreError,
+    verdict: ReplayVerdict,
+) -> State<S, ReqBody, ResBody>
+where
+    S: Service<Request<ReqBody>, Response = Response<ResBody>>,
+    ResBody: Body,
+{
+    log_store_error(guard, error, verdict, "answering 503");
+    let body = match verdict {
+        ReplayVerdict::AccountOverBudget => {
+            "replay guard: this account's share of the store is full\n"
+        }
+        ReplayVerdict::StoreFull => "replay guard: store full\n",
+        _ => "replay guard: store unavailable\n",
+    };
+    let mut response = text(StatusCode::SERVICE_UNAVAILABLE, body);
+    response.extensions_mut().insert(verdict);
+    State::Answered {
+        response: Some(response),
+    }
+}
+
+fn log_store_error(guard: &Guard, error: &StoreError, verdict: ReplayVerdict, then: &str) {
+    if let Some(suppressed) = guard.config.events.admit(verdict) {
+        tracing::warn!(
+            target: "tower_twilio",
+            reason = verdict.code(),
+            error = %error,
+            url = %cut(&guard.url),
+            suppressed,
+            "{verdict}: {then} (with `suppressed` more in the last second, not logged)"
+        );
+    }
 }
 
 fn text<B: Body>(status: StatusCode, text: &'static str) -> Response<GuardBody<B>> {

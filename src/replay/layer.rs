@@ -4,22 +4,14 @@ use std::time::Duration;
 
 use tower_layer::Layer;
 
+use super::config::{
+    GuardConfig, DEFAULT_IN_PROGRESS_TTL, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_STORE_TIMEOUT,
+    DEFAULT_TTL,
+};
+use super::events::Events;
 use super::memory::MemoryStore;
 use super::service::ReplayGuard;
 use super::store::ReplayStore;
-
-/// The default [`ReplayGuardLayer::ttl`]: 24 hours.
-pub const DEFAULT_TTL: Duration = Duration::from_secs(24 * 60 * 60);
-
-/// The default [`ReplayGuardLayer::in_progress_ttl`]: 60 seconds, four
-/// times the 15 seconds Twilio waits for a voice webhook's answer.
-pub const DEFAULT_IN_PROGRESS_TTL: Duration = Duration::from_secs(60);
-
-/// The default [`ReplayGuardLayer::max_response_bytes`]: 64 KiB.
-pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 64 * 1024;
-
-/// The default [`ReplayGuardLayer::store_timeout`]: 1 second.
-pub const DEFAULT_STORE_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// Layer that lets each signed webhook reach the inner service once; place
 /// it right inside [`TwilioValidateLayer`](crate::TwilioValidateLayer).
@@ -30,15 +22,6 @@ pub const DEFAULT_STORE_TIMEOUT: Duration = Duration::from_secs(1);
 #[must_use]
 pub struct ReplayGuardLayer {
     pub(crate) config: Arc<GuardConfig>,
-}
-
-pub(crate) struct GuardConfig {
-    pub(crate) store: Arc<dyn ReplayStore>,
-    pub(crate) ttl: Duration,
-    pub(crate) in_progress_ttl: Duration,
-    pub(crate) max_response_bytes: usize,
-    pub(crate) store_timeout: Duration,
-    pub(crate) fail_open: bool,
 }
 
 impl ReplayGuardLayer {
@@ -54,6 +37,7 @@ impl ReplayGuardLayer {
                 max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
                 store_timeout: DEFAULT_STORE_TIMEOUT,
                 fail_open: false,
+                events: Events::default(),
             }),
         }
     }
@@ -71,6 +55,7 @@ impl ReplayGuardLayer {
                 let c = &self.config;
                 let mut config = GuardConfig {
                     store: c.store.clone(),
+                    events: c.events.clone(),
                     ..**c
                 };
                 f(&mut config);
@@ -134,17 +119,5 @@ impl<S> Layer<S> for ReplayGuardLayer {
 impl fmt::Debug for ReplayGuardLayer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.config.fmt(f)
-    }
-}
-
-impl fmt::Debug for GuardConfig {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ReplayGuardLayer")
-            .field("ttl", &self.ttl)
-            .field("in_progress_ttl", &self.in_progress_ttl)
-            .field("max_response_bytes", &self.max_response_bytes)
-            .field("store_timeout", &self.store_timeout)
-            .field("fail_open", &self.fail_open)
-            .finish_non_exhaustive()
     }
 }

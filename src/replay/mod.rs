@@ -18,9 +18,10 @@
 //!   reaching the handler ([`ReplayVerdict::Replayed`]); a copy while the
 //!   first is handled gets `409` (Twilio counts it as a failure and retries
 //!   later; [`ReplayVerdict::InProgress`]); a copy of a 2xx too large to
-//!   record gets `409` too ([`ReplayVerdict::AnswerNotKept`]). Each copy
-//!   makes one `tracing` event (target `tower_twilio`, INFO) with its reason
-//!   and the key, and the verdict is in the answer's extensions.
+//!   record gets `409` too ([`ReplayVerdict::AnswerNotKept`]). Copies make
+//!   a `tracing` event (target `tower_twilio`, INFO) with their reason and
+//!   the key, at most one a second per reason (with the number left out,
+//!   `suppressed`), and the verdict is in the answer's extensions.
 //! - The key is a hash of the MAC ([`ReplayKey`]): every request that
 //!   validates with the same signature is the same request to the guard,
 //!   whatever fields, path or method the copy spells, so the handler never
@@ -31,7 +32,8 @@
 //! - A request whose future is dropped before its claim settled (the client
 //!   went away, an outer timeout fired) still settles it: released if the
 //!   handler never ran, recorded as answered (copies get `409`) if it did,
-//!   since its effects may have happened.
+//!   since its effects may have happened; so is a 2xx whose body fails
+//!   mid-stream.
 //! - WebSocket handshakes (Media Streams, ConversationRelay) pass
 //!   unguarded: Twilio signs their URL alone, the same for every call.
 //! - A store that fails or does not answer within the
@@ -69,6 +71,17 @@
 //! load balancer share them: a request answered by one and replayed to
 //! another gets the first answer.
 //!
+//! # Tenants
+//!
+//! Every entry is counted against an [`Account`]: the `AccountSid` the
+//! [`KeyResolver`](crate::validate::KeyResolver) gave keys for, or with
+//! keys configured once the key that matched. Both stores bound each
+//! account's share as well as the whole, so that a tenant signing a flood
+//! of its own valid webhooks fills and evicts only its own share; past it,
+//! that account's new requests get `503` ([`ReplayVerdict::AccountOverBudget`])
+//! and no other account's. A store that is full as a whole (Redis's `OOM`)
+//! answers [`ReplayVerdict::StoreFull`], told apart from an unreachable one.
+//!
 //! # Why it is not on by default
 //!
 //! Twilio sends the same signed request twice in normal use where nothing
@@ -89,7 +102,9 @@
 //! where the cost of a second run matters.
 
 mod body;
+mod config;
 mod entry;
+mod events;
 mod future;
 mod layer;
 mod memory;
@@ -97,55 +112,20 @@ mod memory;
 mod redis;
 mod service;
 mod store;
-
-use std::fmt;
+mod verdict;
 
 pub use body::GuardBody;
-pub use entry::ReplayKey;
-pub use future::ResponseFuture;
-pub use layer::{
-    ReplayGuardLayer, DEFAULT_IN_PROGRESS_TTL, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_STORE_TIMEOUT,
-    DEFAULT_TTL,
+pub use config::{
+    DEFAULT_IN_PROGRESS_TTL, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_STORE_TIMEOUT, DEFAULT_TTL,
 };
+pub use entry::{Account, ReplayKey};
+pub use future::ResponseFuture;
+pub use layer::ReplayGuardLayer;
 pub use memory::{MemoryStore, DEFAULT_MAX_BYTES, DEFAULT_MAX_ENTRIES};
 #[cfg(feature = "redis")]
-pub use redis::{RedisStore, DEFAULT_PREFIX};
+pub use redis::{
+    RedisStore, DEFAULT_MAX_ACCOUNT_BYTES, DEFAULT_MAX_ACCOUNT_ENTRIES, DEFAULT_PREFIX,
+};
 pub use service::ReplayGuard;
-pub use store::{ReplayStore, StoreError, StoreFuture};
-
-/// Why the guard answered a request itself; in the answer's extensions.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ReplayVerdict {
-    /// A copy of a request answered before: the recorded answer, again.
-    Replayed,
-    /// A copy of a request still being handled: `409`.
-    InProgress,
-    /// A copy of a request whose 2xx answer was too large to record: `409`.
-    AnswerNotKept,
-    /// The store failed or timed out: `503` (unless the guard fails open).
-    StoreUnavailable,
-}
-
-impl ReplayVerdict {
-    /// A short machine-readable code, as the `reason` of its event.
-    pub fn code(&self) -> &'static str {
-        match self {
-            Self::Replayed => "duplicate_replayed",
-            Self::InProgress => "duplicate_in_progress",
-            Self::AnswerNotKept => "duplicate_answer_not_kept",
-            Self::StoreUnavailable => "store_unavailable",
-        }
-    }
-}
-
-impl fmt::Display for ReplayVerdict {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Self::Replayed => "duplicate webhook answered with the recorded answer",
-            Self::InProgress => "duplicate webhook while the first copy is handled",
-            Self::AnswerNotKept => "duplicate webhook whose answer was not recorded",
-            Self::StoreUnavailable => "replay store unavailable",
-        })
-    }
-}
+pub use store::{ReplayStore, StoreError, StoreErrorKind, StoreFuture};
+pub use verdict::ReplayVerdict;

@@ -7,8 +7,9 @@ use http_body::Body;
 use tower_service::Service;
 
 use super::body::GuardBody;
+use super::config::GuardConfig;
+use super::entry::{Account, ReplayKey};
 use super::future::ResponseFuture;
-use super::layer::GuardConfig;
 use crate::validate::public_url::is_websocket;
 use crate::ValidatedWebhook;
 
@@ -78,7 +79,7 @@ where
         let Some(webhook) = parts.extensions.get::<ValidatedWebhook>() else {
             return ResponseFuture::missing_layer(&parts);
         };
-        let key = super::ReplayKey::of_mac(webhook.mac());
+        let key = ReplayKey::of_mac(webhook.mac(), Account::of(webhook));
         let url = webhook.url().to_owned();
         ResponseFuture::claiming(
             key,

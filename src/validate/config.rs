@@ -44,6 +44,8 @@ pub(crate) struct Config {
     pub(crate) warned_plain_http: Arc<AtomicBool>,
     /// Checks the bearer token, before the body is read.
     pub(crate) bearer: Option<Arc<dyn BearerVerifier>>,
+    /// How long the bearer verifier may take.
+    pub(crate) bearer_timeout: Duration,
     /// The bearer token alone authenticates: no signature is checked.
     pub(crate) skip_signature: bool,
     pub(crate) on_rejection: Option<OnRejection>,
@@ -68,6 +70,7 @@ impl fmt::Debug for Config {
         #[cfg(feature = "http-auth")]
         d.field("http_auth", &c.auth);
         d.field("bearer_auth", &c.bearer.as_ref().map(|_| "BearerVerifier"))
+            .field("bearer_timeout", &c.bearer_timeout)
             .field("skip_signature", &c.skip_signature);
         d.field(
             "rejection_response",

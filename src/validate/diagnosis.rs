@@ -1,6 +1,8 @@
 //! Why a signature failed, for the log only: a few likely misconfigurations
 //! are tried, and the first whose URL the signature matches is named, with
-//! the setting to change. Never part of the verdict.
+//! the setting to change; for `unknown_shared_key`, the key id the settings
+//! header named and the ids configured (ids are not secrets). Never part of
+//! the verdict.
 //!
 //! Bounded: at most one diagnosis per second per layer (the others are
 //! refused with a hint that says it was suppressed), only when the
@@ -14,7 +16,8 @@ use http::request::Parts;
 
 use super::config::Config;
 use super::public_url::{original_uri, PublicOrigin};
-use super::verdict::{signed_fields, signed_request};
+use super::verdict::{settings, signed_fields, signed_request};
+use crate::core::settings::SignatureSettings;
 use crate::core::target::origin_form;
 use crate::core::validator::RequestValidator;
 
@@ -62,6 +65,43 @@ pub(crate) fn diagnose(
          subaccount, a rotated token, test credentials)"
             .to_owned(),
     )
+}
+
+/// What to tell the user about an `unknown_shared_key`: the id the
+/// settings header named (or that it named none), which is not configured,
+/// and the ids that are, none of whose keys signed the request. Costs no
+/// MAC. `None` when no diagnosis ran (disabled or rate-limited).
+pub(crate) fn diagnose_unknown_shared_key(
+    config: &Config,
+    validator: &RequestValidator,
+    parts: &Parts,
+) -> Option<String> {
+    if !tracing::enabled!(target: "tower_twilio", tracing::Level::INFO) || !config.diagnosis.allow()
+    {
+        return None;
+    }
+    let header = settings(&parts.headers).ok()??;
+    let parsed = SignatureSettings::parse(&header).ok()?;
+    let named = match parsed.key() {
+        Some(id) => format!("names the shared key id {id:?}, which is not configured"),
+        None => "names no shared key id".to_owned(),
+    };
+    let configured: Vec<String> = validator
+        .shared_key_ids()
+        .map(|id| format!("{id:?}"))
+        .collect();
+    let tried = if configured.is_empty() {
+        "and no shared key is configured (RequestValidator::shared_key)".to_owned()
+    } else {
+        format!(
+            "and none of the configured shared keys ({}) signed the request: the likely \
+             cause is a shared key this layer does not have",
+            configured.join(", ")
+        )
+    };
+    Some(format!(
+        "X-Twilio-Webhooks-Signature-Settings {named}, {tried}"
+    ))
 }
 
 /// The likely misconfigurations, as the URL each would have been signed

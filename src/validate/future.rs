@@ -2,6 +2,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{ready, Context, Poll};
+use std::time::Duration;
 
 use bytes::{Buf, Bytes, BytesMut};
 use http::request::Parts;
@@ -14,12 +15,14 @@ use tower_service::Service;
 use super::bearer::accept;
 use super::body::{ResponseBody, ValidatedBody};
 use super::config::{Config, Keys};
-use super::diagnosis::diagnose;
+use super::diagnosis::{diagnose, diagnose_unknown_shared_key};
+#[cfg(feature = "http-auth")]
+use super::http_auth::counted;
 use super::public_url::is_websocket;
 use super::resolver::ResolveFuture;
 use super::response::{rejection_response, Refusal};
-use super::verdict::{account_sid, check, signed_fields};
-use crate::bearer::VerifyFuture;
+use super::verdict::{account_sid, check, signed_fields, Asking, ReadLimit};
+use crate::bearer::BearerError;
 use crate::core::fields::FormFields;
 use crate::core::validator::RequestValidator;
 use crate::validate::rejection::Rejection;
@@ -46,10 +49,12 @@ pin_project! {
     where
         S: Service<Request<ValidatedBody>>,
     {
-        // Asking the `BearerVerifier` about the token; the body is not
-        // read before it is accepted.
+        // Asking the `BearerVerifier` about the token, within the bearer
+        // timeout; the body is not read before it is accepted.
         Authenticating {
-            future: VerifyFuture,
+            future: Asking,
+            // Armed the first time the verifier is not ready, as the body's.
+            deadline: Option<Pin<Box<Sleep>>>,
             pending: Option<(Pending<S>, B)>,
         },
         // Reading the body, within the limit and the read timeout.
@@ -93,6 +98,8 @@ struct Read {
 struct Pending<S> {
     parts: Parts,
     url: String,
+    /// The most of the body read, and what a longer one is.
+    limit: ReadLimit,
     inner: S,
     config: Arc<Config>,
     /// The account whose keys the resolver is asked for.
@@ -111,43 +118,46 @@ where
         }
     }
 
+    /// `(url, limit, inner)`: the URL the signature is checked against,
+    /// the most of the body read, the request's clone of the inner service.
     pub(crate) fn authenticating(
-        future: VerifyFuture,
+        future: Asking,
         parts: Parts,
         body: B,
-        url: String,
-        inner: S,
+        pending: (String, ReadLimit, S),
         config: Arc<Config>,
     ) -> Self {
         Self {
             state: State::Authenticating {
                 future,
-                pending: Some((Pending::new(parts, url, inner, config), body)),
+                deadline: None,
+                pending: Some((Pending::new(parts, pending, config), body)),
             },
         }
     }
 
+    /// As [`authenticating`](Self::authenticating), with no token to verify.
     pub(crate) fn buffering(
         parts: Parts,
         body: B,
-        url: String,
-        inner: S,
+        pending: (String, ReadLimit, S),
         config: Arc<Config>,
     ) -> Self
     where
         B: Body,
     {
         Self {
-            state: State::buffering(Pending::new(parts, url, inner, config), body),
+            state: State::buffering(Pending::new(parts, pending, config), body),
         }
     }
 }
 
 impl<S> Pending<S> {
-    fn new(parts: Parts, url: String, inner: S, config: Arc<Config>) -> Self {
+    fn new(parts: Parts, (url, limit, inner): (String, ReadLimit, S), config: Arc<Config>) -> Self {
         Self {
             parts,
             url,
+            limit,
             inner,
             config,
             account_sid: None,
@@ -166,7 +176,7 @@ where
         // Reserve what the body announces, up to a first slice of the limit:
         // the rest only as it arrives, so a `Content-Length` alone holds
         // no more than `INITIAL_CAPACITY` per connection.
-        let limit = pending.config.max_body_bytes.min(INITIAL_CAPACITY) as u64;
+        let limit = pending.limit.bytes.min(INITIAL_CAPACITY) as u64;
         let capacity = body.size_hint().lower().min(limit) as usize;
         State::Buffering {
             body,
@@ -203,10 +213,43 @@ where
                     let response = response.take().expect("polled after completion");
                     return Poll::Ready(Ok(response.map(ResponseBody::text)));
                 }
-                StateProj::Authenticating { future, pending } => {
-                    let verdict = ready!(future.as_mut().poll(cx));
-                    let (mut pending, body) = pending.take().expect("polled after completion");
-                    match accept(verdict, &mut pending.parts) {
+                StateProj::Authenticating {
+                    future,
+                    deadline,
+                    pending,
+                } => {
+                    let verdict = match future {
+                        Asking::Bearer(future) => {
+                            let verdict = match future.as_mut().poll(cx) {
+                                Poll::Ready(verdict) => verdict,
+                                Poll::Pending => {
+                                    let (pending, _) =
+                                        pending.as_ref().expect("polled after completion");
+                                    let timeout = pending.config.bearer_timeout;
+                                    let timer =
+                                        deadline.get_or_insert_with(|| Box::pin(sleep(timeout)));
+                                    ready!(timer.as_mut().poll(cx));
+                                    Err(BearerError::VerifierTimeout)
+                                }
+                            };
+                            let (pending, _) = pending.as_mut().expect("polled after completion");
+                            accept(verdict, &mut pending.parts)
+                        }
+                        // Bounded by the store's own timeout.
+                        #[cfg(feature = "http-auth")]
+                        Asking::NonceCount(claim) => {
+                            let claimed = ready!(claim.as_mut().poll(cx));
+                            let (pending, _) = pending.as_ref().expect("polled after completion");
+                            let auth = pending
+                                .config
+                                .auth
+                                .as_ref()
+                                .expect("a claim needs http_auth");
+                            counted(claimed, auth)
+                        }
+                    };
+                    let (pending, body) = pending.take().expect("polled after completion");
+                    match verdict {
                         Ok(()) => State::buffering(pending, body),
                         Err(refusal) => reject(refusal, &pending.config),
                     }
@@ -217,8 +260,10 @@ where
                     buf,
                     deadline,
                 } => {
-                    let config = &pending.as_ref().expect("polled after completion").config;
-                    let read = ready!(poll_body(body, buf, deadline, config, cx));
+                    let pending_ref = pending.as_ref().expect("polled after completion");
+                    let (limit, timeout) =
+                        (pending_ref.limit, pending_ref.config.body_read_timeout);
+                    let read = ready!(poll_body(body, buf, deadline, limit, timeout, cx));
                     let pending = pending.take().expect("polled after completion");
                     // The buffer is handed on or dropped here, never kept.
                     let bytes = std::mem::take(buf).freeze();
@@ -289,13 +334,14 @@ where
     }
 }
 
-/// Reads the body into `buf` until its end, the limit, an error or the
+/// Reads the body into `buf` until its end, `limit`, an error or the
 /// read timeout.
 fn poll_body<B>(
     mut body: Pin<&mut B>,
     buf: &mut BytesMut,
     deadline: &mut Option<Pin<Box<Sleep>>>,
-    config: &Config,
+    limit: ReadLimit,
+    read_timeout: Option<Duration>,
     cx: &mut Context<'_>,
 ) -> Poll<Result<(), Rejection>>
 where
@@ -306,7 +352,7 @@ where
         let frame = match body.as_mut().poll_frame(cx) {
             Poll::Ready(frame) => frame,
             Poll::Pending => {
-                let Some(timeout) = config.body_read_timeout else {
+                let Some(timeout) = read_timeout else {
                     return Poll::Pending;
                 };
                 let timer = deadline.get_or_insert_with(|| Box::pin(sleep(timeout)));
@@ -336,9 +382,11 @@ where
                 let Ok(mut data) = frame.into_data() else {
                     continue; // trailers are not signed
                 };
-                if buf.len() + data.remaining() > config.max_body_bytes {
-                    return Poll::Ready(Err(Rejection::BodyTooLarge));
+                let needed = buf.len() + data.remaining();
+                if needed > limit.bytes {
+                    return Poll::Ready(Err(limit.past));
                 }
+                grow(buf, needed, limit.bytes);
                 while data.has_remaining() {
                     let chunk = data.chunk();
                     let n = chunk.len();
@@ -348,6 +396,20 @@ where
             }
         }
     }
+}
+
+/// Makes room in `buf` for `needed` bytes: at least double its capacity,
+/// so that a body arriving in small frames is copied `O(log n)` times, but
+/// never past `limit`, which `BytesMut`'s own doubling would pass (a
+/// connection then holds at most `limit` bytes of body).
+fn grow(buf: &mut BytesMut, needed: usize, limit: usize) {
+    if needed <= buf.capacity() {
+        return;
+    }
+    let capacity = needed.max(buf.capacity().saturating_mul(2)).min(limit);
+    let mut grown = BytesMut::with_capacity(capacity);
+    grown.extend_from_slice(buf);
+    *buf = grown;
 }
 
 /// Whether `e` is http-body-util's `LengthLimitError` (what tower-http's
@@ -373,6 +435,7 @@ where
     let Pending {
         parts,
         url,
+        limit: _,
         inner,
         config,
         account_sid,
@@ -393,6 +456,9 @@ where
             let hint = match validator {
                 Some(validator) if rejection == Rejection::BadSignature => {
                     diagnose(&config, validator, &parts, &url, &bytes)
+                }
+                Some(validator) if rejection == Rejection::UnknownSharedKey => {
+                    diagnose_unknown_shared_key(&config, validator, &parts)
                 }
                 _ => None,
             };

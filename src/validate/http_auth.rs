@@ -12,11 +12,18 @@ use http::{HeaderValue, Version};
 use super::config::Config;
 use super::headers::single;
 use super::public_url::original_uri;
-use crate::auth::{AuthChallenge, AuthFailure, Authenticated, HttpAuth};
+use super::response::Refusal;
+use crate::auth::{AuthChallenge, AuthFailure, Authenticated, ClaimFuture, HttpAuth};
+use crate::replay::StoreError;
+use crate::validate::rejection::Rejection;
 
 /// The `Authorization` header against the configured credentials; more
-/// than one such header is malformed.
-pub(crate) fn authenticate(auth: &HttpAuth, parts: &Parts) -> Result<Authenticated, AuthChallenge> {
+/// than one such header is malformed. With a shared store of Digest nonce
+/// counts, the count is left to claim: the future says whether it is new.
+pub(crate) fn authenticate(
+    auth: &HttpAuth,
+    parts: &Parts,
+) -> Result<(Authenticated, Option<ClaimFuture>), AuthChallenge> {
     let now = SystemTime::now();
     let authorization = single(&parts.headers, &AUTHORIZATION)
         .map_err(|()| auth.challenge(AuthFailure::MalformedAuthorization, now))?;
@@ -33,12 +40,41 @@ pub(crate) fn authenticate(auth: &HttpAuth, parts: &Parts) -> Result<Authenticat
             .to_owned(),
         _ => uri.to_string(),
     };
-    auth.check(
+    auth.check_shared(
         parts.method.as_str(),
         &target,
         authorization.map(HeaderValue::as_bytes),
         now,
     )
+}
+
+/// The refusal of credentials: `401` with the challenges.
+pub(crate) fn refusal(challenge: AuthChallenge) -> Refusal {
+    Refusal {
+        challenge: Some(challenge),
+        ..Refusal::from(Rejection::Unauthenticated)
+    }
+}
+
+/// The shared store's answer on a Digest nonce count: new, used before
+/// (`401`, `stale=true`, as the instance's own cache answers), or not
+/// known because the store failed (`503`: the request is not let through
+/// unchecked).
+pub(crate) fn counted(claimed: Result<bool, StoreError>, auth: &HttpAuth) -> Result<(), Refusal> {
+    match claimed {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(refusal(
+            auth.challenge(AuthFailure::ReplayedNonceCount, SystemTime::now()),
+        )),
+        Err(error) => {
+            tracing::warn!(
+                target: "tower_twilio",
+                %error,
+                "the Digest nonce count could not be claimed"
+            );
+            Err(Refusal::from(Rejection::AuthUnavailable))
+        }
+    }
 }
 
 /// Warns once per layer when credentials are configured for a public URL

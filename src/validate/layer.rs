@@ -37,6 +37,15 @@ pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
 /// stalls gets `408` and its buffer is released.
 pub const DEFAULT_BODY_READ_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// The default time a [`BearerVerifier`] may take: 10 seconds, as long as
+/// a JWKS fetch may (`DEFAULT_JWKS_TIMEOUT` with the `jwt` feature). A
+/// verifier that does not answer by then gets the request `503`
+/// (`bearer_unavailable`, [`BearerError::VerifierTimeout`]); Twilio retries
+/// or gives up long before a verifier that hangs would.
+///
+/// [`BearerError::VerifierTimeout`]: crate::bearer::BearerError::VerifierTimeout
+pub const DEFAULT_BEARER_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// Layer that validates `X-Twilio-Signature` before calling the inner service.
 ///
 /// See the [module docs](crate::validate) for the behaviour and the threat
@@ -154,6 +163,7 @@ impl TwilioValidateLayer {
                 #[cfg(feature = "http-auth")]
                 warned_plain_http: Arc::new(AtomicBool::new(false)),
                 bearer: None,
+                bearer_timeout: DEFAULT_BEARER_TIMEOUT,
                 skip_signature: false,
                 on_rejection: None,
                 diagnosis: Limiter::default(),
@@ -271,6 +281,19 @@ impl TwilioValidateLayer {
              (Twilio sends one Authorization header)"
         );
         self.config().bearer = Some(Arc::new(verifier));
+        self
+    }
+
+    /// How long the [`bearer_auth`](Self::bearer_auth) verifier may take to
+    /// judge a token (default [`DEFAULT_BEARER_TIMEOUT`]); past it the
+    /// request is answered `503` (`bearer_unavailable`, with
+    /// [`BearerError::VerifierTimeout`](crate::bearer::BearerError::VerifierTimeout)
+    /// in its extensions) and the verifier's future is dropped. Always
+    /// bounded: a verifier that hangs (an introspection endpoint that does
+    /// not answer) must not hold the connection. The timer needs a Tokio
+    /// runtime with time enabled, as axum has.
+    pub fn bearer_timeout(mut self, timeout: Duration) -> Self {
+        self.config().bearer_timeout = timeout;
         self
     }
 

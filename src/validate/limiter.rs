@@ -1,16 +1,16 @@
-//! The diagnosis limiter: at most one diagnosis of a failed signature per
-//! second per layer. In the layer's config, read by the diagnosis: below both.
+//! A once-a-second gate for what the crate logs at length: the 403
+//! diagnosis and the 422 of a payload that does not fit.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-/// The second of the last diagnosis of a layer (shared by its clones).
+/// The second of the last event it allowed (shared by its clones).
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Limiter(Arc<AtomicU64>);
 
 impl Limiter {
-    /// Whether a diagnosis may run now: once per second.
+    /// Whether an event may be written now: once per second.
     pub(crate) fn allow(&self) -> bool {
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)

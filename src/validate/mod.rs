@@ -91,7 +91,9 @@ pub(crate) mod webhook;
 
 pub use body::{ResponseBody, ValidatedBody};
 pub use future::ResponseFuture;
-pub use layer::{TwilioValidateLayer, DEFAULT_BODY_READ_TIMEOUT, DEFAULT_MAX_BODY_BYTES};
+pub use layer::{
+    TwilioValidateLayer, DEFAULT_BEARER_TIMEOUT, DEFAULT_BODY_READ_TIMEOUT, DEFAULT_MAX_BODY_BYTES,
+};
 pub use rejection::Rejection;
 pub use resolver::{KeyResolver, ResolveFuture};
 pub use service::TwilioValidate;

@@ -69,6 +69,10 @@ pub enum Rejection {
     /// The bearer token could not be judged: its verifier could not have the
     /// keys (the JWKS URL failed): `503`.
     BearerUnavailable,
+    /// Digest credentials were right but their nonce count could not be
+    /// claimed in the shared store (unreachable, or no answer in time), so
+    /// whether it was used before is unknown: `503`.
+    AuthUnavailable,
 }
 
 impl Rejection {
@@ -87,7 +91,9 @@ impl Rejection {
             | Rejection::UnsupportedTarget => StatusCode::BAD_REQUEST,
             Rejection::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
             Rejection::Unauthenticated => StatusCode::UNAUTHORIZED,
-            Rejection::BearerUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Rejection::BearerUnavailable | Rejection::AuthUnavailable => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             _ => StatusCode::FORBIDDEN,
         }
     }
@@ -144,6 +150,7 @@ impl Rejection {
             Rejection::Unauthenticated => "unauthenticated",
             Rejection::InsufficientScope => "insufficient_scope",
             Rejection::BearerUnavailable => "bearer_unavailable",
+            Rejection::AuthUnavailable => "auth_unavailable",
             _ => unreachable!("a signature error"),
         }
     }
@@ -168,6 +175,7 @@ impl fmt::Display for Rejection {
             (_, Rejection::Unauthenticated) => "HTTP authentication failed",
             (_, Rejection::InsufficientScope) => "the bearer token lacks a required scope",
             (_, Rejection::BearerUnavailable) => "the bearer token could not be checked",
+            (_, Rejection::AuthUnavailable) => "the Digest nonce count could not be checked",
             _ => unreachable!("a signature error"),
         };
         write!(f, "{text} ({})", self.as_str())

@@ -58,7 +58,9 @@ impl Refusal {
     pub(crate) fn bearer(error: BearerError) -> Self {
         let rejection = match error {
             BearerError::MissingScope => Rejection::InsufficientScope,
-            BearerError::JwksUnavailable => Rejection::BearerUnavailable,
+            BearerError::JwksUnavailable | BearerError::VerifierTimeout => {
+                Rejection::BearerUnavailable
+            }
             _ => Rejection::Unauthenticated,
         };
         Self {
@@ -75,7 +77,8 @@ impl Refusal {
             let reason = challenge.reason();
             return Some((reason.as_str(), reason.to_string()));
         }
-        self.bearer.map(|e| (e.as_str(), e.to_string()))
+        self.bearer
+            .map(|e| (e.as_str(), e.description().to_owned()))
     }
 
     /// Whether this is a try without credentials on a route with Basic or

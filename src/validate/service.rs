@@ -94,13 +94,14 @@ where
             Err(refusal) => ResponseFuture::rejected(refusal, &config),
             // A clone of the inner service goes into the future, which
             // drives it to readiness once the request is validated.
-            Ok(Prechecked { url, verifying }) => {
+            Ok(Prechecked { url, asking, limit }) => {
                 let inner = self.inner.clone();
-                match verifying {
+                let pending = (url, limit, inner);
+                match asking {
                     Some(future) => {
-                        ResponseFuture::authenticating(future, parts, body, url, inner, config)
+                        ResponseFuture::authenticating(future, parts, body, pending, config)
                     }
-                    None => ResponseFuture::buffering(parts, body, url, inner, config),
+                    None => ResponseFuture::buffering(parts, body, pending, config),
                 }
             }
         }

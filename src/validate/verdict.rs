@@ -10,7 +10,7 @@ use std::borrow::Cow;
 use bytes::Bytes;
 use http::header::{CONTENT_LENGTH, CONTENT_TYPE};
 use http::request::Parts;
-use http::{HeaderMap, Method};
+use http::{HeaderMap, HeaderValue, Method};
 use http_body::Body;
 
 use super::bearer;
@@ -22,9 +22,11 @@ use super::public_url::is_websocket;
 use super::response::{cut, Refusal};
 use crate::bearer::VerifyFuture;
 use crate::core::fields::FormFields;
+use crate::core::settings::join_settings;
 use crate::core::validator::{
-    decode_form, is_form, plausible_signature, stand_in, starts_with_form_type, RequestValidator,
-    SignedRequest, X_TWILIO_SIGNATURE, X_TWILIO_WEBHOOKS_SIGNATURE_SETTINGS,
+    decode_form, has_body_sha256, is_form, plausible_signature, stand_in, starts_with_form_type,
+    RequestValidator, SignedRequest, MAX_FORM_BYTES, X_TWILIO_SIGNATURE,
+    X_TWILIO_WEBHOOKS_SIGNATURE_SETTINGS,
 };
 use crate::validate::rejection::Rejection;
 use crate::validate::webhook::ValidatedWebhook;
@@ -33,64 +35,148 @@ use crate::validate::webhook::ValidatedWebhook;
 pub(crate) struct Prechecked {
     /// The URL to check the signature against.
     pub(crate) url: String,
-    /// With a bearer verifier, its (unpolled) verdict on the token.
-    pub(crate) verifying: Option<VerifyFuture>,
+    /// What is still to be asked before the body is read, unpolled.
+    pub(crate) asking: Option<Asking>,
+    /// The most of the body that is read, and what a longer one is.
+    pub(crate) limit: ReadLimit,
+}
+
+/// The most of a body that is read (see [`check_headers`]), and the
+/// rejection of a body longer than that.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ReadLimit {
+    pub(crate) bytes: usize,
+    pub(crate) past: Rejection,
+}
+
+/// What a request's authentication still waits for, before its body is read.
+pub(crate) enum Asking {
+    /// The bearer verifier's verdict on the token.
+    Bearer(VerifyFuture),
+    /// The shared store's claim of the Digest nonce count (the credentials
+    /// are right).
+    #[cfg(feature = "http-auth")]
+    NonceCount(crate::auth::ClaimFuture),
 }
 
 /// What can be checked before the body is read: HTTP authentication, if
 /// configured (the user is put into the extensions); a bearer token is
 /// present, if one is required; the signature header is present once and
 /// plausible; the declared length fits; the URL can be built. The bearer
-/// token itself is verified after these (`Prechecked::verifying`), so
-/// that what the headers refuse costs no verification.
+/// token itself is verified, and a Digest nonce count claimed in a shared
+/// store, after these (`Prechecked::asking`), so that what the headers
+/// refuse costs no verification and no store call.
 pub(crate) fn precheck<B: Body>(
     config: &Config,
     parts: &mut Parts,
     body: &B,
 ) -> Result<Prechecked, Refusal> {
     #[cfg(feature = "http-auth")]
+    let mut claiming = None;
+    #[cfg(feature = "http-auth")]
     if let Some(auth) = &config.auth {
-        let user = http_auth::authenticate(auth, parts).map_err(|challenge| Refusal {
-            rejection: Rejection::Unauthenticated,
-            challenge: Some(challenge),
-            bearer: None,
-            url: None,
-            websocket: false,
-            hint: None,
-        })?;
+        let (user, claim) = http_auth::authenticate(auth, parts).map_err(http_auth::refusal)?;
         parts.extensions.insert(user);
+        claiming = claim.map(Asking::NonceCount);
     }
+    #[cfg(not(feature = "http-auth"))]
+    let claiming = None;
     // The token is read now, so that a missing one is `401` before the
     // signature's `403`, and verified once the headers pass.
     let token = match &config.bearer {
         Some(verifier) => Some((verifier, bearer::token(parts)?)),
         None => None,
     };
-    let url = check_headers(config, parts, body)?;
-    let verifying = token.map(|(verifier, token)| verifier.verify(token));
-    Ok(Prechecked { url, verifying })
+    let (url, limit) = check_headers(config, parts, body)?;
+    // `http_auth` and `bearer_auth` exclude each other: one at most.
+    let asking = token
+        .map(|(verifier, token)| Asking::Bearer(verifier.verify(token)))
+        .or(claiming);
+    Ok(Prechecked { url, asking, limit })
 }
 
-fn check_headers<B: Body>(config: &Config, parts: &Parts, body: &B) -> Result<String, Rejection> {
+/// The most of a request's body that is read: `max_body_bytes`, and no more
+/// than [`MAX_FORM_BYTES`] for a body that is, or that a handler could read
+/// as, form fields. A form POST (the core's `is_form`) is refused past
+/// `MAX_FORM_BYTES` whatever was read, and a body that axum's `Form` would
+/// parse without it being a form POST (a `PUT`, a media type that only
+/// starts like the form's, a second `Content-Type`) is refused as
+/// `malformed_body` once read (see [`signed_fields`]): bytes read past the
+/// form cap are waste either way, so they are not read, and a connection
+/// holds at most `MAX_FORM_BYTES` for such a body whatever the limit says.
+pub(crate) fn read_limit(config: &Config, parts: &Parts) -> usize {
+    if is_form_post(parts) || read_as_form_by_axum(parts) {
+        config.max_body_bytes.min(MAX_FORM_BYTES)
+    } else {
+        config.max_body_bytes
+    }
+}
+
+/// The signature header, the declared length and the URL; the URL and how
+/// much of the body is read.
+fn check_headers<B: Body>(
+    config: &Config,
+    parts: &Parts,
+    body: &B,
+) -> Result<(String, ReadLimit), Rejection> {
     // Refused before the body is read: what cannot be the base64 of a MAC
     // of the algorithm named (28 characters for HMAC-SHA1, 44 for
     // HMAC-SHA256) cannot validate.
     if !config.skip_signature {
-        plausible_signature(signature(&parts.headers)?, settings(&parts.headers)?)?;
+        plausible_signature(
+            signature(&parts.headers)?,
+            settings(&parts.headers)?.as_deref(),
+        )?;
     }
-    let limit = config.max_body_bytes as u64;
     let declared = parts
         .headers
         .get(CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > limit) || body.size_hint().lower() > limit {
-        return Err(Rejection::BodyTooLarge);
-    }
+    let at_least = declared.unwrap_or(0).max(body.size_hint().lower());
+    let fits = |limit: ReadLimit| {
+        if at_least > limit.bytes as u64 {
+            Err(limit.past)
+        } else {
+            Ok(limit)
+        }
+    };
+    fits(ReadLimit {
+        bytes: read_limit(config, parts),
+        past: Rejection::BodyTooLarge,
+    })?;
     let url = config.origin.url(parts)?;
     #[cfg(feature = "http-auth")]
     http_auth::warn_if_plain_http(config, &url);
-    Ok(url)
+    let limit = match unsignable_body(config, parts, &url) {
+        // Not a byte of it can be accepted.
+        Some(past) => fits(ReadLimit { bytes: 0, past })?,
+        None => ReadLimit {
+            bytes: read_limit(config, parts),
+            past: Rejection::BodyTooLarge,
+        },
+    };
+    Ok((url, limit))
+}
+
+/// Why any body of this request would be refused once read, if it would:
+/// no signature can cover the body of a request that is not a form POST
+/// unless its URL carries `bodySHA256`, nor the body of a WebSocket
+/// handshake (the core's rules: `unsigned_body`), and a body a handler
+/// could read as a form without it being a form POST is `malformed_body`
+/// first ([`signed_fields`]). Such a body is then read to no byte: its
+/// `Content-Length` is refused before it is read and a chunked one at its
+/// first byte, with the reason it would have got. Not with
+/// `dangerously_skip_signature_with_bearer_only`, where nothing is signed.
+fn unsignable_body(config: &Config, parts: &Parts, url: &str) -> Option<Rejection> {
+    if config.skip_signature || is_form_post(parts) {
+        return None;
+    }
+    if read_as_form_by_axum(parts) {
+        return Some(Rejection::MalformedBody);
+    }
+    let signable = !is_websocket(parts) && has_body_sha256(url);
+    (!signable).then_some(Rejection::UnsignedBody)
 }
 
 /// The fields Twilio signed, as the handler gets them in
@@ -118,13 +204,16 @@ pub(crate) fn signed_fields(parts: &Parts, body: &[u8]) -> Result<FormFields, Re
     }
 }
 
-/// Whether axum's `Form` parses the body: a `Content-Type` that starts with
-/// `application/x-www-form-urlencoded`, on any method.
+/// Whether a handler could parse the body as form fields: a `Content-Type`
+/// that starts with `application/x-www-form-urlencoded`, on any method.
+/// axum's `Form` asks the first `Content-Type`; another framework may read
+/// another one, so every one is asked.
 fn read_as_form_by_axum(parts: &Parts) -> bool {
     parts
         .headers
-        .get(CONTENT_TYPE)
-        .is_some_and(|v| starts_with_form_type(v.as_bytes()))
+        .get_all(CONTENT_TYPE)
+        .iter()
+        .any(|v| starts_with_form_type(v.as_bytes()))
 }
 
 /// The account a request is for, with a resolver: the value of every
@@ -202,7 +291,8 @@ pub(crate) fn signed_request<'a>(
     fields: &'a FormFields,
 ) -> Result<SignedRequest<'a>, Rejection> {
     let request = SignedRequest::new(url, signature(&parts.headers)?)
-        .settings(settings(&parts.headers)?)
+        .joined_settings(settings(&parts.headers)?)
+        .method(&parts.method)
         .websocket(is_websocket(parts));
     Ok(if is_form_post(parts) {
         request.fields(fields, body)
@@ -211,14 +301,29 @@ pub(crate) fn signed_request<'a>(
     })
 }
 
-/// `X-Twilio-Webhooks-Signature-Settings`, if present: repeated or not
+/// A header's value as text; otherwise it names no algorithm this crate
+/// knows.
+fn settings_text(value: &HeaderValue) -> Result<&str, Rejection> {
+    value.to_str().map_err(|_| Rejection::UnsupportedAlgorithm)
+}
+
+/// `X-Twilio-Webhooks-Signature-Settings`, if present; repeated, joined
+/// as the libraries' servers join it (the core's `join_settings`). Not
 /// text, it names no algorithm this crate knows.
-fn settings(headers: &HeaderMap) -> Result<Option<&str>, Rejection> {
-    let value = single(headers, &X_TWILIO_WEBHOOKS_SIGNATURE_SETTINGS)
-        .map_err(|()| Rejection::UnsupportedAlgorithm)?;
-    value
-        .map(|v| v.to_str().map_err(|_| Rejection::UnsupportedAlgorithm))
-        .transpose()
+pub(crate) fn settings(headers: &HeaderMap) -> Result<Option<Cow<'_, str>>, Rejection> {
+    let values = headers.get_all(&X_TWILIO_WEBHOOKS_SIGNATURE_SETTINGS);
+    let mut each = values.iter();
+    match (each.next(), each.next()) {
+        (None, _) => Ok(None),
+        (Some(one), None) => Ok(Some(Cow::Borrowed(settings_text(one)?))),
+        _ => {
+            let texts = values
+                .iter()
+                .map(settings_text)
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(join_settings(texts.into_iter()))
+        }
+    }
 }
 
 /// `X-Twilio-Signature`: present once, and text.

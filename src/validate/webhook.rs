@@ -134,9 +134,12 @@ mod extract {
     use http::request::Parts;
     use http::StatusCode;
     use serde::de::DeserializeOwned;
+    use std::borrow::Cow;
     use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::OnceLock;
 
     use super::ValidatedWebhook;
+    use crate::validate::limiter::Limiter;
 
     /// The extractor ran on a route without `TwilioValidateLayer` in front.
     #[derive(Clone, Copy, Debug)]
@@ -253,10 +256,119 @@ mod extract {
                 let missing = MissingTwilioValidateLayer::at(parts);
                 return Err(TwilioFormRejection::MissingLayer(missing));
             };
-            webhook
-                .deserialize()
-                .map(TwilioForm)
-                .map_err(TwilioFormRejection::Invalid)
+            webhook.deserialize().map(TwilioForm).map_err(|e| {
+                log_unfit::<T>(parts, &e);
+                TwilioFormRejection::Invalid(e)
+            })
+        }
+    }
+
+    /// The most bytes of a field name or a reason the 422 event writes.
+    const LOGGED_BYTES: usize = 100;
+
+    /// Writes the 422 of a payload that does not fit `T`: one WARN event,
+    /// target `tower_twilio`, with the path, the type, the field and what
+    /// was wrong with it, never a value. At most one a second in the
+    /// process (the [`Limiter`] of the 403 diagnosis), so that a stream of
+    /// such requests cannot flood the log.
+    fn log_unfit<T>(parts: &Parts, error: &serde::de::value::Error) {
+        static LIMITER: OnceLock<Limiter> = OnceLock::new();
+        if !tracing::enabled!(target: "tower_twilio", tracing::Level::WARN)
+            || !LIMITER.get_or_init(Limiter::default).allow()
+        {
+            return;
+        }
+        let message = error.to_string();
+        let (field, reason) = unfit(&message);
+        tracing::warn!(
+            target: "tower_twilio",
+            path = %crate::validate::response::cut(parts.uri.path()),
+            payload = short_type_name(std::any::type_name::<T>()),
+            field = field.unwrap_or("-"),
+            reason = %reason,
+            "a validated Twilio webhook does not fit the handler's payload type; answering 422 \
+             (Twilio does not retry it; at most one such event a second)"
+        );
+    }
+
+    /// A type's name without its module path (`GatherResult`,
+    /// `Option<my_app::Sms>`): what the user wrote in `TwilioForm<T>`.
+    fn short_type_name(name: &str) -> &str {
+        let outer = name.find('<').unwrap_or(name.len());
+        name[..outer].rfind("::").map_or(name, |i| &name[i + 2..])
+    }
+
+    /// The field and the reason of a deserialization error, without the
+    /// value: the messages of the crate's payload types (`missing field
+    /// `X``, `field `X`: expected ...`, `NumMedia is ...`) give both; any
+    /// other message is kept up to its first quoted part (where serde puts
+    /// the value: `invalid type: string "..."`).
+    pub(crate) fn unfit(message: &str) -> (Option<&str>, Cow<'_, str>) {
+        fn bounded(s: &str) -> String {
+            let mut end = s.len().min(LOGGED_BYTES);
+            while !s.is_char_boundary(end) {
+                end -= 1;
+            }
+            s[..end].to_owned()
+        }
+        fn quoted(rest: &str) -> Option<&str> {
+            rest.split_once('`').map(|(field, _)| field)
+        }
+        if let Some(field) = message.strip_prefix("missing field `").and_then(quoted) {
+            return (Some(field), Cow::Borrowed("missing"));
+        }
+        if let Some(field) = message.strip_prefix("duplicate field `").and_then(quoted) {
+            return (Some(field), Cow::Borrowed("sent twice"));
+        }
+        if let Some((field, reason)) = message
+            .strip_prefix("field `")
+            .and_then(|rest| rest.split_once("`: "))
+        {
+            return (Some(field), Cow::Owned(bounded(reason)));
+        }
+        if message.starts_with("NumMedia is ") {
+            return (
+                Some("NumMedia"),
+                Cow::Borrowed("disagrees with the MediaUrlN and MediaContentTypeN fields"),
+            );
+        }
+        let end = message.find(['`', '"', '\'']).unwrap_or(message.len());
+        let reason = message[..end].trim_end_matches([' ', ':', ',']);
+        (None, Cow::Owned(bounded(reason)))
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::{short_type_name, unfit};
+
+        #[test]
+        fn the_logged_type_name_drops_the_module_path() {
+            assert_eq!(
+                short_type_name("tower_twilio::payload::voice::GatherResult"),
+                "GatherResult"
+            );
+            assert_eq!(short_type_name("Sms"), "Sms");
+            assert_eq!(
+                short_type_name("core::option::Option<app::Sms>"),
+                "Option<app::Sms>"
+            );
+        }
+
+        #[test]
+        fn the_logged_reason_names_the_field_and_never_the_value() {
+            assert_eq!(unfit("missing field `To`"), (Some("To"), "missing".into()));
+            assert_eq!(
+                unfit("field `Confidence`: expected a number"),
+                (Some("Confidence"), "expected a number".into())
+            );
+            assert_eq!(
+                unfit("NumMedia is 7 but the request has 2 MediaUrlN fields").0,
+                Some("NumMedia")
+            );
+            let (field, reason) = unfit("unknown variant `secret-value`, expected one of `a`, `b`");
+            assert_eq!((field, reason.as_ref()), (None, "unknown variant"));
+            let (_, reason) = unfit("invalid type: string \"secret\", expected u32");
+            assert_eq!(reason, "invalid type: string");
         }
     }
 }

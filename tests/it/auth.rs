@@ -512,3 +512,261 @@ async fn per_route_auth_asks_credentials_on_its_sub_router_only() {
 fn the_readme_shows_the_per_route_auth_as_tested() {
     common::assert_readme_shows(include_str!("auth.rs"));
 }
+
+// --- Digest nonce counts shared by instances ---------------------------------
+
+/// Loopback instances of one app whose Digest nonce counts go to one store.
+mod shared_counts {
+    use std::net::SocketAddr;
+
+    use bytes::Bytes;
+    use http_body_util::Full;
+    use hyper_util::client::legacy::Client;
+    use hyper_util::rt::TokioExecutor;
+    use tokio::io::AsyncWriteExt;
+    use tokio::net::TcpStream;
+    use tower_twilio::replay::{MemoryStore, ReplayKey, ReplayStore, StoreError, StoreFuture};
+
+    use super::*;
+
+    const NONCE_SECRET: &str = "one nonce secret for every instance";
+
+    /// An instance: its own layer and `HttpAuth`, the shared `store`.
+    pub(super) async fn instance(store: impl ReplayStore, calls: Arc<AtomicUsize>) -> SocketAddr {
+        let auth = HttpAuth::builder()
+            .digest_auth("twilio", "pw")
+            .nonce_secret(NONCE_SECRET)
+            .nonce_count_store(store)
+            .build();
+        let layer = TwilioValidateLayer::new(TOKEN)
+            .base_url(BASE)
+            .http_auth(auth);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let app = router(layer, calls);
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        addr
+    }
+
+    /// A signed webhook over loopback: the status and the challenges.
+    pub(super) async fn post(
+        addr: SocketAddr,
+        authorization: Option<&str>,
+    ) -> (StatusCode, Vec<String>) {
+        let mut req = Request::post(format!("http://{addr}/voice"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(BODY.to_owned())
+            .unwrap();
+        Signer::new(TOKEN, BASE).sign(&mut req);
+        if let Some(value) = authorization {
+            req.headers_mut()
+                .insert("authorization", value.parse().unwrap());
+        }
+        let client = Client::builder(TokioExecutor::new()).build_http();
+        let res = client
+            .request(req.map(|b| Full::new(Bytes::from(b))))
+            .await
+            .unwrap();
+        let challenges = res
+            .headers()
+            .get_all("www-authenticate")
+            .iter()
+            .map(|v| v.to_str().unwrap().to_owned())
+            .collect();
+        (res.status(), challenges)
+    }
+
+    /// Two instances sharing `store`: a Digest `Authorization` accepted by
+    /// the first is refused by the second, which takes the next count.
+    pub(super) async fn a_count_is_accepted_once_across(store: impl ReplayStore + Clone) {
+        let calls = counter();
+        let a = instance(store.clone(), calls.clone()).await;
+        let b = instance(store, calls.clone()).await;
+        let (_, challenges) = post(a, None).await;
+        let captured = digest::authorization(&challenges[0], "twilio", "pw", "/voice", 1);
+        assert_eq!(post(a, Some(&captured)).await.0, StatusCode::OK);
+
+        let (status, challenges) = post(b, Some(&captured)).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        // As the instance's own cache answers: take a fresh nonce.
+        assert!(challenges[0].contains("stale=true"), "{challenges:?}");
+        // And back on the first instance, too.
+        assert_eq!(post(a, Some(&captured)).await.0, StatusCode::UNAUTHORIZED);
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+
+        // The client's next count is new everywhere.
+        let next = digest::authorization(&challenges_of(a).await, "twilio", "pw", "/voice", 2);
+        assert_eq!(post(b, Some(&next)).await.0, StatusCode::OK);
+        assert_eq!(calls.load(Ordering::SeqCst), 2);
+    }
+
+    async fn challenges_of(addr: SocketAddr) -> String {
+        post(addr, None).await.1[0].clone()
+    }
+
+    #[tokio::test]
+    async fn a_digest_count_replayed_to_another_instance_sharing_a_memory_store_is_refused() {
+        a_count_is_accepted_once_across(MemoryStore::new()).await;
+    }
+
+    #[tokio::test]
+    async fn a_replayed_count_is_401_before_the_body_is_sent() {
+        let calls = counter();
+        let addr = instance(MemoryStore::new(), calls.clone()).await;
+        let (_, challenges) = post(addr, None).await;
+        let captured = digest::authorization(&challenges[0], "twilio", "pw", "/voice", 1);
+        assert_eq!(post(addr, Some(&captured)).await.0, StatusCode::OK);
+
+        // The replay's head, and no body: the answer must not wait for it.
+        let mut req = Request::post("/voice")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(BODY.to_owned())
+            .unwrap();
+        Signer::new(TOKEN, BASE).sign(&mut req);
+        let head = format!(
+            "POST /voice HTTP/1.1\r\nhost: hooks.example.com\r\n\
+             content-type: application/x-www-form-urlencoded\r\n\
+             x-twilio-signature: {}\r\nauthorization: {captured}\r\n\
+             content-length: {}\r\n\r\n",
+            req.headers()["x-twilio-signature"].to_str().unwrap(),
+            BODY.len()
+        );
+        let mut stream = TcpStream::connect(addr).await.unwrap();
+        stream.write_all(head.as_bytes()).await.unwrap();
+        let wire = tokio::time::timeout(
+            Duration::from_secs(5),
+            common::read_response(&mut stream, true),
+        )
+        .await
+        .expect("no answer before the body")
+        .expect("a response");
+        assert_eq!(wire.status, 401, "{}", wire.body);
+        assert!(wire.body.contains("replayed_nonce_count") || wire.body.contains("nonce count"));
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+    }
+
+    /// A store that fails every call, or never answers.
+    #[derive(Clone)]
+    struct Broken {
+        hangs: bool,
+    }
+
+    impl ReplayStore for Broken {
+        fn claim(&self, _: ReplayKey, _: Bytes, _: Duration) -> StoreFuture<Option<Bytes>> {
+            if self.hangs {
+                Box::pin(std::future::pending())
+            } else {
+                Box::pin(async { Err(StoreError::new("connection refused")) })
+            }
+        }
+
+        fn complete(&self, _: ReplayKey, _: Bytes, _: Bytes, _: Duration) -> StoreFuture<()> {
+            Box::pin(async { Ok(()) })
+        }
+
+        fn release(&self, _: ReplayKey, _: Bytes) -> StoreFuture<()> {
+            Box::pin(async { Ok(()) })
+        }
+    }
+
+    async fn right_credentials_with(store: Broken, timeout: Duration) -> Answer {
+        let auth = HttpAuth::builder()
+            .digest_auth("twilio", "pw")
+            .nonce_count_store(store)
+            .nonce_count_store_timeout(timeout)
+            .build();
+        let layer = TwilioValidateLayer::new(TOKEN)
+            .base_url(BASE)
+            .http_auth(auth);
+        let calls = counter();
+        let app = router(layer, calls.clone());
+        let challenge = send(app.clone(), request(None, true)).await.challenges[0].clone();
+        let auth = digest::authorization(&challenge, "twilio", "pw", "/voice", 1);
+        let (parts, _) = request(Some(&auth), true).into_parts();
+        // The body is not read either.
+        let answer = send(
+            app,
+            Request::from_parts(parts, Body::new(common::PanickingBody)),
+        )
+        .await;
+        assert_eq!(calls.load(Ordering::SeqCst), 0);
+        answer
+    }
+
+    #[tokio::test]
+    async fn a_store_that_fails_gets_right_credentials_503_not_through() {
+        let answer = right_credentials_with(Broken { hangs: false }, Duration::from_secs(1)).await;
+        assert_eq!(
+            answer.status,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "{}",
+            answer.body
+        );
+        assert_eq!(answer.rejection, Some(Rejection::AuthUnavailable));
+        assert!(answer.challenges.is_empty());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_store_that_does_not_answer_gets_503_after_its_timeout() {
+        let started = tokio::time::Instant::now();
+        let answer =
+            right_credentials_with(Broken { hangs: true }, Duration::from_millis(300)).await;
+        assert_eq!(started.elapsed(), Duration::from_millis(300));
+        assert_eq!(answer.status, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(answer.rejection, Some(Rejection::AuthUnavailable));
+    }
+}
+
+/// The same, with a real `redis-server` on loopback that the test starts on
+/// a port of its own and stops; without one on the `PATH` the test says it
+/// was skipped, and under `CI=true` it fails instead.
+#[cfg(feature = "redis")]
+mod redis {
+    use std::process::{Child, Command, Stdio};
+
+    use tower_twilio::replay::RedisStore;
+
+    struct Server(Child);
+
+    impl Drop for Server {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+
+    #[tokio::test]
+    async fn a_digest_count_replayed_to_another_instance_sharing_redis_is_refused() {
+        let port = {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            listener.local_addr().unwrap().port()
+        };
+        let spawned = Command::new("redis-server")
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn();
+        let _server = match spawned {
+            Ok(child) => Server(child),
+            Err(e) if std::env::var_os("CI").is_some() => {
+                panic!("CI must run the Redis tests, but redis-server: {e}")
+            }
+            Err(e) => {
+                eprintln!("skipped, no redis-server to run ({e})");
+                return;
+            }
+        };
+        let url = format!("redis://127.0.0.1:{port}");
+        let mut connected = None;
+        for _ in 0..200 {
+            if let Ok(store) = RedisStore::connect(&url).await {
+                connected = Some(store);
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        let store = connected.expect("redis-server did not start");
+        super::shared_counts::a_count_is_accepted_once_across(store).await;
+    }
+}

@@ -3,6 +3,7 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::body::Body;
 use axum::routing::post;
@@ -10,6 +11,7 @@ use axum::{Extension, Router};
 use http::{Request, StatusCode};
 use tower::ServiceExt;
 use tower_twilio::bearer::{BearerClaims, BearerError, BearerVerifier, VerifyFuture};
+use tower_twilio::validate::DEFAULT_BEARER_TIMEOUT;
 use tower_twilio::{Rejection, Signer, TwilioValidateLayer};
 
 use crate::common;
@@ -190,4 +192,88 @@ async fn a_custom_rejection_response_still_gets_the_challenge() {
         .to_str()
         .unwrap()
         .starts_with("Bearer realm=\"twilio\", error=\"invalid_token\""));
+}
+
+/// A verifier that never answers, as an introspection endpoint that hangs.
+fn hanging(_: String) -> std::future::Pending<Result<BearerClaims, BearerError>> {
+    std::future::pending()
+}
+
+async fn answer_of_a_hanging_verifier(layer: TwilioValidateLayer) -> http::Response<Body> {
+    let app = Router::new()
+        .route("/voice", post(|| async { "ok" }))
+        .layer(layer.bearer_auth(hanging));
+    let (parts, _) = request(Some("good"), true).into_parts();
+    app.oneshot(Request::from_parts(parts, common::PanickingBody))
+        .await
+        .unwrap()
+        .map(Body::new)
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_verifier_that_does_not_answer_is_503_after_the_bearer_timeout() {
+    let started = tokio::time::Instant::now();
+    let res = answer_of_a_hanging_verifier(
+        TwilioValidateLayer::new(TOKEN)
+            .base_url(BASE)
+            .bearer_timeout(Duration::from_millis(250)),
+    )
+    .await;
+    assert_eq!(started.elapsed(), Duration::from_millis(250));
+    assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(
+        res.extensions().get::<BearerError>(),
+        Some(&BearerError::VerifierTimeout)
+    );
+    assert_eq!(
+        res.extensions().get::<Rejection>(),
+        Some(&Rejection::BearerUnavailable)
+    );
+    // The token was not judged: no challenge.
+    assert!(res.headers().get("www-authenticate").is_none());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_verifier_that_does_not_answer_is_bounded_by_default() {
+    let started = tokio::time::Instant::now();
+    let res = answer_of_a_hanging_verifier(TwilioValidateLayer::new(TOKEN).base_url(BASE)).await;
+    assert_eq!(started.elapsed(), DEFAULT_BEARER_TIMEOUT);
+    assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+}
+
+#[tokio::test]
+async fn the_answer_does_not_say_which_check_refused_the_token() {
+    let refuse = |_: String| async { Err::<BearerClaims, _>(BearerError::WrongAudience) };
+    let app = Router::new()
+        .route("/voice", post(|| async { "ok" }))
+        .layer(
+            TwilioValidateLayer::new(TOKEN)
+                .base_url(BASE)
+                .bearer_auth(refuse),
+        );
+    let res = app
+        .oneshot(request(Some("token"), true).map(Body::from))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        res.headers()["www-authenticate"],
+        "Bearer realm=\"twilio\", error=\"invalid_token\", \
+         error_description=\"the token is not accepted\""
+    );
+    // The typed reason is the operator's, in the extensions.
+    assert_eq!(
+        res.extensions().get::<BearerError>(),
+        Some(&BearerError::WrongAudience)
+    );
+    let body = http_body_util::BodyExt::collect(res.into_body())
+        .await
+        .unwrap()
+        .to_bytes();
+    let body = String::from_utf8_lossy(&body);
+    assert!(!body.contains("audience"), "{body}");
+    assert!(
+        !body.contains(BearerError::WrongAudience.as_str()),
+        "{body}"
+    );
 }

@@ -191,6 +191,7 @@ async fn a_streamed_body_that_passes_the_limit_is_413() {
     let body = Body::from_stream(futures_stream(chunks.collect()));
     let req = Request::post("/voice")
         .header("host", "mycompany.com")
+        .header("content-type", "application/x-www-form-urlencoded")
         .header("x-twilio-signature", "RSOYDt4T1cUTdK1PDd93/VVr8B8=")
         .body(body)
         .unwrap();
@@ -212,6 +213,7 @@ async fn a_body_that_fails_is_400() {
     ];
     let req = Request::post("/voice")
         .header("host", "mycompany.com")
+        .header("content-type", "application/x-www-form-urlencoded")
         .header("x-twilio-signature", "RSOYDt4T1cUTdK1PDd93/VVr8B8=")
         .body(Body::from_stream(futures_stream(chunks)))
         .unwrap();
@@ -457,7 +459,7 @@ async fn secondary_tokens_are_accepted_and_reported() {
 }
 
 #[tokio::test]
-async fn shared_keys_are_selected_by_the_settings_header() {
+async fn a_shared_key_signature_is_accepted_whatever_id_the_settings_header_names() {
     let layer = TwilioValidateLayer::with_validator(
         RequestValidator::new(TOKEN).shared_key("webhooks_sharedkey_1", "sk_test_shared_secret"),
     )
@@ -473,13 +475,24 @@ async fn shared_keys_are_selected_by_the_settings_header() {
     let (status, _, _, _) = send(app(layer.clone(), counter()), req.clone().map(Body::from)).await;
     assert_eq!(status, StatusCode::OK);
 
+    // The id is not signed and neither official library reads it: another
+    // id tries the configured keys too (the one that signed is reported).
     req.headers_mut().insert(
         "x-twilio-webhooks-signature-settings",
         "key=webhooks_sharedkey_2,algorithm=HMAC_SHA256"
             .parse()
             .unwrap(),
     );
-    let (status, _, rejection, _) = send(app(layer, counter()), req.map(Body::from)).await;
+    let (status, _, _, _) = send(app(layer.clone(), counter()), req.clone().map(Body::from)).await;
+    assert_eq!(status, StatusCode::OK);
+
+    // Signed by a key that is not configured, under an id that is not
+    // either: refused, and the reason names the id.
+    let mut forged = form_post("/voice", BODY);
+    Signer::new(TOKEN, BASE)
+        .shared_key("webhooks_sharedkey_2", "another secret")
+        .sign(&mut forged);
+    let (status, _, rejection, _) = send(app(layer, counter()), forged.map(Body::from)).await;
     assert_eq!(
         (status, rejection),
         (StatusCode::FORBIDDEN, Some(Rejection::UnknownSharedKey))
@@ -571,6 +584,7 @@ async fn a_body_that_stalls_gets_408_after_the_read_timeout() {
     let stalled = first.chain(futures_util::stream::pending());
     let req = Request::post("/voice")
         .header("host", "mycompany.com")
+        .header("content-type", "application/x-www-form-urlencoded")
         .header("x-twilio-signature", "RSOYDt4T1cUTdK1PDd93/VVr8B8=")
         .body(Body::from_stream(stalled))
         .unwrap();

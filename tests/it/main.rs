@@ -3,7 +3,8 @@
 //! `cargo test --no-default-features` builds and runs the rest. The tests
 //! that hold process-wide state are binaries of their own: a global allocator
 //! (`allocations`, `hostile`, `secrets`), a diagnosis logged once per process
-//! (`diagnosis`), a log captured while tokens go through (`bearer_secrets`).
+//! (`diagnosis`), a payload's 422 logged once a second per process
+//! (`payload_log`), a log captured while tokens go through (`bearer_secrets`).
 
 #[path = "../common/mod.rs"]
 mod common;
@@ -15,6 +16,8 @@ mod bearer;
 mod bearer_verifier;
 #[cfg(feature = "axum")]
 mod compose;
+#[cfg(feature = "axum")]
+mod documented;
 #[cfg(all(feature = "axum", feature = "http-auth"))]
 mod examples;
 mod hyper;
@@ -31,6 +34,8 @@ mod rejection_log;
 #[cfg(feature = "axum")]
 mod replay;
 mod replay_log;
+#[cfg(feature = "axum")]
+mod signer;
 mod soundness;
 mod tcp;
 #[cfg(feature = "axum")]

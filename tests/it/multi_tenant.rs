@@ -191,8 +191,10 @@ async fn every_signature_failure_gets_the_same_default_answer() {
         .header("content-type", "application/x-www-form-urlencoded")
         .body("AccountSid=AC0001&Body=hi".to_string())
         .unwrap();
+    // An id that is not configured, and a secret that is not either (a
+    // configured secret is accepted under any id: the id is not signed).
     Signer::new("token", BASE)
-        .shared_key("sk2", "secret")
+        .shared_key("sk2", "another secret")
         .sign(&mut unknown_shared_key);
     let mut body_hash_mismatch = Request::post("/sms")
         .header("content-type", "application/json")

@@ -85,7 +85,7 @@ async fn record(webhook: ValidatedWebhook) -> Result<String, (StatusCode, String
         .deserialize()
         .map_err(|e| (StatusCode::UNPROCESSABLE_ENTITY, e.to_string()))?;
     Ok(format!(
-        "{} {} {}s {:?}",
+        "{:?} {} {:?}s {:?}",
         record.recording_sid, record.recording_url, record.recording_duration, record.digits
     ))
 }
@@ -293,7 +293,7 @@ async fn a_record_action_reads_through_validated_webhook_deserialize() {
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(
         body,
-        "REXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX https://api.twilio.com/2010-04-01/Accounts/ACXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX/Recordings/REXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX 6s Some(\"#\")"
+        "Some(\"REXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX\") https://api.twilio.com/2010-04-01/Accounts/ACXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX/Recordings/REXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX Some(6)s Some(\"#\")"
     );
 }
 

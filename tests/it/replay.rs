@@ -3,6 +3,7 @@
 //! memory store and (feature `redis`) a real Redis server shared by two
 //! instances.
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -23,7 +24,9 @@ use tower_twilio::replay::{
     MemoryStore, ReplayGuardLayer, ReplayKey, ReplayStore, ReplayVerdict, StoreError, StoreFuture,
 };
 use tower_twilio::twiml::Twiml;
-use tower_twilio::{compute_signature, Algorithm, Signer, TwilioValidateLayer, ValidatedWebhook};
+use tower_twilio::{
+    compute_signature, Algorithm, RequestValidator, Signer, TwilioValidateLayer, ValidatedWebhook,
+};
 
 use crate::common;
 use common::stack::{send_h1, Answer};
@@ -454,6 +457,220 @@ async fn a_replayed_twiml_answer_keeps_its_content_type() {
     );
 }
 
+/// Two tenants under one `KeyResolver`, each signing with its own token.
+const TENANT_A: &str = "AC0000000000000000000000000000000a";
+const TENANT_B: &str = "AC0000000000000000000000000000000b";
+
+fn token_of(account: &str) -> &'static str {
+    if account == TENANT_A {
+        "token-of-tenant-a"
+    } else {
+        "token-of-tenant-b"
+    }
+}
+
+async fn large(State(app): State<App>, webhook: ValidatedWebhook) -> String {
+    app.record(&webhook);
+    "x".repeat(60_000)
+}
+
+/// The guarded app of both tenants: `/sms`, `/slow` and `/large` (a 60 KB
+/// answer, recorded).
+fn tenants_router(app: &App, guard: ReplayGuardLayer) -> Router {
+    let accounts: Arc<HashMap<&str, RequestValidator>> = Arc::new(HashMap::from([
+        (TENANT_A, RequestValidator::new(token_of(TENANT_A))),
+        (TENANT_B, RequestValidator::new(token_of(TENANT_B))),
+    ]));
+    let validate = TwilioValidateLayer::with_resolver(move |sid: String| {
+        let accounts = accounts.clone();
+        async move { accounts.get(sid.as_str()).cloned() }
+    })
+    .base_url(BASE);
+    Router::new()
+        .route("/sms", post(sms))
+        .route("/slow", post(slow))
+        .route("/large", post(large))
+        .layer(guard)
+        .layer(validate)
+        .with_state(app.clone())
+}
+
+/// `account`'s genuine webhook `sid` to `path`.
+fn tenant_webhook(addr: SocketAddr, account: &str, path: &str, sid: &str) -> Request<Full<Bytes>> {
+    let fields = [("AccountSid", account), ("MessageSid", sid), ("Body", "hi")];
+    let body = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(fields)
+        .finish();
+    let signature = compute_signature(
+        token_of(account),
+        Algorithm::HmacSha1,
+        &format!("{BASE}{path}"),
+        &fields,
+    );
+    post_to(addr, path, &body, &signature)
+}
+
+impl App {
+    /// How many times a handler ran for `account`.
+    fn calls_of(&self, account: &str) -> usize {
+        let field = format!("AccountSid={account}");
+        self.seen().iter().filter(|s| s.contains(&field)).count()
+    }
+}
+
+#[tokio::test]
+async fn a_tenant_flooding_its_own_webhooks_evicts_none_of_another_tenants_entries() {
+    let app = App::new();
+    let guard = ReplayGuardLayer::new(MemoryStore::new().max_entries(50));
+    let addr = serve(tenants_router(&app, guard)).await;
+    let first = send_h1(tenant_webhook(addr, TENANT_B, "/sms", "SMb")).await;
+    assert_eq!(first.status, 200);
+    for n in 0..200 {
+        let flood = tenant_webhook(addr, TENANT_A, "/sms", &format!("SMa{n}"));
+        assert_eq!(send_h1(flood).await.status, 200);
+    }
+    let copy = send_h1(tenant_webhook(addr, TENANT_B, "/sms", "SMb")).await;
+    assert_eq!((copy.status, &copy.body), (first.status, &first.body));
+    assert_eq!(app.calls_of(TENANT_B), 1);
+    let next = send_h1(tenant_webhook(addr, TENANT_B, "/sms", "SMb2")).await;
+    assert_eq!(next.status, 200);
+}
+
+#[tokio::test]
+async fn a_tenant_holding_its_webhooks_in_progress_gets_no_other_tenant_a_503() {
+    let app = App::new();
+    let guard = ReplayGuardLayer::new(MemoryStore::new().max_entries(20));
+    let addr = serve(tenants_router(&app, guard)).await;
+    let held: Vec<_> = (0..20)
+        .map(|n| {
+            let flood = tenant_webhook(addr, TENANT_A, "/slow", &format!("SMa{n}"));
+            tokio::spawn(send_h1(flood))
+        })
+        .collect();
+    // Half the store at most is A's in progress; the rest of A's are refused.
+    let mut refused = 0;
+    while app.calls_of(TENANT_A) < 10 {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let other = send_h1(tenant_webhook(addr, TENANT_B, "/sms", "SMb")).await;
+    assert_eq!(other.status, 200);
+    app.gate.add_permits(20);
+    for answer in held {
+        let answer = answer.await.unwrap();
+        if answer.status == 503 {
+            assert!(
+                body_text(&answer).contains("account"),
+                "{}",
+                body_text(&answer)
+            );
+            refused += 1;
+        } else {
+            assert_eq!(answer.status, 200);
+        }
+    }
+    assert_eq!((app.calls_of(TENANT_A), refused), (10, 10));
+}
+
+#[tokio::test]
+async fn a_copy_of_an_answer_recorded_after_two_failed_tries_still_gets_it() {
+    // The store fails the first two attempts to record the answer; the
+    // claim's in-progress mark must not lapse into a second run.
+    let store = FlakyStore {
+        inner: MemoryStore::new(),
+        failures: Arc::new(AtomicUsize::new(2)),
+        recorded: Arc::new(tokio::sync::Notify::new()),
+    };
+    let recorded = store.recorded.clone();
+    let app = App::new();
+    let guard = ReplayGuardLayer::new(store).in_progress_ttl(Duration::from_millis(500));
+    let addr = serve(router(&app, guard)).await;
+    let first = send_h1(genuine(addr, "/sms", SMS)).await;
+    assert_eq!(first.status, 200);
+    tokio::time::timeout(Duration::from_secs(5), recorded.notified())
+        .await
+        .expect("the answer is recorded within the in-progress ttl");
+    let copy = send_h1(genuine(addr, "/sms", SMS)).await;
+    assert_eq!((copy.status, &copy.body), (first.status, &first.body));
+    assert_eq!(app.calls(), 1);
+}
+
+/// A `MemoryStore` whose `complete` fails `failures` times first, and says
+/// when one succeeded.
+struct FlakyStore {
+    inner: MemoryStore,
+    failures: Arc<AtomicUsize>,
+    recorded: Arc<tokio::sync::Notify>,
+}
+
+impl ReplayStore for FlakyStore {
+    fn claim(&self, key: ReplayKey, mark: Bytes, ttl: Duration) -> StoreFuture<Option<Bytes>> {
+        self.inner.claim(key, mark, ttl)
+    }
+    fn complete(
+        &self,
+        key: ReplayKey,
+        mark: Bytes,
+        value: Bytes,
+        ttl: Duration,
+    ) -> StoreFuture<()> {
+        let failing = self
+            .failures
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok();
+        if failing {
+            return Box::pin(async { Err(StoreError::new("connection reset")) });
+        }
+        let done = self.inner.complete(key, mark, value, ttl);
+        let recorded = self.recorded.clone();
+        Box::pin(async move {
+            done.await?;
+            recorded.notify_one();
+            Ok(())
+        })
+    }
+    fn release(&self, key: ReplayKey, mark: Bytes) -> StoreFuture<()> {
+        self.inner.release(key, mark)
+    }
+}
+
+#[tokio::test]
+async fn a_2xx_whose_body_fails_mid_stream_is_not_run_again_by_a_copy() {
+    use futures_util::StreamExt as _;
+    async fn pay(State(calls): State<Arc<AtomicUsize>>) -> axum::response::Response {
+        calls.fetch_add(1, Ordering::SeqCst);
+        let chunks = futures_util::stream::iter([
+            Ok(Bytes::from("<Response>")),
+            Err(std::io::Error::other("the body broke")),
+        ])
+        .boxed();
+        axum::response::Response::builder()
+            .header(CONTENT_TYPE, "text/xml")
+            .body(axum::body::Body::from_stream(chunks))
+            .unwrap()
+    }
+    let calls = Arc::new(AtomicUsize::new(0));
+    let app = Router::new()
+        .route("/pay", post(pay))
+        .layer(ReplayGuardLayer::in_memory())
+        .layer(TwilioValidateLayer::new(TOKEN).base_url(BASE))
+        .with_state(calls.clone());
+    let _ = app
+        .clone()
+        .oneshot(payment("/pay"))
+        .await
+        .unwrap()
+        .into_body()
+        .collect()
+        .await;
+    let copy = app.oneshot(payment("/pay")).await.unwrap();
+    assert_eq!(copy.status(), StatusCode::CONFLICT);
+    assert_eq!(
+        copy.extensions().get::<ReplayVerdict>(),
+        Some(&ReplayVerdict::AnswerNotKept)
+    );
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+}
+
 /// With a real `redis-server` on loopback, which each test starts on a
 /// port of its own and stops. Without one on the `PATH` these tests say
 /// they were skipped; under `CI=true` they fail instead.
@@ -473,6 +690,11 @@ mod redis {
     impl Server {
         /// A fresh server, or `None` (skipped) when there is none to run.
         async fn start(test: &str) -> Option<Self> {
+            Self::start_with(test, &[]).await
+        }
+
+        /// A fresh server with these extra settings.
+        async fn start_with(test: &str, settings: &[&str]) -> Option<Self> {
             let port = {
                 let (listener, addr) = common::stack::listener().await;
                 drop(listener);
@@ -481,6 +703,7 @@ mod redis {
             let spawned = Command::new("redis-server")
                 .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
                 .args(["--save", "", "--appendonly", "no"])
+                .args(settings)
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
                 .spawn();
@@ -613,6 +836,122 @@ mod redis {
         let through = send_h1(genuine(open, "/sms", &other)).await;
         assert_eq!(through.status, 200);
         assert_eq!(app.calls(), 2);
+    }
+
+    /// Two instances of both tenants' app sharing `server`, each store as
+    /// `configure` makes it.
+    async fn two_tenant_instances(
+        server: &Server,
+        configure: impl Fn(RedisStore) -> RedisStore,
+    ) -> ([SocketAddr; 2], App) {
+        let app = App::new();
+        let mut addrs = Vec::new();
+        for _ in 0..2 {
+            let guard = ReplayGuardLayer::new(configure(server.store().await));
+            addrs.push(serve(tenants_router(&app, guard)).await);
+        }
+        ([addrs[0], addrs[1]], app)
+    }
+
+    #[tokio::test]
+    async fn a_tenant_flooding_its_own_webhooks_is_refused_alone_and_evicts_nothing() {
+        let Some(server) = Server::start("redis: tenant flood").await else {
+            return;
+        };
+        let ([a, b], app) = two_tenant_instances(&server, |s| s.max_account_entries(20)).await;
+        let first_b = send_h1(tenant_webhook(a, TENANT_B, "/sms", "SMb")).await;
+        assert_eq!(first_b.status, 200);
+        let mut answers = Vec::new();
+        for n in 0..40 {
+            let to = if n % 2 == 0 { a } else { b };
+            let flood = tenant_webhook(to, TENANT_A, "/sms", &format!("SMa{n}"));
+            answers.push(send_h1(flood).await);
+        }
+        let statuses: Vec<u16> = answers.iter().map(|a| a.status.as_u16()).collect();
+        assert_eq!(statuses[..20], [200; 20]);
+        assert_eq!(statuses[20..], [503; 20]);
+        assert!(
+            body_text(&answers[20]).contains("account"),
+            "{}",
+            body_text(&answers[20])
+        );
+        // Nothing of B's, nor of A's, was dropped to make room.
+        let copy_b = send_h1(tenant_webhook(b, TENANT_B, "/sms", "SMb")).await;
+        assert_eq!(
+            (copy_b.status, &copy_b.body),
+            (first_b.status, &first_b.body)
+        );
+        let copy_a = send_h1(tenant_webhook(b, TENANT_A, "/sms", "SMa0")).await;
+        assert_eq!(
+            (copy_a.status, &copy_a.body),
+            (answers[0].status, &answers[0].body)
+        );
+        assert_eq!(
+            send_h1(tenant_webhook(b, TENANT_B, "/sms", "SMb2"))
+                .await
+                .status,
+            200
+        );
+        assert_eq!((app.calls_of(TENANT_A), app.calls_of(TENANT_B)), (20, 2));
+    }
+
+    /// A Redis of 4 MiB that evicts nothing: the deployment SECURITY.md
+    /// describes, made small.
+    const SMALL_REDIS: &[&str] = &["--maxmemory", "4mb", "--maxmemory-policy", "noeviction"];
+
+    #[tokio::test]
+    async fn a_tenant_flooding_a_redis_sized_for_its_shares_gets_no_other_tenant_a_503() {
+        let Some(server) = Server::start_with("redis: sized", SMALL_REDIS).await else {
+            return;
+        };
+        let ([a, b], app) =
+            two_tenant_instances(&server, |s| s.max_account_bytes(1024 * 1024)).await;
+        // Past its 1 MiB, A's answers are kept as the fact that they were
+        // given: A is served, its copies get 409, and Redis never fills.
+        for n in 0..100 {
+            let to = if n % 2 == 0 { a } else { b };
+            let flood = tenant_webhook(to, TENANT_A, "/large", &format!("SMa{n}"));
+            assert_eq!(send_h1(flood).await.status, 200);
+        }
+        let late_copy = send_h1(tenant_webhook(a, TENANT_A, "/large", "SMa99")).await;
+        assert_eq!(late_copy.status, 409);
+        for n in 0..5 {
+            let genuine = tenant_webhook(b, TENANT_B, "/large", &format!("SMb{n}"));
+            assert_eq!(send_h1(genuine).await.status, 200);
+        }
+        let copy = send_h1(tenant_webhook(a, TENANT_B, "/large", "SMb4")).await;
+        assert_eq!((copy.status.as_u16(), copy.body.len()), (200, 60_000));
+        assert_eq!(app.calls_of(TENANT_A), 100);
+        assert_eq!(app.calls_of(TENANT_B), 5);
+    }
+
+    #[tokio::test]
+    async fn a_full_redis_is_told_from_an_unreachable_one_and_still_answers_copies() {
+        let Some(server) = Server::start_with("redis: full", SMALL_REDIS).await else {
+            return;
+        };
+        // Shares too large for the server: the sizing is wrong.
+        let ([a, b], app) = two_tenant_instances(&server, |s| s).await;
+        let first = send_h1(tenant_webhook(a, TENANT_A, "/large", "SMa-first")).await;
+        assert_eq!(first.status, 200);
+        let mut full = None;
+        for n in 0..200 {
+            let answer = send_h1(tenant_webhook(a, TENANT_A, "/large", &format!("SMa{n}"))).await;
+            if answer.status != 200 {
+                full = Some(answer);
+                break;
+            }
+        }
+        let full = full.expect("4 MiB fill up");
+        assert_eq!(full.status, 503);
+        assert_eq!(body_text(&full), "replay guard: store full\n");
+        // Copies of what it holds are still answered from it.
+        let copy = send_h1(tenant_webhook(b, TENANT_A, "/large", "SMa-first")).await;
+        assert_eq!((copy.status, &copy.body), (first.status, &first.body));
+        let calls = app.calls_of(TENANT_A);
+        let again = send_h1(tenant_webhook(b, TENANT_A, "/large", "SMa-first")).await;
+        assert_eq!(again.status, 200);
+        assert_eq!(app.calls_of(TENANT_A), calls);
     }
 
     #[tokio::test]

@@ -859,3 +859,146 @@ async fn a_captured_form_post_to_a_url_with_a_query_can_be_replayed_as_a_get_who
         ["/status query: From=+1999 q=From 1555 t=1Bodyz body: "]
     );
 }
+
+// ---------------------------------------------------------------------------
+// `bodySHA256` on a callback without a body (a regulatory-compliance bundle's
+// status callback is a GET whose query carries it, twice).
+
+/// A bundle status callback as twilio-php issue 861 shows it: a GET, no
+/// body, `bodySHA256` twice in the signed query.
+fn bundle_callback() -> String {
+    let hash = body_sha256_hex(b"");
+    format!("/status?BundleSid=BU1&Status=twilio-approved&bodySHA256={hash}&bodySHA256={hash}")
+}
+
+/// Accepted: the whole URL, query included, is signed and there is no body,
+/// so nothing unsigned reaches the handler; it reads the query as signed.
+#[tokio::test]
+async fn accepts_a_bodyless_get_whose_signed_query_carries_body_sha256_twice() {
+    let (addr, seen) = serve(layer()).await;
+    let target = bundle_callback();
+    let req = Req::get(&target).signed(&sign(&format!("{BASE}{target}"), &[]));
+    let hash = body_sha256_hex(b"");
+    assert_eq!(
+        accepted(addr, &seen, &req).await,
+        [format!(
+            "/status query: BundleSid=BU1 Status=twilio-approved bodySHA256={hash} body: "
+        )]
+    );
+}
+
+/// The same for a HEAD, which axum routes to the GET handler: it has no
+/// body either.
+#[tokio::test]
+async fn accepts_a_bodyless_head_whose_signed_query_carries_body_sha256() {
+    let (router, _seen) = app(layer());
+    let target = bundle_callback();
+    let mut req = Req::get(&target).signed(&sign(&format!("{BASE}{target}"), &[]));
+    req.method = "HEAD";
+    let res = router.oneshot(req.to_http()).await.unwrap();
+    assert_eq!(res.status(), 200);
+}
+
+/// A GET that has a body must match its `bodySHA256`, as any request with a
+/// body must: the handler may read the body.
+#[tokio::test]
+async fn refuses_a_get_whose_body_does_not_match_its_body_sha256() {
+    let (addr, seen) = serve(layer()).await;
+    let signed_body = r#"{"a":1}"#;
+    let target = format!(
+        "/status?bodySHA256={}",
+        body_sha256_hex(signed_body.as_bytes())
+    );
+    let signature = sign(&format!("{BASE}{target}"), &[]);
+    let mut attack = Req::get(&target).signed(&signature);
+    attack.body = br#"{"a":2}"#.to_vec();
+    refused(addr, &seen, &attack, 403).await;
+    let (router, _) = app(layer());
+    let res = router.oneshot(attack.to_http()).await.unwrap();
+    assert_eq!(
+        res.extensions().get::<Rejection>(),
+        Some(&Rejection::BodyHashMismatch)
+    );
+
+    let mut genuine = Req::get(&target).signed(&signature);
+    genuine.body = signed_body.as_bytes().to_vec();
+    assert_eq!(
+        accepted(addr, &seen, &genuine).await,
+        [format!(
+            "/status query: bodySHA256={} body: {signed_body}",
+            body_sha256_hex(signed_body.as_bytes())
+        )]
+    );
+}
+
+/// A POST whose body was dropped, under a URL that hashes another body: the
+/// libraries, handed the raw (empty) body, refuse it, and so does the
+/// layer. Twilio sends a POST with its body, so an empty one is not the
+/// request it signed; only a GET or HEAD is signed by its URL alone.
+#[tokio::test]
+async fn refuses_a_post_whose_body_was_dropped_under_a_body_sha256_url() {
+    let (addr, seen) = serve(layer()).await;
+    let target = format!("/status?bodySHA256={}", body_sha256_hex(br#"{"a":1}"#));
+    let attack = Req::post(&target, JSON, "").signed(&sign(&format!("{BASE}{target}"), &[]));
+    refused(addr, &seen, &attack, 403).await;
+    let (router, _) = app(layer());
+    let res = router.oneshot(attack.to_http()).await.unwrap();
+    assert_eq!(
+        res.extensions().get::<Rejection>(),
+        Some(&Rejection::BodyHashMismatch)
+    );
+}
+
+// ---------------------------------------------------------------------------
+// The shared-key id of `X-Twilio-Webhooks-Signature-Settings` is not signed.
+
+/// Any id, or none, tries the configured shared keys: neither official
+/// library reads the id, and it is not signed, so it cannot change what the
+/// handler routes or reads. The handler is told the key that signed, not
+/// the id the header named.
+#[tokio::test]
+async fn accepts_a_shared_key_signature_under_any_key_id_and_reports_the_key_that_signed() {
+    use tower_twilio::{MatchedKey, ValidatedWebhook};
+    let keys = Arc::new(Mutex::new(Vec::new()));
+    let record = keys.clone();
+    let router = Router::new()
+        .route(
+            "/voice",
+            post(move |webhook: ValidatedWebhook| async move {
+                record.lock().unwrap().push((
+                    webhook.matched_key().clone(),
+                    webhook.get("CallSid").map(str::to_owned),
+                ));
+            }),
+        )
+        .layer(layer_with_a_shared_key());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+
+    let signature = compute_signature(
+        "shared-secret",
+        Algorithm::HmacSha256,
+        &format!("{BASE}/voice"),
+        VOICE_FIELDS,
+    );
+    let ids = [
+        "key=k1,algorithm=HMAC_SHA256",
+        "key=K1,algorithm=HMAC_SHA256",
+        "key=admin,algorithm=HMAC_SHA256",
+        "key=,algorithm=HMAC_SHA256",
+        "algorithm=HMAC_SHA256",
+    ];
+    for settings in ids {
+        let req = Req::post("/voice", FORM, VOICE_BODY)
+            .header("x-twilio-webhooks-signature-settings", settings)
+            .signed(&signature);
+        let (status, body) = send_raw(addr, &req.to_bytes()).await;
+        assert_eq!(status, 200, "{settings}: {body}");
+    }
+    let seen = keys.lock().unwrap().clone();
+    assert_eq!(
+        seen,
+        vec![(MatchedKey::SharedKey("k1".into()), Some("CA1".into())); ids.len()]
+    );
+}

@@ -63,25 +63,34 @@ impl Jwks {
         self.keys.is_empty()
     }
 
-    /// The key for a token's `kid` and `alg`. Without a `kid`, the one key
-    /// for `alg`, if there is one only. A `kid` whose keys are all for
-    /// another algorithm is `AlgorithmNotAllowed`; no key at all,
-    /// `UnknownKey`.
-    pub(super) fn select(&self, kid: Option<&str>, alg: Algorithm) -> Result<&Key, BearerError> {
-        let mut named = self
+    /// The keys to try for a token's `kid` and `alg`: every key with that
+    /// `kid` and for `alg`, in the document's order. RFC 7517 §4.5 asks that
+    /// keys of a set have distinct `kid`s but allows keys of different
+    /// types to share one, and an IdP rotating a key under its old `kid`
+    /// publishes both for a while: trying only the first would refuse every
+    /// token of the other. The set is the IdP's (and bounded in size where
+    /// it is fetched), so a token cannot make the list longer. Without a
+    /// `kid`, the one key for `alg`, if there is one only. A `kid` whose
+    /// keys are all for another algorithm is `AlgorithmNotAllowed`; no key
+    /// at all, `UnknownKey`.
+    pub(super) fn select(
+        &self,
+        kid: Option<&str>,
+        alg: Algorithm,
+    ) -> Result<Vec<&Key>, BearerError> {
+        let named: Vec<&Key> = self
             .keys
             .iter()
             .filter(|key| kid.is_none() || key.kid.as_deref() == kid)
-            .peekable();
-        if named.peek().is_none() {
+            .collect();
+        if named.is_empty() {
             return Err(BearerError::UnknownKey);
         }
-        let mut for_alg = named.filter(|key| key.alg == alg);
-        match (for_alg.next(), kid) {
-            (Some(key), Some(_)) => Ok(key),
-            (Some(key), None) if for_alg.next().is_none() => Ok(key),
-            (Some(_), None) => Err(BearerError::UnknownKey),
-            (None, _) => Err(BearerError::AlgorithmNotAllowed),
+        let for_alg: Vec<&Key> = named.into_iter().filter(|key| key.alg == alg).collect();
+        match (for_alg.len(), kid) {
+            (0, _) => Err(BearerError::AlgorithmNotAllowed),
+            (1, None) | (_, Some(_)) => Ok(for_alg),
+            (_, None) => Err(BearerError::UnknownKey),
         }
     }
 }

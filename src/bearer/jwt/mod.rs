@@ -134,12 +134,22 @@ impl fmt::Debug for JwtVerifier {
 
 impl JwtVerifier {
     /// Verifies tokens from `issuer` for `audience` with the keys of `jwks`.
+    ///
+    /// # Panics
+    /// When `issuer` or `audience` is empty (or only whitespace): an unset
+    /// variable read as `""` must not become a check that any token with
+    /// an empty `iss` or `aud` passes.
+    #[track_caller]
     pub fn with_jwks(jwks: Jwks, issuer: impl Into<String>, audience: impl Into<String>) -> Self {
         Self::with_keys(Keys::Static(jwks), issuer.into(), audience.into())
     }
 
     /// Verifies tokens from `issuer` for `audience` with the keys `fetcher`
     /// fetches, and fetches again when a token's `kid` is unknown.
+    ///
+    /// # Panics
+    /// When `issuer` or `audience` is empty, as [`with_jwks`](Self::with_jwks).
+    #[track_caller]
     pub fn with_fetcher(
         fetcher: JwksFetcher,
         issuer: impl Into<String>,
@@ -152,7 +162,14 @@ impl JwtVerifier {
         )
     }
 
+    #[track_caller]
     fn with_keys(keys: Keys, issuer: String, audience: String) -> Self {
+        for (name, value) in [("issuer", &issuer), ("audience", &audience)] {
+            assert!(
+                !value.trim().is_empty(),
+                "invalid Twilio configuration: the JWT verifier's {name} is empty"
+            );
+        }
         check_crypto_provider();
         Self {
             inner: Arc::new(Inner {
@@ -218,16 +235,25 @@ impl Inner {
                     .await?
             }
         };
-        let key = jwks.select(kid, header.alg)?;
-        let mut validation = Validation::new(key.alg);
+        // Every key is for the header's `alg` (`select`).
+        let keys = jwks.select(kid, header.alg)?;
+        let mut validation = Validation::new(header.alg);
         validation.leeway = self.leeway.as_secs();
         validation.validate_nbf = true;
         validation.set_issuer(&[&self.issuer]);
         validation.set_audience(&[&self.audience]);
         validation.set_required_spec_claims(&["exp", "iss", "aud"]);
-        let claims = jsonwebtoken::decode::<Map<String, Value>>(token, &key.key, &validation)
-            .map_err(|e| refusal(e.kind()))?
-            .claims;
+        // The claims are judged once a key verifies the signature: the
+        // first key whose verdict is anything but a bad signature decides.
+        let mut decoded = Err(BearerError::BadSignature);
+        for key in keys {
+            decoded = jsonwebtoken::decode::<Map<String, Value>>(token, &key.key, &validation)
+                .map_err(|e| refusal(e.kind()));
+            if !matches!(decoded, Err(BearerError::BadSignature)) {
+                break;
+            }
+        }
+        let claims = decoded?.claims;
         // jsonwebtoken takes an `iss` array that holds the issuer; RFC 7519
         // §4.1.1 has one StringOrURI, so an array is not from the issuer.
         if claims.get("iss").and_then(Value::as_str) != Some(self.issuer.as_str()) {
