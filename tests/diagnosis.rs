@@ -147,7 +147,8 @@ fn the_other_scheme_is_named() {
 }
 
 #[test]
-fn with_the_url_right_the_token_is_named_and_a_second_diagnosis_waits_a_second() {
+fn with_the_url_right_the_token_is_named_and_a_second_diagnosis_within_a_second_says_it_was_suppressed(
+) {
     let layer =
         TwilioValidateLayer::new("another-accounts-token").base_url("https://h.example.com");
     let (log, statuses) = log_of(
@@ -159,9 +160,17 @@ fn with_the_url_right_the_token_is_named_and_a_second_diagnosis_waits_a_second()
     );
     assert_eq!(statuses, [403, 403]);
     assert_hint(&log, "the likely cause is the token");
-    // Two refusals, one diagnosis: the bound.
+    // Two refusals, one diagnosis: the bound; the second says so.
     assert_eq!(log.matches("reason=\"bad_signature\"").count(), 2, "{log}");
-    assert_eq!(log.matches("hint=").count(), 1, "{log}");
+    assert_eq!(
+        log.matches("the likely cause is the token").count(),
+        1,
+        "{log}"
+    );
+    assert_hint(
+        &log,
+        "not diagnosed: at most one diagnosis a second per layer, this one was suppressed",
+    );
 }
 
 #[test]

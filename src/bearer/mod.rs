@@ -68,6 +68,17 @@
 //! checks: a request with no token is `401` at once, one without a
 //! plausible `X-Twilio-Signature` is `403` without the verifier's cost. An
 //! `Authorization` value over [`MAX_BEARER_TOKEN_LEN`] is refused unread.
+//!
+// Without the feature the module is not built: its links go to docs.rs,
+// which builds every feature.
+#![cfg_attr(
+    not(feature = "jwt"),
+    doc = "[`jwt::JwtVerifier`]: https://docs.rs/tower-twilio/latest/tower_twilio/bearer/jwt/struct.JwtVerifier.html"
+)]
+#![cfg_attr(
+    not(feature = "jwt"),
+    doc = "[`jwt::JwksFetcher`]: https://docs.rs/tower-twilio/latest/tower_twilio/bearer/jwt/struct.JwksFetcher.html"
+)]
 
 #[cfg(feature = "jwt")]
 pub mod jwt;

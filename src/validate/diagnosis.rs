@@ -5,8 +5,8 @@
 //! the verdict.
 //!
 //! Bounded: at most one diagnosis per second per layer (the others are
-//! refused without one), only when the `tower_twilio` INFO event is enabled,
-//! and at most [`VARIANTS`] URLs, each checked like a request (so at most
+//! refused with a hint that says it was suppressed), only when the
+//! `tower_twilio` INFO event is enabled, and at most [`VARIANTS`] URLs, each checked like a request (so at most
 //! [`MAX_MACS_PER_KEY`](crate::MAX_MACS_PER_KEY) MACs per key each). It
 //! logs URLs and setting names, never a secret or an expected signature.
 
@@ -24,9 +24,14 @@ use crate::core::validator::RequestValidator;
 /// The most URLs one diagnosis tries.
 pub(crate) const VARIANTS: usize = 4;
 
+/// What a rate-limited `bad_signature` says instead of a diagnosis.
+pub(crate) const SUPPRESSED: &str =
+    "not diagnosed: at most one diagnosis a second per layer, this one was suppressed";
+
 /// What to tell the user about a `bad_signature`: the setting to change if
 /// a likely misconfiguration explains it, else that the token is the likely
-/// cause. `None` when no diagnosis ran (disabled or rate-limited).
+/// cause, or [`SUPPRESSED`] when the limit allows no diagnosis now. `None`
+/// when the event is disabled.
 pub(crate) fn diagnose(
     config: &Config,
     validator: &RequestValidator,
@@ -34,9 +39,11 @@ pub(crate) fn diagnose(
     url: &str,
     body: &Bytes,
 ) -> Option<String> {
-    if !tracing::enabled!(target: "tower_twilio", tracing::Level::INFO) || !config.diagnosis.allow()
-    {
+    if !tracing::enabled!(target: "tower_twilio", tracing::Level::INFO) {
         return None;
+    }
+    if !config.diagnosis.allow() {
+        return Some(SUPPRESSED.to_owned());
     }
     let fields = signed_fields(parts, body).ok()?;
     let matches = |candidate: &str| {

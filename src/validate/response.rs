@@ -81,6 +81,16 @@ impl Refusal {
             .map(|e| (e.as_str(), e.description().to_owned()))
     }
 
+    /// Whether this is a try without credentials on a route with Basic or
+    /// Digest, as Twilio's first request of every call is.
+    fn is_credentialless_try(&self) -> bool {
+        #[cfg(feature = "http-auth")]
+        if let Some(challenge) = &self.challenge {
+            return challenge.reason() == crate::auth::AuthFailure::MissingCredentials;
+        }
+        false
+    }
+
     /// A refusal of the request whose public URL is `url`.
     pub(crate) fn of(rejection: Rejection, url: String, websocket: bool) -> Self {
         Self {
@@ -161,19 +171,11 @@ pub(crate) fn rejection_response(refusal: Refusal, config: &Config) -> Response<
     res
 }
 
-/// One `tracing` event per rejection (target `tower_twilio`, level INFO):
-/// the reason, the URL checked and the candidate URLs tried for it.
-///
-/// Its size is bounded whatever the request, so that a forged request
-/// cannot make the log cost more than reading the request did: the URL is
-/// cut to its first 512 bytes (at a character boundary, marked
-/// `...(cut, N bytes)`), and of the candidates only their number is given,
-/// with the first 4 distinct ones, each cut likewise, and the diagnosis of
-/// a `bad_signature` (`hint`, see `diagnosis`) is cut likewise. That is at
-/// most 6 × 512 bytes of URLs per event, plus fixed text. It never contains
-/// a secret or the expected signature.
-fn log_rejection(refusal: &Refusal) {
-    if tracing::enabled!(target: "tower_twilio", tracing::Level::INFO) {
+/// The rejection's event at `$level` (a `tracing` macro's name: the level
+/// of an event is fixed where it is written).
+macro_rules! emit_rejection {
+    ($level:ident, $refusal:expr) => {{
+        let refusal: &Refusal = $refusal;
         let rejection = refusal.rejection;
         let url = refusal.url.as_deref();
         // Each distinct URL once, though it may be tried under several rules.
@@ -191,7 +193,7 @@ fn log_rejection(refusal: &Refusal) {
             .take(LOGGED_CANDIDATES)
             .map(|c| cut(c))
             .collect();
-        tracing::info!(
+        tracing::$level!(
             target: "tower_twilio",
             reason = rejection.as_str(),
             auth_failure = refusal.auth_failure().map(|(name, _)| name),
@@ -201,6 +203,31 @@ fn log_rejection(refusal: &Refusal) {
             hint = refusal.hint.as_deref().map(cut).as_deref(),
             "rejected Twilio webhook: {rejection}"
         );
+    }};
+}
+
+/// One `tracing` event per rejection (target `tower_twilio`, level INFO):
+/// the reason, the URL checked and the candidate URLs tried for it. A
+/// request without credentials to a route with Basic or Digest is DEBUG:
+/// Twilio's first try of every call carries none and waits for the
+/// challenge, so at INFO normal operation would log one refusal a call.
+/// Wrong credentials stay INFO.
+///
+/// Its size is bounded whatever the request, so that a forged request
+/// cannot make the log cost more than reading the request did: the URL is
+/// cut to its first 512 bytes (at a character boundary, marked
+/// `...(cut, N bytes)`), and of the candidates only their number is given,
+/// with the first 4 distinct ones, each cut likewise, and the diagnosis of
+/// a `bad_signature` (`hint`, see `diagnosis`) is cut likewise. That is at
+/// most 6 × 512 bytes of URLs per event, plus fixed text. It never contains
+/// a secret or the expected signature.
+fn log_rejection(refusal: &Refusal) {
+    if refusal.is_credentialless_try() {
+        if tracing::enabled!(target: "tower_twilio", tracing::Level::DEBUG) {
+            emit_rejection!(debug, refusal);
+        }
+    } else if tracing::enabled!(target: "tower_twilio", tracing::Level::INFO) {
+        emit_rejection!(info, refusal);
     }
 }
 

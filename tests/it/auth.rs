@@ -414,6 +414,105 @@ mod http2 {
     }
 }
 
+/// The log, at `level`, of refusing `req` on a route with Basic auth.
+fn log_at(level: tracing::Level, req: Request<Body>) -> String {
+    static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let logs = common::LogBuffer::default();
+    let _guard = tracing::subscriber::set_default(logs.subscriber(level));
+    let layer = TwilioValidateLayer::new(TOKEN)
+        .base_url(BASE)
+        .http_auth(HttpAuth::builder().basic_auth("twilio", "pw").build());
+    let answer = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap()
+        .block_on(send(router(layer, counter()), req));
+    assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
+    logs.text()
+}
+
+#[test]
+fn the_first_try_without_credentials_is_logged_at_debug_not_info() {
+    // Twilio's first request of every call to a URL with credentials.
+    assert_eq!(log_at(tracing::Level::INFO, request(None, true)), "");
+    let debug = log_at(tracing::Level::DEBUG, request(None, true));
+    assert!(
+        debug.contains("DEBUG") && debug.contains("auth_failure=\"missing_credentials\""),
+        "{debug}"
+    );
+}
+
+#[test]
+fn a_wrong_credential_is_logged_at_info() {
+    let info = log_at(
+        tracing::Level::INFO,
+        request(Some(&basic("twilio", "nope")), true),
+    );
+    assert!(
+        info.contains("INFO") && info.contains("auth_failure=\"wrong_credentials\""),
+        "{info}"
+    );
+}
+
+/// The README's per-route HTTP auth: the voice routes ask for Basic
+/// credentials, the messaging routes only for the signature.
+fn per_route_app(token: &str, password: &str) -> Router {
+    let voice_routes = Router::new().route("/voice", post(|| async { "voice" }));
+    let sms_routes = Router::new().route("/sms", post(|| async { "sms" }));
+    // README: begin
+    let voice = voice_routes.layer(
+        TwilioValidateLayer::new(token)
+            .base_url("https://hooks.example.com")
+            .http_auth(HttpAuth::builder().basic_auth("twilio", password).build()),
+    );
+    let sms =
+        sms_routes.layer(TwilioValidateLayer::new(token).base_url("https://hooks.example.com"));
+    Router::new().merge(voice).merge(sms)
+    // README: end
+}
+
+/// A signed POST to `path`, with `authorization` if given.
+fn signed_to(path: &str, authorization: Option<&str>) -> Request<Body> {
+    let mut req = Request::post(path)
+        .header("host", "hooks.example.com")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(BODY.to_owned())
+        .unwrap();
+    Signer::new(TOKEN, BASE).sign(&mut req);
+    if let Some(value) = authorization {
+        req.headers_mut()
+            .insert("authorization", value.parse().unwrap());
+    }
+    req.map(Body::from)
+}
+
+#[tokio::test]
+async fn per_route_auth_asks_credentials_on_its_sub_router_only() {
+    let app = per_route_app(TOKEN, "pw");
+    let voice = send(app.clone(), signed_to("/voice", None)).await;
+    assert_eq!(voice.status, StatusCode::UNAUTHORIZED);
+    let voice = send(
+        app.clone(),
+        signed_to("/voice", Some(&basic("twilio", "pw"))),
+    )
+    .await;
+    assert_eq!(
+        (voice.status, voice.body.as_str()),
+        (StatusCode::OK, "voice")
+    );
+    let sms = send(app.clone(), signed_to("/sms", None)).await;
+    assert_eq!((sms.status, sms.body.as_str()), (StatusCode::OK, "sms"));
+    // Each sub-router still checks the signature.
+    let mut forged = signed_to("/sms", None);
+    forged.headers_mut().remove("x-twilio-signature");
+    assert_eq!(send(app, forged).await.status, StatusCode::FORBIDDEN);
+}
+
+#[test]
+fn the_readme_shows_the_per_route_auth_as_tested() {
+    common::assert_readme_shows(include_str!("auth.rs"));
+}
+
 // --- Digest nonce counts shared by instances ---------------------------------
 
 /// Loopback instances of one app whose Digest nonce counts go to one store.

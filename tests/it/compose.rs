@@ -1,5 +1,7 @@
 //! The layer composed with tower-http's layers and axum's routers, each
-//! over loopback TCP (plain hyper without axum: `tests/it/hyper.rs`).
+//! over loopback TCP (plain hyper without axum: `tests/it/hyper.rs`). The
+//! tower-http stacks are written once (`compose/tower_http.rs`) and run
+//! against tower-http 0.7 and 0.6.
 //!
 //! Every stack is served on 127.0.0.1 and driven by a real client (hyper's,
 //! or raw HTTP/1.1 where the framing itself is under test). The layer is
@@ -17,10 +19,6 @@ use http::header::{ACCEPT_ENCODING, CONTENT_ENCODING};
 use http::{HeaderValue, Request, StatusCode, Version};
 use http_body_util::Full;
 use tower::ServiceBuilder;
-use tower_http::compression::CompressionLayer;
-use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::timeout::TimeoutLayer;
-use tower_http::trace::TraceLayer;
 use tower_twilio::{compute_signature, Algorithm, Signer, TwilioForm, ValidatedWebhook};
 
 use crate::common;
@@ -86,84 +84,6 @@ async fn assert_gzipped(addr: SocketAddr) {
     assert_eq!(res.body[..2], [0x1f, 0x8b], "a gzip stream");
 }
 
-// ---- 1. tower-http outside, one ServiceBuilder ----------------------------
-
-/// The usual production stack: tower-http's layers outside the Twilio layer
-/// in one `ServiceBuilder`, given to `Router::layer`.
-fn outside_stack(limit: usize, timeout: Duration) -> Router {
-    voice_router().layer(
-        ServiceBuilder::new()
-            .layer(TraceLayer::new_for_http())
-            .layer(CompressionLayer::new())
-            .layer(RequestBodyLimitLayer::new(limit))
-            .layer(TimeoutLayer::with_status_code(TIMEOUT_STATUS, timeout))
-            .layer(twilio()),
-    )
-}
-
-#[tokio::test]
-async fn tower_http_layers_outside_in_one_service_builder_compose() {
-    let addr = serve_axum(outside_stack(4096, Duration::from_secs(30))).await;
-    assert_validates(addr, "/voice").await;
-    assert_gzipped(addr).await;
-}
-
-// ---- 2. tower-http inside, one ServiceBuilder -----------------------------
-
-#[tokio::test]
-async fn tower_http_layers_inside_in_one_service_builder_compose() {
-    let app = voice_router().layer(
-        ServiceBuilder::new()
-            .layer(twilio())
-            .layer(TraceLayer::new_for_http())
-            .layer(CompressionLayer::new())
-            .layer(RequestBodyLimitLayer::new(4096))
-            .layer(TimeoutLayer::with_status_code(
-                TIMEOUT_STATUS,
-                Duration::from_secs(30),
-            )),
-    );
-    let addr = serve_axum(app).await;
-    assert_validates(addr, "/voice").await;
-    assert_gzipped(addr).await;
-}
-
-// ---- 3. separate Router::layer calls --------------------------------------
-
-#[tokio::test]
-async fn tower_http_layers_outside_as_separate_router_layers_compose() {
-    // Each `.layer` wraps the ones before: the Twilio layer is innermost.
-    let app = voice_router()
-        .layer(twilio())
-        .layer(TimeoutLayer::with_status_code(
-            TIMEOUT_STATUS,
-            Duration::from_secs(30),
-        ))
-        .layer(RequestBodyLimitLayer::new(4096))
-        .layer(CompressionLayer::new())
-        .layer(TraceLayer::new_for_http());
-    let addr = serve_axum(app).await;
-    assert_validates(addr, "/voice").await;
-    assert_gzipped(addr).await;
-}
-
-#[tokio::test]
-async fn tower_http_layers_inside_as_separate_router_layers_compose() {
-    // The Twilio layer last: outermost.
-    let app = voice_router()
-        .layer(TimeoutLayer::with_status_code(
-            TIMEOUT_STATUS,
-            Duration::from_secs(30),
-        ))
-        .layer(RequestBodyLimitLayer::new(4096))
-        .layer(CompressionLayer::new())
-        .layer(TraceLayer::new_for_http())
-        .layer(twilio());
-    let addr = serve_axum(app).await;
-    assert_validates(addr, "/voice").await;
-    assert_gzipped(addr).await;
-}
-
 // ---- 4. route_layer -------------------------------------------------------
 
 #[tokio::test]
@@ -214,70 +134,6 @@ async fn layer_on_the_outer_router_covers_a_nested_router() {
 
     let stripped = send_h1(request(addr, "/twilio/voice", Some("/voice"))).await;
     assert_eq!(stripped.status, StatusCode::FORBIDDEN);
-}
-
-// ---- 6. h2c ---------------------------------------------------------------
-
-#[tokio::test]
-async fn axum_with_tower_http_layers_outside_over_h2c_validates() {
-    let addr = serve_axum(outside_stack(4096, Duration::from_secs(30))).await;
-
-    let ok = send(genuine(addr, "/voice"), true).await;
-    assert_eq!(ok.version, Version::HTTP_2);
-    assert_eq!(ok.status, StatusCode::OK);
-    assert_eq!(ok.seen(), Some(FIELD));
-
-    let refused = send(forged(addr, "/voice"), true).await;
-    assert_eq!(refused.version, Version::HTTP_2);
-    assert_eq!(refused.status, StatusCode::FORBIDDEN);
-}
-
-// ---- 7. body limit outside ------------------------------------------------
-
-#[tokio::test]
-async fn body_limit_outside_refuses_an_oversized_chunked_body_with_413() {
-    let addr = serve_axum(outside_stack(SMALL_LIMIT, Duration::from_secs(30))).await;
-
-    // No Content-Length: tower-http cannot refuse up front; the body's
-    // length-limit error reaches the layer, which answers 413.
-    let over = raw_post(addr, BODY, true).await;
-    assert_layer_413(&over);
-    assert!(over.header("content-length").is_some(), "{}", over.head);
-
-    // Under the limit, chunked, the same stack lets it through.
-    let small = "Body=hello+there";
-    assert!(small.len() <= SMALL_LIMIT);
-    let ok = raw_post(addr, small, true).await;
-    assert_eq!(ok.status, 200, "{}", ok.head);
-    assert_eq!(ok.header(SEEN), Some(FIELD));
-}
-
-#[tokio::test]
-async fn body_limit_outside_refuses_an_oversized_content_length_itself() {
-    let addr = serve_axum(outside_stack(SMALL_LIMIT, Duration::from_secs(30))).await;
-
-    // tower-http refuses from the Content-Length, before the layer runs.
-    let over = raw_post(addr, BODY, false).await;
-    assert_eq!(over.status, 413);
-    assert_eq!(over.body, "length limit exceeded");
-}
-
-// ---- 8. timeout outside ---------------------------------------------------
-
-#[tokio::test]
-async fn timeout_outside_answers_for_a_slow_handler_with_an_empty_body() {
-    let addr = serve_axum(outside_stack(4096, Duration::from_millis(50))).await;
-
-    let started = Instant::now();
-    let res = send_h1(genuine(addr, "/slow")).await;
-    // tower-http's `Timeout` built this response: its body is the layer's
-    // `ResponseBody::default()`.
-    assert_eq!(res.status, TIMEOUT_STATUS);
-    assert!(res.body.is_empty());
-    assert!(
-        started.elapsed() < Duration::from_secs(4),
-        "answered before the handler finished"
-    );
 }
 
 // ---- 9. a GET webhook through TwilioForm ----------------------------------
@@ -378,20 +234,6 @@ async fn a_head_or_an_h2_websocket_handshake_gets_the_query_as_fields_like_a_get
     assert_eq!(res.headers()[SEEN], FIELD);
 }
 
-// ---- 11. a body limit in its own outer Router::layer ----------------------
-
-#[tokio::test]
-async fn body_limit_as_an_outer_router_layer_refuses_an_oversized_chunked_body_with_413() {
-    // axum wraps the limit's error in its own between the two layers.
-    let app = voice_router()
-        .layer(twilio())
-        .layer(RequestBodyLimitLayer::new(SMALL_LIMIT));
-    let addr = serve_axum(app).await;
-    assert_layer_413(&raw_post(addr, BODY, true).await);
-    let ok = raw_post(addr, "Body=hello+there", true).await;
-    assert_eq!(ok.status, 200, "{}", ok.head);
-}
-
 // ---- 12. axum middleware inside the layer -----------------------------------
 
 /// An axum middleware, which takes axum's `Request` (`Request<Body>`), sees
@@ -437,4 +279,49 @@ async fn axum_middleware_inside_the_layer_composes_in_separate_layers_and_in_one
         assert_eq!(refused.status, StatusCode::FORBIDDEN);
         assert!(refused.headers.get("x-middleware-saw").is_none());
     }
+}
+
+// ---- the tower-http stacks, once per release --------------------------------
+
+/// tower-http 0.7.
+mod tower_http_0_7 {
+    use tower_http as tower_http_under_test;
+    include!("compose/tower_http.rs");
+
+    /// 0.7's `limit::ResponseBody` has `Default`, so tower-http's `Timeout`
+    /// may go outside `RequestBodyLimit` too (with 0.6 it must go inside).
+    fn timeout_outside_the_limit(limit: usize, timeout: Duration) -> Router {
+        voice_router().layer(
+            ServiceBuilder::new()
+                .layer(TimeoutLayer::with_status_code(TIMEOUT_STATUS, timeout))
+                .layer(RequestBodyLimitLayer::new(limit))
+                .layer(twilio()),
+        )
+    }
+
+    #[tokio::test]
+    async fn a_timeout_outside_the_body_limit_answers_for_a_slow_handler() {
+        let addr = serve_axum(timeout_outside_the_limit(4096, Duration::from_millis(50))).await;
+        let res = send_h1(genuine(addr, "/slow")).await;
+        assert_eq!(res.status, TIMEOUT_STATUS);
+        assert!(res.body.is_empty());
+        assert_validates(addr, "/voice").await;
+    }
+
+    #[tokio::test]
+    async fn a_body_limit_inside_the_timeout_still_refuses_an_oversized_body() {
+        let addr = serve_axum(timeout_outside_the_limit(
+            SMALL_LIMIT,
+            Duration::from_secs(30),
+        ))
+        .await;
+        assert_eq!(raw_post(addr, BODY, false).await.status, 413);
+        assert_layer_413(&raw_post(addr, BODY, true).await);
+    }
+}
+
+/// tower-http 0.6.
+mod tower_http_0_6 {
+    use tower_http_06 as tower_http_under_test;
+    include!("compose/tower_http.rs");
 }
