@@ -949,6 +949,43 @@ async fn refuses_a_post_whose_body_was_dropped_under_a_body_sha256_url() {
     );
 }
 
+/// A signed JSON POST (its body covered by `bodySHA256`) captured and sent
+/// again as a bodyless GET to the same URL: the body is dropped and the
+/// method changed, so the application's GET handler runs on a request
+/// Twilio signed for its POST handler. Before the bodyless rule this was
+/// `body_hash_mismatch` (the hash is of the POST's body, not of nothing),
+/// as the same POST with its body dropped still is: the GET is the same
+/// attack under another method, and must be refused too.
+#[tokio::test]
+async fn refuses_a_signed_json_post_replayed_as_a_bodyless_get() {
+    let (addr, seen) = serve(layer()).await;
+    let json = r#"{"EventType":"delete","Sid":"XX1"}"#;
+    let hash = body_sha256_hex(json.as_bytes());
+    let target = format!("/status?bodySHA256={hash}");
+    let signature = sign(&format!("{BASE}{target}"), &[]);
+
+    let genuine = Req::post(&target, JSON, json).signed(&signature);
+    assert_eq!(
+        accepted(addr, &seen, &genuine).await,
+        [format!("/status query: bodySHA256={hash} body: {json}")]
+    );
+
+    for method in ["GET", "HEAD"] {
+        let mut attack = Req::get(&target).signed(&signature);
+        attack.method = method;
+        let (router, seen) = app(layer());
+        let res = router.oneshot(attack.to_http()).await.unwrap();
+        assert_eq!(res.status(), 403, "{method}: {:?}", seen.take());
+        assert_eq!(
+            res.extensions().get::<Rejection>(),
+            Some(&Rejection::BodyHashMismatch),
+            "{method}"
+        );
+    }
+    let attack = Req::get(&target).signed(&signature);
+    refused(addr, &seen, &attack, 403).await;
+}
+
 // ---------------------------------------------------------------------------
 // The shared-key id of `X-Twilio-Webhooks-Signature-Settings` is not signed.
 
