@@ -461,9 +461,14 @@ async fn a_replayed_twiml_answer_keeps_its_content_type() {
 const TENANT_A: &str = "AC0000000000000000000000000000000a";
 const TENANT_B: &str = "AC0000000000000000000000000000000b";
 
+/// A third tenant, for the tests where two others act together.
+const TENANT_C: &str = "AC0000000000000000000000000000000c";
+
 fn token_of(account: &str) -> &'static str {
     if account == TENANT_A {
         "token-of-tenant-a"
+    } else if account == TENANT_C {
+        "token-of-tenant-c"
     } else {
         "token-of-tenant-b"
     }
@@ -480,6 +485,7 @@ fn tenants_router(app: &App, guard: ReplayGuardLayer) -> Router {
     let accounts: Arc<HashMap<&str, RequestValidator>> = Arc::new(HashMap::from([
         (TENANT_A, RequestValidator::new(token_of(TENANT_A))),
         (TENANT_B, RequestValidator::new(token_of(TENANT_B))),
+        (TENANT_C, RequestValidator::new(token_of(TENANT_C))),
     ]));
     let validate = TwilioValidateLayer::with_resolver(move |sid: String| {
         let accounts = accounts.clone();
@@ -569,6 +575,39 @@ async fn a_tenant_holding_its_webhooks_in_progress_gets_no_other_tenant_a_503() 
         }
     }
     assert_eq!((app.calls_of(TENANT_A), refused), (10, 10));
+}
+
+/// Each account may hold at most half the store in progress, "so that it
+/// cannot leave the others no room": but two accounts each at that bound
+/// hold all of it, and nothing in progress may be dropped, so a third
+/// tenant's genuine webhook is refused (`503 account_over_budget`) though
+/// it holds nothing. Under a `KeyResolver` each tenant signs its own
+/// webhooks, and one customer can own two Twilio accounts (or a
+/// subaccount); a handler that takes a while is all it needs.
+#[tokio::test]
+async fn two_tenants_holding_their_webhooks_in_progress_get_a_third_no_503() {
+    let app = App::new();
+    let guard = ReplayGuardLayer::new(MemoryStore::new().max_entries(20));
+    let addr = serve(tenants_router(&app, guard)).await;
+    let held: Vec<_> = [TENANT_A, TENANT_B]
+        .into_iter()
+        .flat_map(|account| {
+            (0..10).map(move |n| {
+                let flood = tenant_webhook(addr, account, "/slow", &format!("SM{account}{n}"));
+                tokio::spawn(send_h1(flood))
+            })
+        })
+        .collect();
+    while app.calls_of(TENANT_A) < 10 || app.calls_of(TENANT_B) < 10 {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let other = send_h1(tenant_webhook(addr, TENANT_C, "/sms", "SMc")).await;
+    app.gate.add_permits(20);
+    for answer in held {
+        assert_eq!(answer.await.unwrap().status, 200);
+    }
+    assert_eq!(other.status, 200, "{}", body_text(&other));
+    assert_eq!(app.calls_of(TENANT_C), 1);
 }
 
 #[tokio::test]
