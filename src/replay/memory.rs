@@ -34,7 +34,9 @@ const ENTRY_OVERHEAD: usize = 96;
 ///   own entries only.
 /// - At the global bound, room is made in the largest account (in entries,
 ///   or in bytes when the bytes bound is the one reached): never in one
-///   holding less than the largest, so never in one under its fair share.
+///   holding less than the largest, so never in one under its fair share,
+///   not even when the largest holds only entries in progress (then the
+///   new request is refused).
 /// - Room is made by dropping expired entries, then the oldest answered
 ///   ones; an entry in progress (its handler may be running) is never
 ///   dropped before its `in_progress_ttl`, and one account may hold at most
@@ -379,8 +381,9 @@ impl State {
     }
 
     /// Makes room for `entries` more entries and `bytes` more bytes within
-    /// the global bounds, dropping from the largest account that has
-    /// something to drop. `false` if none has.
+    /// the global bounds, dropping from the largest account (one of them,
+    /// if several are as large). `false` if none of those has something to
+    /// drop: never from a smaller one.
     fn make_room(
         &mut self,
         entries: usize,
@@ -401,8 +404,13 @@ impl State {
                 .map(|(a, s)| (if over_entries { s.entries } else { s.bytes }, *a))
                 .collect();
             accounts.sort_unstable_by(|a, b| b.cmp(a));
+            // Only the largest: when they hold nothing they may drop (all in
+            // progress), no room is made, rather than in a smaller account,
+            // whose dropped entries could be replayed.
+            let largest = accounts.first().map_or(0, |(n, _)| *n);
             if !accounts
                 .into_iter()
+                .take_while(|(n, _)| *n == largest)
                 .any(|(_, account)| self.evict_one(account, now))
             {
                 return false;
