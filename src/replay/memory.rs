@@ -192,7 +192,9 @@ impl MemoryStore {
         let cost = ENTRY_OVERHEAD + mark.len();
         // Entries in progress cannot be dropped: one account may hold at
         // most half the store in them, so that it cannot leave the others
-        // no room.
+        // no room. Those that expired are not counted: a claim never
+        // answered (a Digest nonce count) would otherwise count for good.
+        state.drop_expired_in_progress(account, now);
         let running = state.share(account).map_or(0, |s| s.running);
         if cost > self.max_value() || running >= (self.max_entries / 2).max(1) {
             return Err(StoreError::account_over_budget());
@@ -342,6 +344,32 @@ impl State {
             share
                 .answered
                 .retain(|(k, claim)| entries.get(k).is_some_and(|e| e.claim == *claim));
+        }
+    }
+
+    /// Drops `account`'s entries in progress that expired, from the front
+    /// of its queue (claim order) to the first still live.
+    fn drop_expired_in_progress(&mut self, account: Account, now: Instant) {
+        loop {
+            let Some(share) = self.accounts.get_mut(&account) else {
+                return;
+            };
+            let Some(&(digest, claim)) = share.in_progress.front() else {
+                return;
+            };
+            let expired = match self.entries.get(&digest) {
+                Some(e) if e.claim == claim && !e.answered => e.expires <= now,
+                // Released, answered or claimed again since: no longer here.
+                _ => {
+                    share.in_progress.pop_front();
+                    continue;
+                }
+            };
+            if !expired {
+                return;
+            }
+            share.in_progress.pop_front();
+            self.remove(&digest);
         }
     }
 
