@@ -523,7 +523,7 @@ mod shared_counts {
         let auth = HttpAuth::builder()
             .digest_auth("twilio", "pw")
             .nonce_secret(NONCE_SECRET)
-            .nonce_lifetime(Duration::from_secs(1))
+            .nonce_lifetime(Duration::from_secs(60))
             .nonce_count_store(MemoryStore::new().max_entries(4))
             .build();
         let layer = TwilioValidateLayer::new(TOKEN)
@@ -539,9 +539,9 @@ mod shared_counts {
             let value = digest::authorization(&challenge, "twilio", "pw", "/voice", nc);
             assert_eq!(post(addr, Some(&value)).await.0, StatusCode::OK, "nc {nc}");
         }
-        // Those counts are long gone: a count is kept for the nonce's
-        // lifetime and the clock skew allowed (300 s); the store's clock is
-        // Tokio's, moved on here.
+        // Those counts are long gone: a count is kept for the rest of the
+        // nonce's lifetime (60 s) and the clock skew allowed (300 s); the
+        // store's clock is Tokio's, moved on here.
         tokio::time::pause();
         tokio::time::advance(Duration::from_secs(600)).await;
         tokio::time::resume();
