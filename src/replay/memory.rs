@@ -34,7 +34,9 @@ const ENTRY_OVERHEAD: usize = 96;
 ///   own entries only.
 /// - At the global bound, room is made in the largest account (in entries,
 ///   or in bytes when the bytes bound is the one reached): never in one
-///   holding less than the largest, so never in one under its fair share.
+///   holding less than the largest, so never in one under its fair share,
+///   not even when the largest holds only entries in progress (then the
+///   new request is refused).
 /// - Room is made by dropping expired entries, then the oldest answered
 ///   ones; an entry in progress (its handler may be running) is never
 ///   dropped before its `in_progress_ttl`, and one account may hold at most
@@ -190,7 +192,9 @@ impl MemoryStore {
         let cost = ENTRY_OVERHEAD + mark.len();
         // Entries in progress cannot be dropped: one account may hold at
         // most half the store in them, so that it cannot leave the others
-        // no room.
+        // no room. Those that expired are not counted: a claim never
+        // answered (a Digest nonce count) would otherwise count for good.
+        state.drop_expired_in_progress(account, now);
         let running = state.share(account).map_or(0, |s| s.running);
         if cost > self.max_value() || running >= (self.max_entries / 2).max(1) {
             return Err(StoreError::account_over_budget());
@@ -343,6 +347,32 @@ impl State {
         }
     }
 
+    /// Drops `account`'s entries in progress that expired, from the front
+    /// of its queue (claim order) to the first still live.
+    fn drop_expired_in_progress(&mut self, account: Account, now: Instant) {
+        loop {
+            let Some(share) = self.accounts.get_mut(&account) else {
+                return;
+            };
+            let Some(&(digest, claim)) = share.in_progress.front() else {
+                return;
+            };
+            let expired = match self.entries.get(&digest) {
+                Some(e) if e.claim == claim && !e.answered => e.expires <= now,
+                // Released, answered or claimed again since: no longer here.
+                _ => {
+                    share.in_progress.pop_front();
+                    continue;
+                }
+            };
+            if !expired {
+                return;
+            }
+            share.in_progress.pop_front();
+            self.remove(&digest);
+        }
+    }
+
     /// Drops one of `account`'s entries: an expired one in progress, else
     /// its oldest answered one. `false` if it holds none it may drop.
     fn evict_one(&mut self, account: Account, now: Instant) -> bool {
@@ -379,8 +409,9 @@ impl State {
     }
 
     /// Makes room for `entries` more entries and `bytes` more bytes within
-    /// the global bounds, dropping from the largest account that has
-    /// something to drop. `false` if none has.
+    /// the global bounds, dropping from the largest account (one of them,
+    /// if several are as large). `false` if none of those has something to
+    /// drop: never from a smaller one.
     fn make_room(
         &mut self,
         entries: usize,
@@ -401,8 +432,13 @@ impl State {
                 .map(|(a, s)| (if over_entries { s.entries } else { s.bytes }, *a))
                 .collect();
             accounts.sort_unstable_by(|a, b| b.cmp(a));
+            // Only the largest: when they hold nothing they may drop (all in
+            // progress), no room is made, rather than in a smaller account,
+            // whose dropped entries could be replayed.
+            let largest = accounts.first().map_or(0, |(n, _)| *n);
             if !accounts
                 .into_iter()
+                .take_while(|(n, _)| *n == largest)
                 .any(|(_, account)| self.evict_one(account, now))
             {
                 return false;

@@ -609,6 +609,47 @@ mod shared_counts {
         a_count_is_accepted_once_across(MemoryStore::new()).await;
     }
 
+    /// A nonce count is claimed and never answered, so a `MemoryStore`
+    /// counts it "in progress" until something drops it; the in-progress
+    /// bound (half the store per account) is checked before the account's
+    /// expired entries are dropped, and nothing else drops them while the
+    /// store is not full. So once half the store's worth of counts has been
+    /// claimed, every later Digest request is `503` for good, long after
+    /// those counts expired. With the defaults, 50,000 genuine webhooks.
+    #[tokio::test]
+    async fn nonce_counts_that_expired_do_not_keep_later_requests_out_of_a_memory_store() {
+        let calls = counter();
+        let auth = HttpAuth::builder()
+            .digest_auth("twilio", "pw")
+            .nonce_secret(NONCE_SECRET)
+            .nonce_lifetime(Duration::from_secs(60))
+            .nonce_count_store(MemoryStore::new().max_entries(4))
+            .build();
+        let layer = TwilioValidateLayer::new(TOKEN)
+            .base_url(BASE)
+            .http_auth(auth);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let app = router(layer, calls.clone());
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+
+        let challenge = challenges_of(addr).await;
+        for nc in 1..=2 {
+            let value = digest::authorization(&challenge, "twilio", "pw", "/voice", nc);
+            assert_eq!(post(addr, Some(&value)).await.0, StatusCode::OK, "nc {nc}");
+        }
+        // Those counts are long gone: a count is kept for the rest of the
+        // nonce's lifetime (60 s) and the clock skew allowed (300 s); the
+        // store's clock is Tokio's, moved on here.
+        tokio::time::pause();
+        tokio::time::advance(Duration::from_secs(600)).await;
+        tokio::time::resume();
+        let fresh = challenges_of(addr).await;
+        let value = digest::authorization(&fresh, "twilio", "pw", "/voice", 1);
+        assert_eq!(post(addr, Some(&value)).await.0, StatusCode::OK);
+        assert_eq!(calls.load(Ordering::SeqCst), 3);
+    }
+
     #[tokio::test]
     async fn a_replayed_count_is_401_before_the_body_is_sent() {
         let calls = counter();

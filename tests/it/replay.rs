@@ -461,9 +461,14 @@ async fn a_replayed_twiml_answer_keeps_its_content_type() {
 const TENANT_A: &str = "AC0000000000000000000000000000000a";
 const TENANT_B: &str = "AC0000000000000000000000000000000b";
 
+/// A third tenant, for the tests where two others act together.
+const TENANT_C: &str = "AC0000000000000000000000000000000c";
+
 fn token_of(account: &str) -> &'static str {
     if account == TENANT_A {
         "token-of-tenant-a"
+    } else if account == TENANT_C {
+        "token-of-tenant-c"
     } else {
         "token-of-tenant-b"
     }
@@ -480,6 +485,7 @@ fn tenants_router(app: &App, guard: ReplayGuardLayer) -> Router {
     let accounts: Arc<HashMap<&str, RequestValidator>> = Arc::new(HashMap::from([
         (TENANT_A, RequestValidator::new(token_of(TENANT_A))),
         (TENANT_B, RequestValidator::new(token_of(TENANT_B))),
+        (TENANT_C, RequestValidator::new(token_of(TENANT_C))),
     ]));
     let validate = TwilioValidateLayer::with_resolver(move |sid: String| {
         let accounts = accounts.clone();
@@ -569,6 +575,46 @@ async fn a_tenant_holding_its_webhooks_in_progress_gets_no_other_tenant_a_503() 
         }
     }
     assert_eq!((app.calls_of(TENANT_A), refused), (10, 10));
+}
+
+/// At the global bound room is made "in the largest account, never in one
+/// holding less than the largest": but when the largest holds only entries
+/// in progress, which may not be dropped, the next account is emptied
+/// instead. Tenant A holds 10 webhooks in progress (half the store, its
+/// bound), B has 8 answered, C's traffic fills the rest: then each new
+/// webhook of C's drops one of B's, and a copy of B's first webhook reaches
+/// the handler again.
+#[tokio::test]
+async fn a_tenant_holding_half_the_store_in_progress_gets_no_smaller_tenants_entries_evicted() {
+    let app = App::new();
+    let guard = ReplayGuardLayer::new(MemoryStore::new().max_entries(20));
+    let addr = serve(tenants_router(&app, guard)).await;
+    let first = send_h1(tenant_webhook(addr, TENANT_B, "/sms", "SMb0")).await;
+    assert_eq!(first.status, 200);
+    for n in 1..8 {
+        let next = tenant_webhook(addr, TENANT_B, "/sms", &format!("SMb{n}"));
+        assert_eq!(send_h1(next).await.status, 200);
+    }
+    let held: Vec<_> = (0..10)
+        .map(|n| {
+            let flood = tenant_webhook(addr, TENANT_A, "/slow", &format!("SMa{n}"));
+            tokio::spawn(send_h1(flood))
+        })
+        .collect();
+    while app.calls_of(TENANT_A) < 10 {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    for n in 0..4 {
+        // Refused or served, C's traffic must not cost B its entries.
+        let _ = send_h1(tenant_webhook(addr, TENANT_C, "/sms", &format!("SMc{n}"))).await;
+    }
+    let copy = send_h1(tenant_webhook(addr, TENANT_B, "/sms", "SMb0")).await;
+    app.gate.add_permits(10);
+    for answer in held {
+        assert_eq!(answer.await.unwrap().status, 200);
+    }
+    assert_eq!((copy.status, &copy.body), (first.status, &first.body));
+    assert_eq!(app.calls_of(TENANT_B), 8);
 }
 
 #[tokio::test]

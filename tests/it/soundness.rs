@@ -949,6 +949,75 @@ async fn refuses_a_post_whose_body_was_dropped_under_a_body_sha256_url() {
     );
 }
 
+/// A signed JSON POST (its body covered by `bodySHA256`) captured and sent
+/// again as a bodyless GET or HEAD to the same URL validates: Twilio signs
+/// no method, a JSON POST's signature covers only its URL, and Twilio's own
+/// bundle callback is such a GET (SECURITY.md says why it is accepted).
+/// What the copy can reach is pinned here: a route with no GET handler
+/// answers 405 and runs nothing; with a GET handler, it sees the signed
+/// query and no body; behind the replay guard (which keys on the MAC, not
+/// the method) it runs no handler at all.
+#[tokio::test]
+async fn a_signed_json_post_sent_again_as_a_bodyless_get_reaches_only_a_get_handler_and_not_past_the_replay_guard(
+) {
+    use tower_twilio::replay::{MemoryStore, ReplayGuardLayer};
+
+    let json = r#"{"EventType":"delete","Sid":"XX1"}"#;
+    let hash = body_sha256_hex(json.as_bytes());
+    let target = format!("/status?bodySHA256={hash}");
+    let signature = sign(&format!("{BASE}{target}"), &[]);
+    let genuine = Req::post(&target, JSON, json).signed(&signature);
+    let copy = |method: &'static str| {
+        let mut copy = Req::get(&target).signed(&signature);
+        copy.method = method;
+        copy
+    };
+
+    // A POST-only route: the copy is 405, no handler runs.
+    let seen = Seen::default();
+    let post_only = Router::new()
+        .route("/status", post(status))
+        .layer(layer())
+        .with_state(seen.clone());
+    let res = post_only.clone().oneshot(genuine.to_http()).await.unwrap();
+    assert_eq!(res.status(), 200);
+    for method in ["GET", "HEAD"] {
+        let res = post_only
+            .clone()
+            .oneshot(copy(method).to_http())
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 405, "{method}");
+    }
+    assert_eq!(seen.take().len(), 1, "only the genuine POST ran");
+
+    // A GET handler on the same path: it reads the signed query, no body.
+    let (addr, seen) = serve(layer()).await;
+    assert_eq!(
+        accepted(addr, &seen, &copy("GET")).await,
+        [format!("/status query: bodySHA256={hash} body: ")]
+    );
+
+    // Behind the replay guard, the copy carries the POST's MAC: no handler.
+    let seen = Seen::default();
+    let guarded = routes()
+        .layer(ReplayGuardLayer::new(MemoryStore::new()))
+        .layer(layer())
+        .with_state(seen.clone());
+    let res = guarded.clone().oneshot(genuine.to_http()).await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(seen.take().len(), 1);
+    for method in ["GET", "HEAD"] {
+        let res = guarded
+            .clone()
+            .oneshot(copy(method).to_http())
+            .await
+            .unwrap();
+        assert_ne!(res.status(), 403, "{method}: a valid signature");
+        assert!(seen.take().is_empty(), "{method}: no handler ran again");
+    }
+}
+
 // ---------------------------------------------------------------------------
 // The shared-key id of `X-Twilio-Webhooks-Signature-Settings` is not signed.
 
