@@ -125,10 +125,10 @@
 //!   with a [`MemoryStore`](replay::MemoryStore) or, with the `redis`
 //!   feature, a `RedisStore` shared by many instances; any
 //!   [`ReplayStore`](replay::ReplayStore) can be plugged in.
-//! - **HTTP authentication** ([`auth`]): [`HttpAuth`](auth::HttpAuth), built
-//!   with [`HttpAuthBuilder`](auth::HttpAuthBuilder) and given to the layer
-//!   with [`http_auth`](TwilioValidateLayer::http_auth), for Basic and
-//!   Digest; usable on its own through [`HttpAuth::check`](auth::HttpAuth::check).
+//! - **HTTP authentication** ([`auth`]): [`HttpAuth`][HttpAuth], built
+//!   with [`HttpAuthBuilder`][HttpAuthBuilder] and given to the layer
+//!   with [`http_auth`][http_auth], for Basic and
+//!   Digest; usable on its own through [`HttpAuth::check`][HttpAuth::check].
 //! - **Bearer tokens** ([`bearer`]): Twilio's webhook auth profiles send an
 //!   OAuth 2.0 access token; [`bearer_auth`](TwilioValidateLayer::bearer_auth)
 //!   checks it with a [`BearerVerifier`](bearer::BearerVerifier) before the
@@ -141,7 +141,7 @@
 //! Features, both on by default: `axum` adds the extractors and reads
 //! axum's `OriginalUri` under `Router::nest` (without it the layer serves
 //! any Tower stack, plain hyper included); `http-auth` adds [`auth`] and
-//! [`http_auth`](TwilioValidateLayer::http_auth) (without it, md-5 and
+//! [`http_auth`][http_auth] (without it, md-5 and
 //! getrandom are not built). Off by default, `redis` adds the replay
 //! guard's `RedisStore` (redis-rs; it needs Rust 1.88), and `jwt` adds
 //! `bearer::jwt` (jsonwebtoken with its RustCrypto backend; Rust 1.88 too).
@@ -149,6 +149,22 @@
 //! # Without Tower
 //!
 //! [`RequestValidator`] and [`compute_signature`] are the framework-free core.
+// Without `http-auth` the links to its items point to the documentation
+// of the crate with every feature.
+#![doc = ""]
+#![cfg_attr(
+    feature = "http-auth",
+    doc = "[HttpAuth]: auth::HttpAuth\n[HttpAuthBuilder]: auth::HttpAuthBuilder\n\
+           [http_auth]: TwilioValidateLayer::http_auth\n[HttpAuth::check]: auth::HttpAuth::check"
+)]
+#![cfg_attr(
+    not(feature = "http-auth"),
+    doc = "[`auth`]: https://docs.rs/tower-twilio/latest/tower_twilio/auth/index.html\n\
+           [HttpAuth]: https://docs.rs/tower-twilio/latest/tower_twilio/auth/struct.HttpAuth.html\n\
+           [HttpAuthBuilder]: https://docs.rs/tower-twilio/latest/tower_twilio/auth/struct.HttpAuthBuilder.html\n\
+           [http_auth]: https://docs.rs/tower-twilio/latest/tower_twilio/struct.TwilioValidateLayer.html#method.http_auth\n\
+           [HttpAuth::check]: https://docs.rs/tower-twilio/latest/tower_twilio/auth/struct.HttpAuth.html#method.check"
+)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]

@@ -10,7 +10,7 @@
 //! [`stream`] (Media Streams) and [`relay`] (ConversationRelay).
 //!
 //! Each is read from the fields the layer validated, as
-//! [`TwilioForm<T>`](crate::TwilioForm) or through
+//! [`TwilioForm<T>`][TwilioForm] or through
 //! [`ValidatedWebhook::deserialize`](crate::ValidatedWebhook::deserialize):
 //!
 //! ```
@@ -58,6 +58,12 @@
 //! The `Deserialize` implementations are written out rather than derived, so
 //! the crate needs no `serde_derive` (nor `syn`) for them: these types cost
 //! nothing to build and are always present.
+#![doc = ""]
+#![cfg_attr(feature = "axum", doc = "[TwilioForm]: crate::TwilioForm")]
+#![cfg_attr(
+    not(feature = "axum"),
+    doc = "[TwilioForm]: https://docs.rs/tower-twilio/latest/tower_twilio/struct.TwilioForm.html"
+)]
 
 pub mod examples;
 mod form;
@@ -76,7 +82,7 @@ pub use voice::{
 };
 
 /// Deserializes `T` from decoded form fields (name, value), as
-/// [`TwilioForm`](crate::TwilioForm) and
+/// [`TwilioForm`][TwilioForm] and
 /// [`ValidatedWebhook::deserialize`](crate::ValidatedWebhook::deserialize)
 /// do; for building a payload in a test.
 ///
@@ -95,6 +101,12 @@ pub use voice::{
 /// .unwrap();
 /// assert_eq!(call.call_status, CallStatus::Ringing);
 /// ```
+#[doc = ""]
+#[cfg_attr(feature = "axum", doc = "[TwilioForm]: crate::TwilioForm")]
+#[cfg_attr(
+    not(feature = "axum"),
+    doc = "[TwilioForm]: https://docs.rs/tower-twilio/latest/tower_twilio/struct.TwilioForm.html"
+)]
 pub fn from_fields<'a, T: DeserializeOwned>(
     fields: impl IntoIterator<Item = (&'a str, &'a str)>,
 ) -> Result<T, serde::de::value::Error> {

@@ -210,7 +210,7 @@ impl TwilioValidateLayer {
 
     /// Replaces the answer to a refused request. The layer still puts the
     /// [`Rejection`] (and for a 401 the
-    /// [`AuthFailure`](crate::auth::AuthFailure)) into the response's
+    /// [`AuthFailure`][AuthFailure]) into the response's
     /// extensions and, when the status is 401, appends the `WWW-Authenticate`
     /// challenges Twilio needs to retry. Never put a secret or the expected
     /// signature into it.
@@ -226,6 +226,12 @@ impl TwilioValidateLayer {
     ///         .unwrap()
     /// });
     /// ```
+    #[doc = ""]
+    #[cfg_attr(feature = "http-auth", doc = "[AuthFailure]: crate::auth::AuthFailure")]
+    #[cfg_attr(
+        not(feature = "http-auth"),
+        doc = "[AuthFailure]: https://docs.rs/tower-twilio/latest/tower_twilio/auth/enum.AuthFailure.html"
+    )]
     pub fn rejection_response(
         mut self,
         f: impl Fn(Rejection) -> Response<Bytes> + Send + Sync + 'static,
@@ -270,8 +276,14 @@ impl TwilioValidateLayer {
     /// `bearer::jwt::JwtVerifier` for JWT access tokens.
     ///
     /// # Panics
-    /// If [`http_auth`](Self::http_auth) is configured too: Twilio sends one
+    /// If [`http_auth`][http_auth] is configured too: Twilio sends one
     /// `Authorization` header, so an endpoint takes one of them.
+    #[doc = ""]
+    #[cfg_attr(feature = "http-auth", doc = "[http_auth]: Self::http_auth")]
+    #[cfg_attr(
+        not(feature = "http-auth"),
+        doc = "[http_auth]: https://docs.rs/tower-twilio/latest/tower_twilio/struct.TwilioValidateLayer.html#method.http_auth"
+    )]
     #[track_caller]
     pub fn bearer_auth(mut self, verifier: impl BearerVerifier) -> Self {
         #[cfg(feature = "http-auth")]

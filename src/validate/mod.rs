@@ -3,7 +3,7 @@
 //!
 //! # What happens to a request
 //!
-//! 0. With [HTTP authentication](TwilioValidateLayer::http_auth), its
+//! 0. With [HTTP authentication][http_auth], its
 //!    credentials are checked (`401`); with a
 //!    [bearer stage](TwilioValidateLayer::bearer_auth), a missing token is
 //!    `401` at once, and once the headers below pass, the token is verified
@@ -70,6 +70,15 @@
 //!
 //! The MAC is compared in constant time; the candidate URLs tried depend only
 //! on the request, not on the secret.
+#![doc = ""]
+#![cfg_attr(
+    feature = "http-auth",
+    doc = "[http_auth]: TwilioValidateLayer::http_auth"
+)]
+#![cfg_attr(
+    not(feature = "http-auth"),
+    doc = "[http_auth]: https://docs.rs/tower-twilio/latest/tower_twilio/struct.TwilioValidateLayer.html#method.http_auth"
+)]
 
 mod bearer;
 mod body;
