@@ -104,7 +104,7 @@ pub(crate) fn precheck<B: Body>(
 /// `malformed_body` once read (see [`signed_fields`]): bytes read past the
 /// form cap are waste either way, so they are not read, and a connection
 /// holds at most `MAX_FORM_BYTES` for such a body whatever the limit says.
-pub(crate) fn read_limit(config: &Config, parts: &Parts) -> usize {
+fn read_limit(config: &Config, parts: &Parts) -> usize {
     if is_form_post(parts) || read_as_form_by_axum(parts) {
         config.max_body_bytes.min(MAX_FORM_BYTES)
     } else {
@@ -141,7 +141,7 @@ fn check_headers<B: Body>(
             Ok(limit)
         }
     };
-    fits(ReadLimit {
+    let most = fits(ReadLimit {
         bytes: read_limit(config, parts),
         past: Rejection::BodyTooLarge,
     })?;
@@ -151,10 +151,7 @@ fn check_headers<B: Body>(
     let limit = match unsignable_body(config, parts, &url) {
         // Not a byte of it can be accepted.
         Some(past) => fits(ReadLimit { bytes: 0, past })?,
-        None => ReadLimit {
-            bytes: read_limit(config, parts),
-            past: Rejection::BodyTooLarge,
-        },
+        None => most,
     };
     Ok((url, limit))
 }
