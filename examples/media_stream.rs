@@ -26,6 +26,7 @@
 //! `<TWILIO_BASE_URL>/voice` or `/voice-relay`.
 
 use std::net::SocketAddr;
+use tracing_subscriber::{filter::Targets, prelude::*};
 
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
@@ -200,11 +201,14 @@ async fn repeat_prompts(mut socket: WebSocket) {
 
 #[tokio::main]
 async fn main() {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,tower_twilio=debug".into()),
-        )
+    // `RUST_LOG` as `target=level` pairs, e.g. `info,tower_twilio=debug`.
+    let filter: Targets = std::env::var("RUST_LOG")
+        .ok()
+        .and_then(|pairs| pairs.parse().ok())
+        .unwrap_or_else(|| "info,tower_twilio=debug".parse().expect("a valid filter"));
+    tracing_subscriber::registry()
+        .with(tracing_subscriber::fmt::layer())
+        .with(filter)
         .init();
 
     let bind: SocketAddr = std::env::var("BIND")

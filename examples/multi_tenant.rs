@@ -24,6 +24,7 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, RwLock};
+use tracing_subscriber::{filter::Targets, prelude::*};
 
 use axum::http::header;
 use axum::routing::post;
@@ -167,11 +168,14 @@ async fn status(webhook: ValidatedWebhook) -> axum::http::StatusCode {
 
 #[tokio::main]
 async fn main() {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,tower_twilio=debug".into()),
-        )
+    // `RUST_LOG` as `target=level` pairs, e.g. `info,tower_twilio=debug`.
+    let filter: Targets = std::env::var("RUST_LOG")
+        .ok()
+        .and_then(|pairs| pairs.parse().ok())
+        .unwrap_or_else(|| "info,tower_twilio=debug".parse().expect("a valid filter"));
+    tracing_subscriber::registry()
+        .with(tracing_subscriber::fmt::layer())
+        .with(filter)
         .init();
 
     let bind: SocketAddr = std::env::var("BIND")

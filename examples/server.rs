@@ -17,6 +17,7 @@
 //! get 200; change one character of the signature or the body and get 403.
 
 use std::net::SocketAddr;
+use tracing_subscriber::{filter::Targets, prelude::*};
 
 use axum::body::Bytes;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
@@ -35,11 +36,14 @@ pub const DEMO_AUTH_TOKEN: &str = "demo-auth-token-0123456789abcdef";
 
 #[tokio::main]
 async fn main() {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,tower_twilio=debug".into()),
-        )
+    // `RUST_LOG` as `target=level` pairs, e.g. `info,tower_twilio=debug`.
+    let filter: Targets = std::env::var("RUST_LOG")
+        .ok()
+        .and_then(|pairs| pairs.parse().ok())
+        .unwrap_or_else(|| "info,tower_twilio=debug".parse().expect("a valid filter"));
+    tracing_subscriber::registry()
+        .with(tracing_subscriber::fmt::layer())
+        .with(filter)
         .init();
 
     let bind: SocketAddr = std::env::var("BIND")

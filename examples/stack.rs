@@ -12,6 +12,7 @@
 
 use std::net::SocketAddr;
 use std::time::Duration;
+use tracing_subscriber::{filter::Targets, prelude::*};
 
 use axum::http::{header, StatusCode};
 use axum::routing::post;
@@ -65,11 +66,18 @@ pub fn app(token: &str, base_url: &str) -> Router {
 
 #[tokio::main]
 async fn main() {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,tower_http=debug,tower_twilio=debug".into()),
-        )
+    // `RUST_LOG` as `target=level` pairs, e.g. `info,tower_twilio=debug`.
+    let filter: Targets = std::env::var("RUST_LOG")
+        .ok()
+        .and_then(|pairs| pairs.parse().ok())
+        .unwrap_or_else(|| {
+            "info,tower_http=debug,tower_twilio=debug"
+                .parse()
+                .expect("a valid filter")
+        });
+    tracing_subscriber::registry()
+        .with(tracing_subscriber::fmt::layer())
+        .with(filter)
         .init();
     let bind: SocketAddr = std::env::var("BIND")
         .unwrap_or_else(|_| "127.0.0.1:3002".into())
