@@ -1,12 +1,15 @@
 //! What the integration tests that talk raw HTTP/1.1 over loopback share.
 #![allow(dead_code)] // each test crate uses part of it
 
+pub mod alloc;
 pub mod digest;
+pub mod fixtures;
+pub mod logs;
 pub mod stack;
 
 use std::convert::Infallible;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
@@ -102,35 +105,41 @@ impl http_body::Body for StalledBody {
     }
 }
 
-/// Where a `tracing_subscriber::fmt` subscriber writes, to read back.
-#[derive(Clone, Default)]
-pub struct LogBuffer(Arc<Mutex<Vec<u8>>>);
-
-impl LogBuffer {
-    /// A subscriber that writes every event up to `level` here, plain text.
-    pub fn subscriber(&self, level: tracing::Level) -> impl tracing::Subscriber + Send + Sync {
-        let buffer = self.clone();
-        tracing_subscriber::fmt()
-            .with_max_level(level)
-            .with_writer(move || buffer.clone())
-            .with_ansi(false)
-            .finish()
+/// Sets environment variables (`None` removes one) until the returned
+/// guard is dropped, which puts them back as they were; one test at a time.
+pub fn set_env(vars: &[(&'static str, Option<&str>)]) -> EnvGuard {
+    static ENV: Mutex<()> = Mutex::new(());
+    let serial = ENV.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let saved = vars
+        .iter()
+        .map(|(name, _)| (*name, std::env::var_os(name)))
+        .collect();
+    for (name, value) in vars {
+        match value {
+            Some(value) => std::env::set_var(name, value),
+            None => std::env::remove_var(name),
+        }
     }
-
-    /// What was written, as text.
-    pub fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    EnvGuard {
+        saved,
+        _serial: serial,
     }
 }
 
-impl std::io::Write for LogBuffer {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
+/// See [`set_env`].
+pub struct EnvGuard {
+    saved: Vec<(&'static str, Option<std::ffi::OsString>)>,
+    _serial: std::sync::MutexGuard<'static, ()>,
+}
 
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
+impl Drop for EnvGuard {
+    fn drop(&mut self) {
+        for (name, value) in &self.saved {
+            match value {
+                Some(value) => std::env::set_var(name, value),
+                None => std::env::remove_var(name),
+            }
+        }
     }
 }
 

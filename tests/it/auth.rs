@@ -416,10 +416,7 @@ mod http2 {
 
 /// The log, at `level`, of refusing `req` on a route with Basic auth.
 fn log_at(level: tracing::Level, req: Request<Body>) -> String {
-    static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
-    let logs = common::LogBuffer::default();
-    let _guard = tracing::subscriber::set_default(logs.subscriber(level));
+    let logs = common::logs::capture(level);
     let layer = TwilioValidateLayer::new(TOKEN)
         .base_url(BASE)
         .http_auth(HttpAuth::builder().basic_auth("twilio", "pw").build());
@@ -431,22 +428,11 @@ fn log_at(level: tracing::Level, req: Request<Body>) -> String {
     logs.text()
 }
 
-/// [`log_at`] until it logs something, at most five times: tracing's
-/// per-callsite interest is shared by the threads of this binary, and
-/// another test's thread can leave it stale for a moment. A layer that
-/// never logs still fails.
-fn logged_at(level: tracing::Level, req: impl Fn() -> Request<Body>) -> String {
-    (0..5)
-        .map(|_| log_at(level, req()))
-        .find(|log| !log.is_empty())
-        .unwrap_or_default()
-}
-
 #[test]
 fn the_first_try_without_credentials_is_logged_at_debug_not_info() {
     // Twilio's first request of every call to a URL with credentials.
     assert_eq!(log_at(tracing::Level::INFO, request(None, true)), "");
-    let debug = logged_at(tracing::Level::DEBUG, || request(None, true));
+    let debug = log_at(tracing::Level::DEBUG, request(None, true));
     assert!(
         debug.contains("DEBUG") && debug.contains("auth_failure=\"missing_credentials\""),
         "{debug}"
@@ -455,9 +441,10 @@ fn the_first_try_without_credentials_is_logged_at_debug_not_info() {
 
 #[test]
 fn a_wrong_credential_is_logged_at_info() {
-    let info = logged_at(tracing::Level::INFO, || {
-        request(Some(&basic("twilio", "nope")), true)
-    });
+    let info = log_at(
+        tracing::Level::INFO,
+        request(Some(&basic("twilio", "nope")), true),
+    );
     assert!(
         info.contains("INFO") && info.contains("auth_failure=\"wrong_credentials\""),
         "{info}"

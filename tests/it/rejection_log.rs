@@ -1,8 +1,6 @@
 //! What one rejection writes to the log: a bounded amount, however long the
 //! URL, so that forged requests cannot make the log cost more than they do.
 
-use std::sync::Mutex;
-
 use axum::body::Body;
 use axum::Router;
 use http::{HeaderValue, Request, StatusCode};
@@ -10,8 +8,6 @@ use tower::ServiceExt;
 use tower_twilio::TwilioValidateLayer;
 
 use crate::common;
-
-use common::LogBuffer;
 
 const BASE: &str = "https://hooks.example.com";
 /// Well-formed (the base64 of 20 bytes) and wrong.
@@ -49,18 +45,9 @@ fn forged(method: &str, path_and_query: &str) -> Request<Body> {
     req
 }
 
-/// The log written while `req` is refused, with an INFO subscriber.
-///
-/// `tracing` caches, per call site, whether any subscriber wants its
-/// events; the tests of this file run one after the other, on the thread
-/// whose subscriber is installed, so that none is lost.
+/// The log written at INFO while `req` is refused.
 fn log_of(req: Request<Body>) -> String {
-    static SERIAL: Mutex<()> = Mutex::new(());
-    let _serial = SERIAL
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    let logs = LogBuffer::default();
-    let _guard = tracing::subscriber::set_default(logs.subscriber(tracing::Level::INFO));
+    let logs = common::logs::capture(tracing::Level::INFO);
     let app = Router::new()
         .fallback(|| async { "ok" })
         .layer(TwilioValidateLayer::new("token").base_url(BASE));

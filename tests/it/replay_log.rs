@@ -10,7 +10,6 @@ use tower_twilio::replay::ReplayGuardLayer;
 use tower_twilio::{Signer, TwilioValidateLayer};
 
 use crate::common;
-use common::LogBuffer;
 
 const TOKEN: &str = "replay-auth-token";
 const BASE: &str = "https://hooks.example.com";
@@ -18,8 +17,7 @@ const FORM: &str = "application/x-www-form-urlencoded";
 
 #[tokio::test]
 async fn duplicates_make_one_event_a_second_with_their_reason() {
-    let logs = LogBuffer::default();
-    let _guard = tracing::subscriber::set_default(logs.subscriber(tracing::Level::INFO));
+    let logs = common::logs::capture(tracing::Level::INFO);
     let calls = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let counter = calls.clone();
     let router = Router::new()
@@ -58,8 +56,7 @@ async fn duplicates_make_one_event_a_second_with_their_reason() {
 #[tokio::test]
 async fn a_refused_account_makes_one_event_a_second_not_one_per_request() {
     use tower_twilio::replay::{MemoryStore, ReplayGuardLayer};
-    let logs = LogBuffer::default();
-    let _guard = tracing::subscriber::set_default(logs.subscriber(tracing::Level::INFO));
+    let logs = common::logs::capture(tracing::Level::INFO);
     // One entry in progress at most per account: every other is refused.
     let router = Router::new()
         .route("/sms", post(std::future::pending::<()>))

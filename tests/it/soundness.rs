@@ -523,39 +523,6 @@ async fn still_accepts_a_signature_over_the_lowercased_host() {
 // ---------------------------------------------------------------------------
 // Keys: an empty key signs for anyone (decision 3).
 
-/// Serializes the tests that change the process environment.
-static ENV: Mutex<()> = Mutex::new(());
-
-/// Puts the environment variables back as they were when dropped.
-struct RestoreEnv(Vec<(&'static str, Option<std::ffi::OsString>)>);
-
-impl RestoreEnv {
-    fn set(vars: &[(&'static str, Option<&str>)]) -> Self {
-        let saved = vars
-            .iter()
-            .map(|(name, _)| (*name, std::env::var_os(name)))
-            .collect();
-        for (name, value) in vars {
-            match value {
-                Some(value) => std::env::set_var(name, value),
-                None => std::env::remove_var(name),
-            }
-        }
-        Self(saved)
-    }
-}
-
-impl Drop for RestoreEnv {
-    fn drop(&mut self) {
-        for (name, value) in &self.0 {
-            match value {
-                Some(value) => std::env::set_var(name, value),
-                None => std::env::remove_var(name),
-            }
-        }
-    }
-}
-
 #[test]
 fn try_new_refuses_an_empty_or_blank_auth_token_without_echoing_it() {
     for token in ["", "   "] {
@@ -583,9 +550,8 @@ fn try_shared_key_refuses_a_blank_secret() {
 
 #[test]
 fn from_env_refuses_a_shared_key_with_a_blank_secret() {
-    let _serial = ENV.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     for keys in ["id= ", "id="] {
-        let _restore = RestoreEnv::set(&[
+        let _env = common::set_env(&[
             ("TWILIO_AUTH_TOKEN", Some(TOKEN)),
             ("TWILIO_SHARED_KEYS", Some(keys)),
             ("TWILIO_SECONDARY_AUTH_TOKEN", None),

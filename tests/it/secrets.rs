@@ -2,16 +2,13 @@
 //! are never printed, by `Debug`, `Display` or `tracing`, and every heap
 //! block that held one is wiped before it is freed.
 //!
-//! The last is checked with an allocator that, while a test arms it on its
-//! own thread, looks into each block being freed (or moved by `realloc`) for
-//! the bytes of a secret. tokio's current-thread runtime runs the layer on
+//! The last is checked with the binary's allocator (`common::alloc`),
+//! which, while a test scans on its own thread, looks into each block being
+//! freed (or moved by `realloc`) for the bytes of a secret. tokio's current-thread runtime runs the layer on
 //! the test's thread, so nothing escapes it. The test builds its secrets
 //! from string literals and computes Digest answers with hash updates, so
 //! that it makes no heap copy of its own.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
-use std::sync::Mutex;
 use std::time::{Duration, SystemTime};
 
 use axum::body::Body;
@@ -26,9 +23,8 @@ use tower_twilio::{
     compute_signature, Algorithm, RequestValidator, Secret, Signer, TwilioValidateLayer,
 };
 
-mod common;
-
-use common::LogBuffer;
+use crate::common;
+use crate::common::alloc::{found, scan_for};
 
 const TOKEN: &str = "secret-primary-auth-token";
 const SECONDARY: &str = "secret-secondary-auth-token";
@@ -263,18 +259,8 @@ fn debug_and_display_never_show_a_secret() {
     assert_eq!(format!("{:?}", Secret::from(TOKEN)), "Secret([redacted])");
 }
 
-/// Runs `test` on a paused current-thread runtime, one such test at a time.
-///
-/// `tracing` caches, per call site, whether any subscriber wants its events.
-/// A test on another thread that reaches a call site for the first time
-/// while this one installs its subscriber can cache "nobody", and the
-/// events of this test are then lost. Running the tests that drive the
-/// layer one after the other leaves no such window.
-fn alone(test: impl std::future::Future<Output = ()>) {
-    static SERIAL: Mutex<()> = Mutex::new(());
-    let _serial = SERIAL
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
+/// Runs `test` on a paused current-thread runtime, on this thread.
+fn paused(test: impl std::future::Future<Output = ()>) {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .start_paused(true)
@@ -285,12 +271,11 @@ fn alone(test: impl std::future::Future<Output = ()>) {
 
 #[test]
 fn tracing_events_never_show_a_secret_or_the_expected_signature() {
-    alone(tracing_events());
+    paused(tracing_events());
 }
 
 async fn tracing_events() {
-    let logs = LogBuffer::default();
-    let _guard = tracing::subscriber::set_default(logs.subscriber(tracing::Level::TRACE));
+    let logs = common::logs::capture(tracing::Level::TRACE);
 
     let statuses = drive(app(layer())).await;
     assert_eq!(
@@ -313,11 +298,11 @@ async fn tracing_events() {
 
 #[test]
 fn every_heap_copy_of_a_secret_is_wiped_before_it_is_freed() {
-    alone(heap_copies());
+    paused(heap_copies());
 }
 
 async fn heap_copies() {
-    arm();
+    scan_for(&SECRETS);
     {
         let statuses = drive(app(layer())).await;
         assert_eq!(
@@ -327,95 +312,32 @@ async fn heap_copies() {
         let validator = RequestValidator::new(TOKEN).shared_key("k1", SHARED);
         let _ = format!("{validator:?}");
     }
-    let found = disarm();
+    let found = found();
     assert!(found.is_empty(), "freed without being wiped: {found:?}");
 }
 
 #[test]
 fn secrets_read_from_the_environment_are_wiped_too() {
-    std::env::set_var("TWILIO_AUTH_TOKEN", TOKEN);
-    std::env::set_var("TWILIO_SECONDARY_AUTH_TOKEN", SECONDARY);
-    std::env::set_var("TWILIO_SHARED_KEYS", format!("k1={SHARED}, k2=other"));
-    std::env::set_var("TWILIO_BASE_URL", BASE);
-    arm();
+    let keys = format!("k1={SHARED}, k2=other");
+    let _env = common::set_env(&[
+        ("TWILIO_AUTH_TOKEN", Some(TOKEN)),
+        ("TWILIO_SECONDARY_AUTH_TOKEN", Some(SECONDARY)),
+        ("TWILIO_SHARED_KEYS", Some(&keys)),
+        ("TWILIO_BASE_URL", Some(BASE)),
+    ]);
+    scan_for(&SECRETS);
     {
         let layer = TwilioValidateLayer::from_env().unwrap();
         assert_no_secret("the layer from the environment", &format!("{layer:?}"));
     }
-    let found = disarm();
+    let found = found();
     assert!(found.is_empty(), "freed without being wiped: {found:?}");
 }
 
 #[test]
 fn the_scanner_finds_a_secret_left_in_freed_memory() {
-    arm();
+    scan_for(&SECRETS);
     drop(String::from(PASSWORD));
     drop(Secret::from(TOKEN));
-    assert_eq!(disarm(), [PASSWORD]);
+    assert_eq!(found(), [PASSWORD]);
 }
-
-// ---------------------------------------------------------------------------
-// The allocator.
-
-struct ScanningAllocator;
-
-thread_local! {
-    static ARMED: Cell<bool> = const { Cell::new(false) };
-    /// Bit `i` set: `SECRETS[i]` was found in a block being freed.
-    static FOUND: Cell<u32> = const { Cell::new(0) };
-}
-
-fn arm() {
-    FOUND.with(|f| f.set(0));
-    ARMED.with(|a| a.set(true));
-}
-
-fn disarm() -> Vec<&'static str> {
-    ARMED.with(|a| a.set(false));
-    let found = FOUND.with(Cell::get);
-    (0..SECRETS.len())
-        .filter(|i| found & (1 << i) != 0)
-        .map(|i| SECRETS[i])
-        .collect()
-}
-
-/// Records every secret that the block about to be freed still holds.
-fn scan(ptr: *const u8, size: usize) {
-    if !ARMED.try_with(Cell::get).unwrap_or(false) || size == 0 {
-        return;
-    }
-    // SAFETY: the block is still allocated, `size` bytes long, and nobody
-    // else uses it any more: it is being freed.
-    let block = unsafe { std::slice::from_raw_parts(ptr, size) };
-    let mut found = 0;
-    for (i, secret) in SECRETS.iter().enumerate() {
-        if block.windows(secret.len()).any(|w| w == secret.as_bytes()) {
-            found |= 1 << i;
-        }
-    }
-    if found != 0 {
-        let _ = FOUND.try_with(|f| f.set(f.get() | found));
-    }
-}
-
-// SAFETY: every call is forwarded to the system allocator; blocks are only
-// read, before they are given back.
-unsafe impl GlobalAlloc for ScanningAllocator {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        System.alloc(layout)
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        scan(ptr, layout.size());
-        System.dealloc(ptr, layout);
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        // The old block may be left behind as it was.
-        scan(ptr, layout.size());
-        System.realloc(ptr, layout, new_size)
-    }
-}
-
-#[global_allocator]
-static ALLOCATOR: ScanningAllocator = ScanningAllocator;

@@ -1,6 +1,10 @@
-//! What a payload that does not fit writes to the log: one event naming
-//! the path, the payload type, the field and what was wrong, never the
-//! value; at most one a second, however many arrive.
+//! What the crate logs once per process, or once a second per process: a
+//! binary of its own, so that no other test takes that turn.
+//!
+//! A payload that does not fit writes one event naming the path, the
+//! payload type, the field and what was wrong, never the value; at most
+//! one a second, however many arrive. An extractor on a route without the
+//! layer says why, once.
 
 mod common;
 
@@ -11,14 +15,11 @@ use tower::ServiceExt;
 use tower_twilio::payload::{examples, GatherResult};
 use tower_twilio::{Signer, TwilioForm, TwilioValidateLayer};
 
-use common::LogBuffer;
-
 const BASE: &str = "https://hooks.example.com";
 
 #[test]
 fn a_burst_of_payloads_that_do_not_fit_is_logged_once_with_the_field_and_no_value() {
-    let logs = LogBuffer::default();
-    let _guard = tracing::subscriber::set_default(logs.subscriber(tracing::Level::INFO));
+    let logs = common::logs::capture(tracing::Level::INFO);
     let app = Router::new()
         .route(
             "/gather",
@@ -66,4 +67,33 @@ fn a_burst_of_payloads_that_do_not_fit_is_logged_once_with_the_field_and_no_valu
     assert!(event.contains("field=\"Confidence\""), "{event}");
     assert!(event.contains("reason=expected a number"), "{event}");
     assert!(!text.contains("very-secret-value"), "{text}");
+}
+
+#[test]
+fn an_extractor_on_a_route_without_the_layer_logs_why_once() {
+    use tower::ServiceExt;
+    use tower_twilio::ValidatedWebhook;
+
+    let logs = common::logs::capture(tracing::Level::INFO);
+    let app = Router::new().route("/voice", post(|_: ValidatedWebhook| async { "ok" }));
+    let statuses: Vec<u16> = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap()
+        .block_on(async {
+            let mut statuses = Vec::new();
+            for _ in 0..3 {
+                let req = http::Request::post("/voice")
+                    .body(axum::body::Body::empty())
+                    .unwrap();
+                statuses.push(app.clone().oneshot(req).await.unwrap().status().as_u16());
+            }
+            statuses
+        });
+    assert_eq!(statuses, [500, 500, 500]);
+    let log = logs.text();
+    assert_eq!(log.matches("ERROR").count(), 1, "{log}");
+    assert!(
+        log.contains("TwilioValidateLayer does not cover") && log.contains("path=/voice"),
+        "{log}"
+    );
 }

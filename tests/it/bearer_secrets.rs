@@ -1,7 +1,5 @@
 //! Bearer tokens (feature `jwt`) never reach `Debug`, the log or an answer:
-//! not whole, and not their payload or signature alone. One test alone in
-//! its binary, so that `tracing`'s per-call-site cache sees its subscriber
-//! (see tests/it/rejection_log.rs).
+//! not whole, and not their payload or signature alone.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -18,7 +16,7 @@ use tower::ServiceExt;
 use tower_twilio::bearer::jwt::{Jwks, JwksFetcher, JwtVerifier};
 use tower_twilio::{Signer, TwilioValidateLayer};
 
-mod common;
+use crate::common;
 
 const TOKEN: &str = "bearer-test-auth-token";
 const BASE: &str = "https://hooks.example.com";
@@ -28,9 +26,9 @@ const BODY: &str = "CallSid=CA123&From=%2B14155550100";
 
 fn mint(alg: Algorithm, kid: &str, claims: &Value) -> String {
     let key = match alg {
-        Algorithm::RS256 => EncodingKey::from_rsa_der(include_bytes!("data/bearer/rsa1.der")),
-        Algorithm::ES256 => EncodingKey::from_ec_der(include_bytes!("data/bearer/ec.der")),
-        _ => EncodingKey::from_ed_der(include_bytes!("data/bearer/ed.der")),
+        Algorithm::RS256 => EncodingKey::from_rsa_der(include_bytes!("../data/bearer/rsa1.der")),
+        Algorithm::ES256 => EncodingKey::from_ec_der(include_bytes!("../data/bearer/ec.der")),
+        _ => EncodingKey::from_ed_der(include_bytes!("../data/bearer/ed.der")),
     };
     let mut header = Header::new(alg);
     header.kid = Some(kid.to_owned());
@@ -47,9 +45,8 @@ fn claims(exp_from_now: i64, aud: &str, scope: &str) -> Value {
 
 #[tokio::test]
 async fn the_token_never_reaches_the_log_the_answer_or_debug() {
-    let logs = common::LogBuffer::default();
-    let _guard = tracing::subscriber::set_default(logs.subscriber(tracing::Level::TRACE));
-    let jwks = Jwks::from_json(include_bytes!("data/bearer/jwks.json")).unwrap();
+    let logs = common::logs::capture(tracing::Level::TRACE);
+    let jwks = Jwks::from_json(include_bytes!("../data/bearer/jwks.json")).unwrap();
     let verifier = JwtVerifier::with_jwks(jwks, ISSUER, AUDIENCE).required_scope("twilio");
     let layer = TwilioValidateLayer::new(TOKEN)
         .base_url(BASE)

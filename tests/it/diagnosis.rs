@@ -2,32 +2,20 @@
 //! misconfiguration, signed as Twilio would sign it, sent over loopback to
 //! a router behind a misconfigured layer, and the event read back.
 
-use std::sync::Mutex;
-
 use axum::routing::post;
 use axum::Router;
 use tower_twilio::{Signer, TwilioValidateLayer};
 
-mod common;
-
-use common::{read_response, LogBuffer};
+use crate::common::{logs, read_response};
 
 const TOKEN: &str = "diagnosis-auth-token";
 const BODY: &str = "CallSid=CA1&From=%2B14158675309";
 
-/// One test at a time: each reads the events of its own thread's subscriber.
-static SERIAL: Mutex<()> = Mutex::new(());
-
 /// The log of sending each of `requests` (raw HTTP/1.1, `{sig}` replaced by
 /// the signature Twilio makes for `signed_for`) to `layer`, and their
 /// statuses.
-///
-/// `tracing` caches per call site whether a subscriber wants its events;
-/// the tests run one at a time, on the thread whose subscriber is set.
 fn log_of(layer: TwilioValidateLayer, requests: &[(&str, &str)]) -> (String, Vec<u16>) {
-    let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
-    let logs = LogBuffer::default();
-    let _guard = tracing::subscriber::set_default(logs.subscriber(tracing::Level::INFO));
+    let logs = logs::capture(tracing::Level::INFO);
     let statuses = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -170,37 +158,6 @@ fn with_the_url_right_the_token_is_named_and_a_second_diagnosis_within_a_second_
     assert_hint(
         &log,
         "not diagnosed: at most one diagnosis a second per layer, this one was suppressed",
-    );
-}
-
-#[test]
-fn an_extractor_on_a_route_without_the_layer_logs_why_once() {
-    use tower::ServiceExt;
-    use tower_twilio::ValidatedWebhook;
-
-    let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
-    let logs = LogBuffer::default();
-    let _guard = tracing::subscriber::set_default(logs.subscriber(tracing::Level::INFO));
-    let app = Router::new().route("/voice", post(|_: ValidatedWebhook| async { "ok" }));
-    let statuses: Vec<u16> = tokio::runtime::Builder::new_current_thread()
-        .build()
-        .unwrap()
-        .block_on(async {
-            let mut statuses = Vec::new();
-            for _ in 0..3 {
-                let req = http::Request::post("/voice")
-                    .body(axum::body::Body::empty())
-                    .unwrap();
-                statuses.push(app.clone().oneshot(req).await.unwrap().status().as_u16());
-            }
-            statuses
-        });
-    assert_eq!(statuses, [500, 500, 500]);
-    let log = logs.text();
-    assert_eq!(log.matches("ERROR").count(), 1, "{log}");
-    assert!(
-        log.contains("TwilioValidateLayer does not cover") && log.contains("path=/voice"),
-        "{log}"
     );
 }
 

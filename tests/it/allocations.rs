@@ -1,10 +1,8 @@
-//! Heap allocations per validated request, counted by a wrapping global
-//! allocator. The counts are fixed (they do not grow with the number of form
+//! Heap allocations per validated request, counted by the binary's global
+//! allocator (`common::alloc`). The counts are fixed (they do not grow with the number of form
 //! fields) and documented in BENCHMARKS.md; these tests keep them from
 //! growing silently. If a change adds one on purpose, update both.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::convert::Infallible;
 use std::future::Future;
 use std::pin::pin;
@@ -18,64 +16,8 @@ use tower::{Service, ServiceExt};
 use tower_twilio::validate::ValidatedBody;
 use tower_twilio::{RequestValidator, SignedRequest, TwilioValidateLayer};
 
-#[path = "common/fixtures.rs"]
-mod fixtures;
-use fixtures::{Case, AUTH_TOKEN, BASE_URL, SHARED_KEY, SHARED_KEY_ID};
-
-/// `System`, counting the allocations (and reallocations) of the thread
-/// that is measuring.
-struct Counting;
-
-thread_local! {
-    static MEASURING: Cell<bool> = const { Cell::new(false) };
-    static COUNT: Cell<usize> = const { Cell::new(0) };
-    static BYTES: Cell<usize> = const { Cell::new(0) };
-}
-
-fn note_allocation(bytes: usize) {
-    // `try_with`: the allocator may run while thread-locals are torn down.
-    let _ = MEASURING.try_with(|on| {
-        if on.get() {
-            COUNT.with(|c| c.set(c.get() + 1));
-            BYTES.with(|b| b.set(b.get() + bytes));
-        }
-    });
-}
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        note_allocation(layout.size());
-        System.alloc(layout)
-    }
-
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        note_allocation(layout.size());
-        System.alloc_zeroed(layout)
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        note_allocation(new_size);
-        System.realloc(ptr, layout, new_size)
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        System.dealloc(ptr, layout)
-    }
-}
-
-#[global_allocator]
-static GLOBAL: Counting = Counting;
-
-/// Allocations made by `f` on this thread (what it returns is dropped
-/// outside the count).
-fn allocations<T>(f: impl FnOnce() -> T) -> (usize, T) {
-    COUNT.with(|c| c.set(0));
-    BYTES.with(|b| b.set(0));
-    MEASURING.with(|on| on.set(true));
-    let out = f();
-    MEASURING.with(|on| on.set(false));
-    (COUNT.with(Cell::get), out)
-}
+use crate::common::alloc::{allocations, live_bytes};
+use crate::common::fixtures::{Case, AUTH_TOKEN, BASE_URL, SHARED_KEY, SHARED_KEY_ID};
 
 fn validator() -> RequestValidator {
     RequestValidator::new(AUTH_TOKEN).shared_key(SHARED_KEY_ID, SHARED_KEY)
@@ -226,13 +168,14 @@ fn a_length_announced_but_not_sent_reserves_at_most_64_kib() {
         &waker,
     )
     .unwrap();
+    let before = live_bytes();
     let (_, future) = allocations(|| {
         let mut future = Box::pin(service.call(request));
         let pending = future.as_mut().poll(&mut Context::from_waker(&waker));
         assert!(pending.is_pending());
         future
     });
-    let bytes = BYTES.with(Cell::get);
+    let bytes = live_bytes() - before;
     drop(future);
     assert!(
         (64 * 1024..80 * 1024).contains(&bytes),

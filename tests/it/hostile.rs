@@ -7,8 +7,6 @@
 //! targets that are not a path) go through a real server on 127.0.0.1 and a
 //! raw TCP client.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -26,10 +24,8 @@ use tokio::net::TcpStream;
 use tower::ServiceExt;
 use tower_twilio::auth::{AuthFailure, HttpAuth, MAX_AUTHORIZATION_LEN};
 
-mod common;
-
-use common::Wire;
-use common::{digest, PanickingBody};
+use crate::common::alloc::{live_bytes, peak_bytes, reset_peak};
+use crate::common::{self, digest, PanickingBody, Wire};
 use tower_twilio::{
     compute_signature, Algorithm, Rejection, RequestValidator, Signer, TwilioValidateLayer,
 };
@@ -1252,63 +1248,3 @@ async fn a_signed_body_that_is_not_a_form_may_pass_the_form_cap() {
     let answer = app.send(req.map(Body::from)).await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
 }
-
-// ---------------------------------------------------------------------------
-// Bytes allocated and not yet freed by this thread: tokio's current-thread
-// runtime runs the layer on the test's own thread.
-
-struct CountingAllocator;
-
-thread_local! {
-    static LIVE: Cell<isize> = const { Cell::new(0) };
-    /// The most `LIVE` was since `reset_peak`.
-    static PEAK: Cell<isize> = const { Cell::new(0) };
-}
-
-fn track(delta: isize) {
-    let _ = LIVE.try_with(|live| {
-        live.set(live.get() + delta);
-        let _ = PEAK.try_with(|peak| peak.set(peak.get().max(live.get())));
-    });
-}
-
-fn live_bytes() -> isize {
-    LIVE.with(Cell::get)
-}
-
-/// Starts a new peak from the bytes live now.
-fn reset_peak() {
-    PEAK.with(|peak| peak.set(live_bytes()));
-}
-
-fn peak_bytes() -> isize {
-    PEAK.with(Cell::get)
-}
-
-// SAFETY: every call is forwarded to the system allocator unchanged; only a
-// thread-local counter is updated on the side.
-unsafe impl GlobalAlloc for CountingAllocator {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let ptr = System.alloc(layout);
-        if !ptr.is_null() {
-            track(layout.size() as isize);
-        }
-        ptr
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        System.dealloc(ptr, layout);
-        track(-(layout.size() as isize));
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        let new = System.realloc(ptr, layout, new_size);
-        if !new.is_null() {
-            track(new_size as isize - layout.size() as isize);
-        }
-        new
-    }
-}
-
-#[global_allocator]
-static ALLOCATOR: CountingAllocator = CountingAllocator;
