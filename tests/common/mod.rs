@@ -5,6 +5,8 @@ pub mod alloc;
 pub mod digest;
 pub mod fixtures;
 pub mod logs;
+#[cfg(feature = "redis")]
+pub mod redis;
 pub mod stack;
 
 use std::convert::Infallible;

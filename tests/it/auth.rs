@@ -760,51 +760,14 @@ mod shared_counts {
 /// was skipped, and under `CI=true` it fails instead.
 #[cfg(feature = "redis")]
 mod redis {
-    use std::process::{Child, Command, Stdio};
-
-    use tower_twilio::replay::RedisStore;
-
-    struct Server(Child);
-
-    impl Drop for Server {
-        fn drop(&mut self) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
+    use crate::common::redis::Server;
 
     #[tokio::test]
     async fn a_digest_count_replayed_to_another_instance_sharing_redis_is_refused() {
-        let port = {
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            listener.local_addr().unwrap().port()
+        let Some(server) = Server::start("redis: a Digest count across instances").await else {
+            return;
         };
-        let spawned = Command::new("redis-server")
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-            .args(["--save", "", "--appendonly", "no"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn();
-        let _server = match spawned {
-            Ok(child) => Server(child),
-            Err(e) if std::env::var_os("CI").is_some() => {
-                panic!("CI must run the Redis tests, but redis-server: {e}")
-            }
-            Err(e) => {
-                eprintln!("skipped, no redis-server to run ({e})");
-                return;
-            }
-        };
-        let url = format!("redis://127.0.0.1:{port}");
-        let mut connected = None;
-        for _ in 0..200 {
-            if let Ok(store) = RedisStore::connect(&url).await {
-                connected = Some(store);
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-        }
-        let store = connected.expect("redis-server did not start");
+        let store = server.store().await;
         super::shared_counts::a_count_is_accepted_once_across(store).await;
     }
 }
