@@ -97,9 +97,11 @@ impl Twiml {
     }
 
     /// An empty `<Response/>`: Twilio does nothing more (no reply to a
-    /// message; a call ends).
+    /// message; a call ends). With the XML declaration, as an empty
+    /// `VoiceResponse` or `MessagingResponse` builds it, and as
+    /// twilio-node's builder prints it.
     pub fn empty() -> Self {
-        Self::new("<Response/>")
+        Self::from(voice::VoiceResponse::new())
     }
 
     /// The document.
@@ -148,6 +150,13 @@ mod tests {
         assert_eq!(res.status(), 200);
         assert_eq!(res.headers()[CONTENT_TYPE], "text/xml; charset=utf-8");
         assert_eq!(res.body(), "<Response><Say>Hi</Say></Response>");
-        assert_eq!(Twiml::empty().as_str(), "<Response/>");
+        assert_eq!(
+            Twiml::empty().as_str(),
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response/>"
+        );
+        assert_eq!(
+            Twiml::empty().as_str(),
+            Twiml::from(messaging::MessagingResponse::new()).as_str()
+        );
     }
 }
