@@ -16,7 +16,7 @@ use http::request::Parts;
 
 use super::config::Config;
 use super::public_url::{original_uri, PublicOrigin};
-use super::verdict::{settings, signed_fields, signed_request};
+use super::verdict::{settings, signed_fields, signed_request, Shape};
 use crate::core::settings::SignatureSettings;
 use crate::core::target::origin_form;
 use crate::core::validator::RequestValidator;
@@ -36,6 +36,7 @@ pub(crate) fn diagnose(
     config: &Config,
     validator: &RequestValidator,
     parts: &Parts,
+    shape: Shape,
     url: &str,
     body: &Bytes,
 ) -> Option<String> {
@@ -45,10 +46,10 @@ pub(crate) fn diagnose(
     if !config.diagnosis.allow() {
         return Some(SUPPRESSED.to_owned());
     }
-    let fields = signed_fields(parts, body).ok()?;
+    let fields = signed_fields(parts, shape, body).ok()?;
     let matches = |candidate: &str| {
         candidate != url
-            && signed_request(parts, candidate, body, &fields)
+            && signed_request(parts, shape, candidate, body, &fields)
                 .is_ok_and(|request| validator.validate(&request).is_ok())
     };
     for (candidate, hint) in variants(&config.origin, parts, url)

@@ -18,10 +18,9 @@ use super::config::{Config, Keys};
 use super::diagnosis::{diagnose, diagnose_unknown_shared_key};
 #[cfg(feature = "http-auth")]
 use super::http_auth::counted;
-use super::public_url::is_websocket;
 use super::resolver::ResolveFuture;
 use super::response::{rejection_response, Refusal};
-use super::verdict::{account_sid, check, signed_fields, Asking, ReadLimit};
+use super::verdict::{account_sid, check, signed_fields, Asking, ReadLimit, Shape};
 use crate::bearer::BearerError;
 use crate::core::fields::FormFields;
 use crate::core::validator::RequestValidator;
@@ -100,6 +99,7 @@ struct Pending<S> {
     url: String,
     /// The most of the body read, and what a longer one is.
     limit: ReadLimit,
+    shape: Shape,
     inner: S,
     config: Arc<Config>,
     /// The account whose keys the resolver is asked for.
@@ -118,13 +118,14 @@ where
         }
     }
 
-    /// `(url, limit, inner)`: the URL the signature is checked against,
-    /// the most of the body read, the request's clone of the inner service.
+    /// `(url, limit, shape, inner)`: the URL the signature is checked
+    /// against, the most of the body read, what the rules ask of the
+    /// method and headers, the request's clone of the inner service.
     pub(crate) fn authenticating(
         future: Asking,
         parts: Parts,
         body: B,
-        pending: (String, ReadLimit, S),
+        pending: (String, ReadLimit, Shape, S),
         config: Arc<Config>,
     ) -> Self {
         Self {
@@ -140,7 +141,7 @@ where
     pub(crate) fn buffering(
         parts: Parts,
         body: B,
-        pending: (String, ReadLimit, S),
+        pending: (String, ReadLimit, Shape, S),
         config: Arc<Config>,
     ) -> Self
     where
@@ -153,11 +154,16 @@ where
 }
 
 impl<S> Pending<S> {
-    fn new(parts: Parts, (url, limit, inner): (String, ReadLimit, S), config: Arc<Config>) -> Self {
+    fn new(
+        parts: Parts,
+        (url, limit, shape, inner): (String, ReadLimit, Shape, S),
+        config: Arc<Config>,
+    ) -> Self {
         Self {
             parts,
             url,
             limit,
+            shape,
             inner,
             config,
             account_sid: None,
@@ -293,7 +299,7 @@ fn fields_read<S, B>(pending: Pending<S>, bytes: Bytes) -> State<S, B>
 where
     S: Service<Request<ValidatedBody>>,
 {
-    let fields = match signed_fields(&pending.parts, &bytes) {
+    let fields = match signed_fields(&pending.parts, pending.shape, &bytes) {
         Ok(fields) => fields,
         Err(rejection) => return refuse(pending, rejection),
     };
@@ -436,12 +442,13 @@ where
         parts,
         url,
         limit: _,
+        shape,
         inner,
         config,
         account_sid,
     } = pending;
     let Read { bytes, fields } = read;
-    match check(validator, &parts, &url, &bytes, fields) {
+    match check(validator, &parts, shape, &url, &bytes, fields) {
         Ok(webhook) => {
             let mut req = Request::from_parts(parts, ValidatedBody::from(bytes));
             req.extensions_mut()
@@ -452,17 +459,16 @@ where
             }
         }
         Err(rejection) => {
-            let websocket = is_websocket(&parts);
             let hint = match validator {
                 Some(validator) if rejection == Rejection::BadSignature => {
-                    diagnose(&config, validator, &parts, &url, &bytes)
+                    diagnose(&config, validator, &parts, shape, &url, &bytes)
                 }
                 Some(validator) if rejection == Rejection::UnknownSharedKey => {
                     diagnose_unknown_shared_key(&config, validator, &parts)
                 }
                 _ => None,
             };
-            let mut refusal = Refusal::of(rejection, url, websocket);
+            let mut refusal = Refusal::of(rejection, url, shape.websocket);
             refusal.hint = hint;
             reject(refusal, &config)
         }
@@ -475,9 +481,8 @@ fn refuse<S, B>(pending: Pending<S>, rejection: Rejection) -> State<S, B>
 where
     S: Service<Request<ValidatedBody>>,
 {
-    let websocket = is_websocket(&pending.parts);
     reject(
-        Refusal::of(rejection, pending.url, websocket),
+        Refusal::of(rejection, pending.url, pending.shape.websocket),
         &pending.config,
     )
 }

@@ -94,9 +94,14 @@ where
             Err(refusal) => ResponseFuture::rejected(refusal, &config),
             // A clone of the inner service goes into the future, which
             // drives it to readiness once the request is validated.
-            Ok(Prechecked { url, asking, limit }) => {
+            Ok(Prechecked {
+                url,
+                asking,
+                limit,
+                shape,
+            }) => {
                 let inner = self.inner.clone();
-                let pending = (url, limit, inner);
+                let pending = (url, limit, shape, inner);
                 match asking {
                     Some(future) => {
                         ResponseFuture::authenticating(future, parts, body, pending, config)

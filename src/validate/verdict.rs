@@ -39,6 +39,53 @@ pub(crate) struct Prechecked {
     pub(crate) asking: Option<Asking>,
     /// The most of the body that is read, and what a longer one is.
     pub(crate) limit: ReadLimit,
+    /// What the rules ask of the request's method and headers.
+    pub(crate) shape: Shape,
+}
+
+/// What the rules ask of a request's method and headers, read once in
+/// [`precheck`] and carried to the checks after the body.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Shape {
+    pub(crate) body: BodyKind,
+    /// A WebSocket handshake: an `Upgrade: websocket`, or an HTTP/2
+    /// `CONNECT` (`public_url::is_websocket`).
+    pub(crate) websocket: bool,
+}
+
+/// What a request's body is to the signature.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum BodyKind {
+    /// Form fields (the core's `is_form`: a `POST` whose first
+    /// `Content-Type` is the form's): the fields are signed.
+    Form,
+    /// Not a form POST, though a handler could parse it as form fields: a
+    /// `Content-Type` that starts with `application/x-www-form-urlencoded`,
+    /// on any method. axum's `Form` asks the first `Content-Type`; another
+    /// framework may read another one, so every one is asked.
+    FormLike,
+    /// Anything else: signed through `bodySHA256` in the URL, or not at all.
+    Other,
+}
+
+impl Shape {
+    pub(crate) fn of(parts: &Parts) -> Self {
+        let content_type = || parts.headers.get_all(CONTENT_TYPE).iter();
+        let body = if is_form(
+            &parts.method,
+            content_type().next().map(HeaderValue::as_bytes),
+        ) {
+            BodyKind::Form
+        } else if content_type().any(|v| starts_with_form_type(v.as_bytes())) {
+            BodyKind::FormLike
+        } else {
+            BodyKind::Other
+        };
+        Self {
+            body,
+            websocket: is_websocket(parts),
+        }
+    }
 }
 
 /// The most of a body that is read (see [`check_headers`]), and the
@@ -87,12 +134,18 @@ pub(crate) fn precheck<B: Body>(
         Some(verifier) => Some((verifier, bearer::token(parts)?)),
         None => None,
     };
-    let (url, limit) = check_headers(config, parts, body)?;
+    let shape = Shape::of(parts);
+    let (url, limit) = check_headers(config, parts, shape, body)?;
     // `http_auth` and `bearer_auth` exclude each other: one at most.
     let asking = token
         .map(|(verifier, token)| Asking::Bearer(verifier.verify(token)))
         .or(claiming);
-    Ok(Prechecked { url, asking, limit })
+    Ok(Prechecked {
+        url,
+        asking,
+        limit,
+        shape,
+    })
 }
 
 /// The most of a request's body that is read: `max_body_bytes`, and no more
@@ -104,11 +157,10 @@ pub(crate) fn precheck<B: Body>(
 /// `malformed_body` once read (see [`signed_fields`]): bytes read past the
 /// form cap are waste either way, so they are not read, and a connection
 /// holds at most `MAX_FORM_BYTES` for such a body whatever the limit says.
-fn read_limit(config: &Config, parts: &Parts) -> usize {
-    if is_form_post(parts) || read_as_form_by_axum(parts) {
-        config.max_body_bytes.min(MAX_FORM_BYTES)
-    } else {
-        config.max_body_bytes
+fn read_limit(config: &Config, shape: Shape) -> usize {
+    match shape.body {
+        BodyKind::Form | BodyKind::FormLike => config.max_body_bytes.min(MAX_FORM_BYTES),
+        BodyKind::Other => config.max_body_bytes,
     }
 }
 
@@ -117,6 +169,7 @@ fn read_limit(config: &Config, parts: &Parts) -> usize {
 fn check_headers<B: Body>(
     config: &Config,
     parts: &Parts,
+    shape: Shape,
     body: &B,
 ) -> Result<(String, ReadLimit), Rejection> {
     // Refused before the body is read: what cannot be the base64 of a MAC
@@ -142,13 +195,13 @@ fn check_headers<B: Body>(
         }
     };
     let most = fits(ReadLimit {
-        bytes: read_limit(config, parts),
+        bytes: read_limit(config, shape),
         past: Rejection::BodyTooLarge,
     })?;
     let url = config.origin.url(parts)?;
     #[cfg(feature = "http-auth")]
     http_auth::warn_if_plain_http(config, &url);
-    let limit = match unsignable_body(config, parts, &url) {
+    let limit = match unsignable_body(config, shape, &url) {
         // Not a byte of it can be accepted.
         Some(past) => fits(ReadLimit { bytes: 0, past })?,
         None => most,
@@ -165,15 +218,16 @@ fn check_headers<B: Body>(
 /// `Content-Length` is refused before it is read and a chunked one at its
 /// first byte, with the reason it would have got. Not with
 /// `dangerously_skip_signature_with_bearer_only`, where nothing is signed.
-fn unsignable_body(config: &Config, parts: &Parts, url: &str) -> Option<Rejection> {
-    if config.skip_signature || is_form_post(parts) {
-        return None;
+fn unsignable_body(config: &Config, shape: Shape, url: &str) -> Option<Rejection> {
+    match shape.body {
+        _ if config.skip_signature => None,
+        BodyKind::Form => None,
+        BodyKind::FormLike => Some(Rejection::MalformedBody),
+        BodyKind::Other => {
+            let signable = !shape.websocket && has_body_sha256(url);
+            (!signable).then_some(Rejection::UnsignedBody)
+        }
     }
-    if read_as_form_by_axum(parts) {
-        return Some(Rejection::MalformedBody);
-    }
-    let signable = !is_websocket(parts) && has_body_sha256(url);
-    (!signable).then_some(Rejection::UnsignedBody)
 }
 
 /// The fields Twilio signed, as the handler gets them in
@@ -189,28 +243,19 @@ fn unsignable_body(config: &Config, parts: &Parts, url: &str) -> Option<Rejectio
 /// a form POST (a `PUT`, or a media type that only starts like the form's,
 /// such as `application/x-www-form-urlencoded-x`), is `malformed_body` too:
 /// its fields are not the signed ones, so no handler may read them.
-pub(crate) fn signed_fields(parts: &Parts, body: &[u8]) -> Result<FormFields, Rejection> {
-    if is_form_post(parts) {
-        Ok(decode_form(body)?)
-    } else if !body.is_empty() && read_as_form_by_axum(parts) {
-        Err(Rejection::MalformedBody)
-    } else if parts.method == Method::GET || parts.method == Method::HEAD || is_websocket(parts) {
-        Ok(FormFields::from_query(parts.uri.query().unwrap_or("")))
-    } else {
-        Ok(FormFields::default())
+pub(crate) fn signed_fields(
+    parts: &Parts,
+    shape: Shape,
+    body: &[u8],
+) -> Result<FormFields, Rejection> {
+    match shape.body {
+        BodyKind::Form => Ok(decode_form(body)?),
+        BodyKind::FormLike if !body.is_empty() => Err(Rejection::MalformedBody),
+        _ if parts.method == Method::GET || parts.method == Method::HEAD || shape.websocket => {
+            Ok(FormFields::from_query(parts.uri.query().unwrap_or("")))
+        }
+        _ => Ok(FormFields::default()),
     }
-}
-
-/// Whether a handler could parse the body as form fields: a `Content-Type`
-/// that starts with `application/x-www-form-urlencoded`, on any method.
-/// axum's `Form` asks the first `Content-Type`; another framework may read
-/// another one, so every one is asked.
-fn read_as_form_by_axum(parts: &Parts) -> bool {
-    parts
-        .headers
-        .get_all(CONTENT_TYPE)
-        .iter()
-        .any(|v| starts_with_form_type(v.as_bytes()))
 }
 
 /// The account a request is for, with a resolver: the value of every
@@ -256,11 +301,12 @@ pub(crate) fn account_sid(parts: &Parts, fields: &FormFields) -> Result<String, 
 pub(crate) fn check(
     validator: Option<&RequestValidator>,
     parts: &Parts,
+    shape: Shape,
     url: &str,
     body: &Bytes,
     fields: FormFields,
 ) -> Result<ValidatedWebhook, Rejection> {
-    let request = signed_request(parts, url, body, &fields)?;
+    let request = signed_request(parts, shape, url, body, &fields)?;
     let verdict = match validator {
         Some(validator) => validator.validate(&request).map_err(Rejection::from),
         None => {
@@ -283,6 +329,7 @@ pub(crate) fn check(
 /// `url`: its fields (a form POST's) or its body.
 pub(crate) fn signed_request<'a>(
     parts: &'a Parts,
+    shape: Shape,
     url: &'a str,
     body: &'a Bytes,
     fields: &'a FormFields,
@@ -290,11 +337,10 @@ pub(crate) fn signed_request<'a>(
     let request = SignedRequest::new(url, signature(&parts.headers)?)
         .joined_settings(settings(&parts.headers)?)
         .method(&parts.method)
-        .websocket(is_websocket(parts));
-    Ok(if is_form_post(parts) {
-        request.fields(fields, body)
-    } else {
-        request.body(body)
+        .websocket(shape.websocket);
+    Ok(match shape.body {
+        BodyKind::Form => request.fields(fields, body),
+        BodyKind::FormLike | BodyKind::Other => request.body(body),
     })
 }
 
@@ -332,13 +378,6 @@ fn signature(headers: &HeaderMap) -> Result<&str, Rejection> {
         .map_err(|_| Rejection::MalformedSignature)
 }
 
-/// Whether the request's body is form fields (the core's rule).
-fn is_form_post(parts: &Parts) -> bool {
-    is_form(
-        &parts.method,
-        parts.headers.get(CONTENT_TYPE).map(|v| v.as_bytes()),
-    )
-}
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -356,7 +395,7 @@ mod tests {
             .body(())
             .unwrap()
             .into_parts();
-        let fields = signed_fields(&parts, body.as_bytes())?;
+        let fields = signed_fields(&parts, Shape::of(&parts), body.as_bytes())?;
         account_sid(&parts, &fields)
     }
 
@@ -394,11 +433,12 @@ mod tests {
             .unwrap()
             .into_parts();
         let body = Bytes::from_static(b"AccountSid=AC1&Body=hi");
-        let fields = || signed_fields(&parts, &body).unwrap();
+        let fields = || signed_fields(&parts, Shape::of(&parts), &body).unwrap();
         let url = "https://h.example/sms";
         let macs = |validator: Option<&RequestValidator>| {
             let before = crate::core::validator::MACS.with(|n| n.get());
-            let verdict = check(validator, &parts, url, &body, fields()).map(|_| ());
+            let verdict =
+                check(validator, &parts, Shape::of(&parts), url, &body, fields()).map(|_| ());
             (
                 verdict,
                 crate::core::validator::MACS.with(|n| n.get()) - before,
