@@ -369,20 +369,8 @@ where
         match frame {
             None => return Poll::Ready(Ok(())),
             Some(Err(e)) => {
-                // A body cut short by a limit outside (tower-http's
-                // `RequestBodyLimitLayer`) is too large, as it is here; a
-                // router between them (axum's) wraps the error in its own.
                 let error: BoxError = e.into();
-                let too_large = std::iter::successors(
-                    Some(&*error as &(dyn std::error::Error + 'static)),
-                    |e| e.source(),
-                )
-                .any(is_length_limit_error);
-                return Poll::Ready(Err(if too_large {
-                    Rejection::BodyTooLarge
-                } else {
-                    Rejection::BodyError
-                }));
+                return Poll::Ready(Err(body_failure(&*error)));
             }
             Some(Ok(frame)) => {
                 let Ok(mut data) = frame.into_data() else {
@@ -418,15 +406,31 @@ fn grow(buf: &mut BytesMut, needed: usize, limit: usize) {
     *buf = grown;
 }
 
-/// Whether `e` is http-body-util's `LengthLimitError` (what tower-http's
-/// `RequestBodyLimitLayer` and axum's `DefaultBodyLimit` end a body with),
-/// told by its `Display`, "length limit exceeded", rather than by its type:
-/// that keeps http-body-util and futures-core out of the crate's
-/// dependencies. `tests/it/compose.rs` and `tests/it/hyper.rs` hold it to the
-/// real error.
-fn is_length_limit_error(e: &(dyn std::error::Error + 'static)) -> bool {
-    // Only a body that failed gets here: the allocation is off the hot path.
-    e.to_string() == "length limit exceeded"
+/// Why a body failed while it was read. A body cut short by a limit
+/// outside the layer is too large (`413`), as it is here: http-body-util's
+/// `LengthLimitError`, which tower-http's `RequestBodyLimitLayer` and
+/// axum's `DefaultBodyLimit` end a body with. A body stopped by a timeout
+/// outside did not arrive in time (`408`), as with the layer's own
+/// `body_read_timeout`: tower-http's `TimeoutError`, which its
+/// `RequestBodyTimeoutLayer` and (0.7) `RequestBodyDeadlineLayer` end a
+/// body with. Any other error is `400`. A router between them (axum's)
+/// wraps the error in its own, so the whole chain of sources is asked.
+///
+/// The errors are told by their `Display` rather than by their types,
+/// which keeps http-body-util and tower-http out of the crate's
+/// dependencies; `tests/it/compose.rs` and `tests/it/hyper.rs` hold this
+/// to the real errors of tower-http 0.6 and 0.7.
+fn body_failure(error: &(dyn std::error::Error + 'static)) -> Rejection {
+    for e in std::iter::successors(Some(error), |e| e.source()) {
+        // Only a body that failed gets here: the allocation is off the hot
+        // path.
+        match e.to_string().as_str() {
+            "length limit exceeded" => return Rejection::BodyTooLarge,
+            "data was not received within the designated timeout" => return Rejection::BodyTimeout,
+            _ => {}
+        }
+    }
+    Rejection::BodyError
 }
 
 /// Checks the signature; then waits for the inner service, or refuses.

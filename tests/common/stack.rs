@@ -193,6 +193,27 @@ pub fn assert_layer_413(wire: &Wire) {
     );
 }
 
+/// The layer's own `408` for a body that did not arrive in time.
+pub fn assert_layer_408(wire: &Wire) {
+    assert_eq!(wire.status, 408, "{}", wire.head);
+    assert!(wire.body.contains("body_timeout"), "{:?}", wire.body);
+}
+
+/// A signed form POST whose body stops after its first bytes, the
+/// connection left open: the answer.
+pub async fn stalled_post(addr: SocketAddr) -> Wire {
+    let signature = signature_for("/voice", BODY);
+    let wire = format!(
+        "POST /voice HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: {FORM}\r\n\
+         X-Twilio-Signature: {signature}\r\nContent-Length: {}\r\n\r\n{}",
+        BODY.len(),
+        &BODY[..4]
+    );
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    stream.write_all(wire.as_bytes()).await.unwrap();
+    read_response(&mut stream, true).await.expect("a response")
+}
+
 /// One raw HTTP/1.1 form POST of `body`, chunked or with a
 /// `Content-Length`, signed for `/voice`.
 pub async fn raw_post(addr: SocketAddr, body: &str, chunked: bool) -> Wire {

@@ -318,6 +318,21 @@ mod tower_http_0_7 {
         assert_eq!(raw_post(addr, BODY, false).await.status, 413);
         assert_layer_413(&raw_post(addr, BODY, true).await);
     }
+
+    /// 0.7's deadline on the whole body ends a body that is too slow with
+    /// the same error as the timeout between frames: `408` too.
+    #[tokio::test]
+    async fn a_body_deadline_outside_gets_the_layers_408() {
+        use tower_http::timeout::RequestBodyDeadlineLayer;
+        let app = voice_router().layer(
+            ServiceBuilder::new()
+                .layer(RequestBodyDeadlineLayer::new(Duration::from_millis(100)))
+                .layer(twilio()),
+        );
+        let addr = serve_axum(app).await;
+        assert_layer_408(&stalled_post(addr).await);
+        assert_validates(addr, "/voice").await;
+    }
 }
 
 /// tower-http 0.6.

@@ -163,3 +163,20 @@ async fn body_limit_as_an_outer_router_layer_refuses_an_oversized_chunked_body_w
     let ok = raw_post(addr, "Body=hello+there", true).await;
     assert_eq!(ok.status, 200, "{}", ok.head);
 }
+
+// ---- 9. a body timeout outside ----------------------------------------------
+
+/// tower-http's body timeout ends a stalled body with its own error; the
+/// layer reading it answers what its own read timeout answers: `408`.
+#[tokio::test]
+async fn a_body_timeout_outside_gets_the_layers_408() {
+    use tower_http_under_test::timeout::RequestBodyTimeoutLayer;
+    let app = voice_router().layer(
+        ServiceBuilder::new()
+            .layer(RequestBodyTimeoutLayer::new(Duration::from_millis(100)))
+            .layer(twilio()),
+    );
+    let addr = serve_axum(app).await;
+    assert_layer_408(&stalled_post(addr).await);
+    assert_validates(addr, "/voice").await;
+}
