@@ -224,36 +224,8 @@ where
                     deadline,
                     pending,
                 } => {
-                    let verdict = match future {
-                        Asking::Bearer(future) => {
-                            let verdict = match future.as_mut().poll(cx) {
-                                Poll::Ready(verdict) => verdict,
-                                Poll::Pending => {
-                                    let (pending, _) =
-                                        pending.as_ref().expect("polled after completion");
-                                    let timeout = pending.config.bearer_timeout;
-                                    let timer =
-                                        deadline.get_or_insert_with(|| Box::pin(sleep(timeout)));
-                                    ready!(timer.as_mut().poll(cx));
-                                    Err(BearerError::VerifierTimeout)
-                                }
-                            };
-                            let (pending, _) = pending.as_mut().expect("polled after completion");
-                            accept(verdict, &mut pending.parts)
-                        }
-                        // Bounded by the store's own timeout.
-                        #[cfg(feature = "http-auth")]
-                        Asking::NonceCount(claim) => {
-                            let claimed = ready!(claim.as_mut().poll(cx));
-                            let (pending, _) = pending.as_ref().expect("polled after completion");
-                            let auth = pending
-                                .config
-                                .auth
-                                .as_ref()
-                                .expect("a claim needs http_auth");
-                            counted(claimed, auth)
-                        }
-                    };
+                    let (pending_mut, _) = pending.as_mut().expect("polled after completion");
+                    let verdict = ready!(poll_asking(future, deadline, pending_mut, cx));
                     let (pending, body) = pending.take().expect("polled after completion");
                     match verdict {
                         Ok(()) => State::buffering(pending, body),
@@ -289,6 +261,42 @@ where
                 }
             };
             state.set(next);
+        }
+    }
+}
+
+/// What the authentication waited for: the bearer verifier's verdict,
+/// within `bearer_timeout` (the claims of an accepted token go into the
+/// request's extensions), or the shared store's claim of a Digest nonce
+/// count, within the store's own timeout.
+fn poll_asking<S>(
+    asking: &mut Asking,
+    deadline: &mut Option<Pin<Box<Sleep>>>,
+    pending: &mut Pending<S>,
+    cx: &mut Context<'_>,
+) -> Poll<Result<(), Refusal>> {
+    match asking {
+        Asking::Bearer(future) => {
+            let verdict = match future.as_mut().poll(cx) {
+                Poll::Ready(verdict) => verdict,
+                Poll::Pending => {
+                    let timeout = pending.config.bearer_timeout;
+                    let timer = deadline.get_or_insert_with(|| Box::pin(sleep(timeout)));
+                    ready!(timer.as_mut().poll(cx));
+                    Err(BearerError::VerifierTimeout)
+                }
+            };
+            Poll::Ready(accept(verdict, &mut pending.parts))
+        }
+        #[cfg(feature = "http-auth")]
+        Asking::NonceCount(claim) => {
+            let claimed = ready!(claim.as_mut().poll(cx));
+            let auth = pending
+                .config
+                .auth
+                .as_ref()
+                .expect("a claim needs http_auth");
+            Poll::Ready(counted(claimed, auth))
         }
     }
 }
