@@ -267,6 +267,70 @@ mod fields {
         Ok(form_urlencoded::parse(body).into_owned().collect())
     }
 
+    #[test]
+    fn decodes_exactly_as_form_urlencoded_does() {
+        let bodies: [&[u8]; 14] = [
+            b"",
+            b"a",
+            b"a=",
+            b"a=1&a=2&b",
+            b"a=b=c&d=e",
+            b"From=%2B14158675309&Body=Hello+world%21",
+            b"k=%zz%4&k2=%4G%41%",
+            b"k=100%&k=%",
+            b"emoji=%F0%9F%98%80&split=%F0%9F%98%80",
+            b"one=%C3%A9",
+            b"name%3Dwith%26=v%3D1%262",
+            b"plus%2B=%2B+%20",
+            "caf\u{e9}=na\u{ef}ve&%C3%A9=%c3%A9".as_bytes(),
+            b"%3D=x",
+        ];
+        for body in bodies {
+            let ours = decoded(body);
+            assert!(ours.is_ok(), "{}", String::from_utf8_lossy(body));
+            assert_eq!(ours, reference(body), "{}", String::from_utf8_lossy(body));
+        }
+    }
+
+    #[test]
+    fn refuses_what_form_urlencoded_would_repair() {
+        for (body, why) in [
+            (&b"&&&"[..], MalformedForm::EmptyPair),
+            (b"&", MalformedForm::EmptyPair),
+            (b"a=1&&b=2", MalformedForm::EmptyPair),
+            (b"a=1&", MalformedForm::EmptyPair),
+            (b"&a=1", MalformedForm::EmptyPair),
+            (b"=", MalformedForm::EmptyName),
+            (b"=b", MalformedForm::EmptyName),
+            (b"a=1&=b", MalformedForm::EmptyName),
+            (b"Body=%FF", MalformedForm::NotUtf8),
+            (b"raw=\xff\xfe&ok=1", MalformedForm::NotUtf8),
+            (b"halves=%C3&of=%A9", MalformedForm::NotUtf8),
+            (b"raw_halves=\xc3&b=\xa9", MalformedForm::NotUtf8),
+            (b"lone=%80", MalformedForm::NotUtf8),
+            // UTF-8 once the separators are gone, but not field by field.
+            (b"a%C3=%A9", MalformedForm::NotUtf8),
+            (b"a=%C3&%A9=b", MalformedForm::NotUtf8),
+            (b"a=\xc3&\xa9", MalformedForm::NotUtf8),
+        ] {
+            assert_eq!(decoded(body), Err(why), "{}", String::from_utf8_lossy(body));
+            assert_eq!(
+                reference(body),
+                Err(why),
+                "{}",
+                String::from_utf8_lossy(body)
+            );
+        }
+    }
+
+    #[test]
+    fn keeps_the_order_received_and_repeated_names() {
+        assert_eq!(
+            decoded(b"b=2&a=1&b=3").unwrap(),
+            [("b", "2"), ("a", "1"), ("b", "3")].map(|(k, v)| (k.to_owned(), v.to_owned()))
+        );
+    }
+
     proptest::proptest! {
         /// Bodies made of separators, escapes (whole, cut short, not hex),
         /// `+`, and bytes that are or are not UTF-8, in any order: the
