@@ -262,7 +262,7 @@ pub(crate) fn signed_fields(
 /// `AccountSid` in the form fields (of a form POST) and in the query, which
 /// must all be the same.
 ///
-/// The fields are those [`form_fields`] decoded, which the signature check
+/// The fields are those [`signed_fields`] decoded, which the signature check
 /// uses too; the query is read as `form_urlencoded`, and so axum's `Query`,
 /// reads it.
 pub(crate) fn account_sid(parts: &Parts, fields: &FormFields) -> Result<String, Rejection> {
