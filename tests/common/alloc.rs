@@ -20,6 +20,8 @@ thread_local! {
     static SECRETS: Cell<&'static [&'static str]> = const { Cell::new(&[]) };
     /// Bit `i` set: `SECRETS[i]` was found in a block being freed.
     static FOUND: Cell<u32> = const { Cell::new(0) };
+    /// The blocks scanned since `scan_for`.
+    static SCANNED: Cell<usize> = const { Cell::new(0) };
 }
 
 /// Allocations (and reallocations) made by `f` on this thread; what it
@@ -52,12 +54,19 @@ pub fn peak_bytes() -> isize {
 pub fn scan_for(secrets: &'static [&'static str]) {
     assert!(secrets.len() <= 32);
     FOUND.with(|f| f.set(0));
+    SCANNED.with(|n| n.set(0));
     SECRETS.with(|s| s.set(secrets));
 }
 
 /// Stops scanning; the secrets found in freed blocks since [`scan_for`].
+/// Panics if no block was freed on this thread since then: the work ran
+/// on another thread, where nothing was scanned.
 pub fn found() -> Vec<&'static str> {
     let secrets = SECRETS.with(|s| s.replace(&[]));
+    assert!(
+        SCANNED.with(Cell::get) > 0,
+        "no block was freed on this thread while scanning"
+    );
     let found = FOUND.with(Cell::get);
     (0..secrets.len())
         .filter(|i| found & (1 << i) != 0)
@@ -97,6 +106,7 @@ fn scan(ptr: *const u8, size: usize) {
     // SAFETY: the block is still allocated, `size` bytes long, and nobody
     // else uses it any more: it is being freed.
     let block = unsafe { std::slice::from_raw_parts(ptr, size) };
+    let _ = SCANNED.try_with(|n| n.set(n.get() + 1));
     let mut found = 0;
     for (i, secret) in secrets.iter().enumerate() {
         if block.windows(secret.len()).any(|w| w == secret.as_bytes()) {

@@ -12,7 +12,7 @@
 //!
 //! tokio's current-thread runtime runs the layer on the test's own thread.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::io;
 use std::sync::{Arc, Mutex, Once};
 
@@ -23,18 +23,29 @@ use tracing_subscriber::prelude::*;
 
 thread_local! {
     static CAPTURE: RefCell<Option<(Level, Buffer)>> = const { RefCell::new(None) };
+    /// The events and spans this thread's capture was asked about.
+    static ASKED: Cell<usize> = const { Cell::new(0) };
 }
 
 type Buffer = Arc<Mutex<Vec<u8>>>;
 
-/// What this thread logs up to `level`, until the returned value is dropped.
+/// What this thread logs up to `level`, until the returned value is dropped
+/// (a capture within another one holds until it is dropped, and the outer
+/// one then goes on).
+#[must_use = "the capture ends when the value is dropped"]
 pub fn capture(level: Level) -> Logs {
     static INSTALL: Once = Once::new();
     INSTALL.call_once(|| {
         // Asked at each event; never cached per call site.
         let wanted = dynamic_filter_fn(|meta, _| {
             CAPTURE
-                .try_with(|c| matches!(&*c.borrow(), Some((max, _)) if meta.level() <= max))
+                .try_with(|c| match &*c.borrow() {
+                    Some((max, _)) => {
+                        ASKED.with(|n| n.set(n.get() + 1));
+                        meta.level() <= max
+                    }
+                    None => false,
+                })
                 .unwrap_or(false)
         })
         .with_callsite_filter(|_| Interest::sometimes());
@@ -50,23 +61,36 @@ pub fn capture(level: Level) -> Logs {
     // were cached as unwanted; asked again, each answers "sometimes".
     tracing::callsite::rebuild_interest_cache();
     let buffer = Buffer::default();
-    CAPTURE.with(|c| *c.borrow_mut() = Some((level, buffer.clone())));
-    Logs(buffer)
+    let outer = CAPTURE.with(|c| c.replace(Some((level, buffer.clone()))));
+    ASKED.with(|n| n.set(0));
+    Logs { buffer, outer }
 }
 
-/// The events captured on this thread; dropped, it stops the capture.
-pub struct Logs(Buffer);
+/// The events captured on this thread; dropped, it ends the capture.
+pub struct Logs {
+    buffer: Buffer,
+    /// The capture this one is within, if any.
+    outer: Option<(Level, Buffer)>,
+}
 
 impl Logs {
-    /// What was written so far, as text.
+    /// What was written so far, as text. Panics if no event or span on
+    /// this thread was asked about since the capture began: the work ran
+    /// on another thread, where nothing is captured, and an empty log
+    /// would say nothing.
     pub fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+        assert!(
+            ASKED.with(Cell::get) > 0,
+            "no event on this thread while capturing"
+        );
+        String::from_utf8_lossy(&self.buffer.lock().unwrap()).into_owned()
     }
 }
 
 impl Drop for Logs {
     fn drop(&mut self) {
-        let _ = CAPTURE.try_with(|c| c.borrow_mut().take());
+        let outer = self.outer.take();
+        let _ = CAPTURE.try_with(|c| c.replace(outer));
     }
 }
 

@@ -1,5 +1,5 @@
-//! The replay guard's events, in a test binary of their own so that no
-//! other test's events reach the captured log.
+//! The replay guard's events, captured on the test's own thread
+//! (`common::logs`), so that no other test's events reach them.
 
 use axum::routing::post;
 use axum::Router;
