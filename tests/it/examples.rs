@@ -406,12 +406,13 @@ async fn sign_curl_command_runs_with_real_curl_against_the_server_example() {
         // `-q` (first) skips ~/.curlrc; `--noproxy` keeps loopback direct.
         let curl = curl.replacen("curl ", "curl -q --noproxy '*' ", 1);
         let script = format!("{curl} -s -o /dev/null -w '%{{http_code}}'");
-        let out = tokio::process::Command::new("sh")
-            .arg("-c")
-            .arg(&script)
-            .output()
-            .await
-            .unwrap();
+        let run = script.clone();
+        let out = tokio::task::spawn_blocking(move || {
+            std::process::Command::new("sh").arg("-c").arg(run).output()
+        })
+        .await
+        .unwrap()
+        .unwrap();
         assert!(out.status.success(), "{script}: {out:?}");
         codes.push(String::from_utf8(out.stdout).unwrap());
     }
