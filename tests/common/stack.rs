@@ -86,15 +86,17 @@ where
             let svc = TowerToHyperService::new(svc.clone());
             let io = TokioIo::new(stream);
             tokio::spawn(async move {
+                #[cfg(feature = "http2")]
                 if h2 {
                     let _ = hyper::server::conn::http2::Builder::new(TokioExecutor::new())
                         .serve_connection(io, svc)
                         .await;
-                } else {
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(io, svc)
-                        .await;
+                    return;
                 }
+                assert!(!h2, "HTTP/2 needs the tests' http2 feature");
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(io, svc)
+                    .await;
             });
         }
     });
@@ -165,9 +167,15 @@ impl Answer {
 /// Sends `req` with hyper's client: HTTP/1.1, or HTTP/2 with prior
 /// knowledge.
 pub async fn send(req: Request<Full<Bytes>>, h2: bool) -> Answer {
-    let client = Client::builder(TokioExecutor::new())
-        .http2_only(h2)
-        .build_http::<Full<Bytes>>();
+    #[cfg_attr(not(feature = "http2"), allow(unused_mut))]
+    let mut builder = Client::builder(TokioExecutor::new());
+    #[cfg(feature = "http2")]
+    builder.http2_only(h2);
+    assert!(
+        cfg!(feature = "http2") || !h2,
+        "HTTP/2 needs the tests' http2 feature"
+    );
+    let client = builder.build_http::<Full<Bytes>>();
     let res = client.request(req).await.unwrap();
     let (parts, body) = res.into_parts();
     Answer {

@@ -322,6 +322,7 @@ async fn the_digest_uri_must_be_the_request_target() {
 /// speaks HTTP/2 from the start (h2c with prior knowledge). There the
 /// request URI is absolute (`http://host/voice`), built from `:scheme`,
 /// `:authority` and `:path`, while clients put `:path` in the Digest `uri`.
+#[cfg(feature = "http2")]
 mod http2 {
     use std::net::SocketAddr;
 

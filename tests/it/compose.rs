@@ -16,7 +16,7 @@ use axum::routing::{any, get, post};
 use axum::Router;
 use bytes::Bytes;
 use http::header::{ACCEPT_ENCODING, CONTENT_ENCODING};
-use http::{HeaderValue, Request, StatusCode, Version};
+use http::{HeaderValue, Request, StatusCode};
 use http_body_util::Full;
 use tower::ServiceBuilder;
 use tower_twilio::{compute_signature, Algorithm, Signer, TwilioForm, ValidatedWebhook};
@@ -214,24 +214,27 @@ async fn a_head_or_an_h2_websocket_handshake_gets_the_query_as_fields_like_a_get
     }
 
     // An HTTP/2 WebSocket handshake (RFC 8441): a CONNECT, signed for wss.
-    let stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let (mut client, connection) = hyper::client::conn::http2::handshake(
-        hyper_util::rt::TokioExecutor::new(),
-        hyper_util::rt::TokioIo::new(stream),
-    )
-    .await
-    .unwrap();
-    tokio::spawn(connection);
-    let mut req = signed(
-        http::Method::CONNECT,
-        format!("http://{addr}/stream?{query}"),
-        &format!("wss://hooks.example.com/stream?{query}"),
-    );
-    req.extensions_mut()
-        .insert(hyper::ext::Protocol::from_static("websocket"));
-    let res = client.send_request(req).await.unwrap();
-    assert_eq!(res.status(), StatusCode::OK);
-    assert_eq!(res.headers()[SEEN], FIELD);
+    #[cfg(feature = "http2")]
+    {
+        let stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let (mut client, connection) = hyper::client::conn::http2::handshake(
+            hyper_util::rt::TokioExecutor::new(),
+            hyper_util::rt::TokioIo::new(stream),
+        )
+        .await
+        .unwrap();
+        tokio::spawn(connection);
+        let mut req = signed(
+            http::Method::CONNECT,
+            format!("http://{addr}/stream?{query}"),
+            &format!("wss://hooks.example.com/stream?{query}"),
+        );
+        req.extensions_mut()
+            .insert(hyper::ext::Protocol::from_static("websocket"));
+        let res = client.send_request(req).await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        assert_eq!(res.headers()[SEEN], FIELD);
+    }
 }
 
 // ---- 12. axum middleware inside the layer -----------------------------------

@@ -6,7 +6,7 @@
 //! with `--no-default-features`.
 
 use bytes::Bytes;
-use http::{Request, StatusCode, Version};
+use http::{Request, StatusCode};
 use http_body_util::{Full, Limited};
 use hyper::body::Incoming;
 use tokio::io::AsyncWriteExt;
@@ -82,6 +82,7 @@ async fn plain_hyper_body_error_from_incoming_is_a_400() {
 
 // ---- 7. h2c ---------------------------------------------------------------
 
+#[cfg(feature = "http2")]
 #[tokio::test]
 async fn plain_hyper_h2c_validates() {
     let svc = ServiceBuilder::new()
@@ -91,13 +92,13 @@ async fn plain_hyper_h2c_validates() {
     let addr = serve_hyper(svc, true).await;
 
     let ok = send(genuine(addr, "/voice"), true).await;
-    assert_eq!(ok.version, Version::HTTP_2);
+    assert_eq!(ok.version, http::Version::HTTP_2);
     assert_eq!(ok.status, StatusCode::OK);
     assert_eq!(ok.seen(), Some(FIELD));
     assert_eq!(&ok.body[..], BODY.as_bytes());
 
     let refused = send(forged(addr, "/voice"), true).await;
-    assert_eq!(refused.version, Version::HTTP_2);
+    assert_eq!(refused.version, http::Version::HTTP_2);
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
 }
 

@@ -1,6 +1,9 @@
 //! The integration tests, in one binary: one module per subject, each gated
 //! on the crate features it needs (the package forwards them), so that
-//! `cargo test --no-default-features` builds and runs the rest. One binary
+//! `cargo test --no-default-features` builds and runs the rest. The HTTP/2
+//! tests need the package's own `http2` feature, which plain `cargo test`
+//! leaves out (tests/Cargo.toml says why) and `--all-features` turns on.
+//! One binary
 //! links once: `cargo test` builds three (this one, `once` for what the
 //! crate logs once per process, and the generated `twiml_vocabulary`).
 //!

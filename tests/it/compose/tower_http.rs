@@ -88,17 +88,18 @@ async fn tower_http_layers_inside_as_separate_router_layers_compose() {
 
 // ---- 6. h2c ---------------------------------------------------------------
 
+#[cfg(feature = "http2")]
 #[tokio::test]
 async fn axum_with_tower_http_layers_outside_over_h2c_validates() {
     let addr = serve_axum(outside_stack(4096, Duration::from_secs(30))).await;
 
     let ok = send(genuine(addr, "/voice"), true).await;
-    assert_eq!(ok.version, Version::HTTP_2);
+    assert_eq!(ok.version, http::Version::HTTP_2);
     assert_eq!(ok.status, StatusCode::OK);
     assert_eq!(ok.seen(), Some(FIELD));
 
     let refused = send(forged(addr, "/voice"), true).await;
-    assert_eq!(refused.version, Version::HTTP_2);
+    assert_eq!(refused.version, http::Version::HTTP_2);
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
 }
 
