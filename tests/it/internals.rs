@@ -1,8 +1,10 @@
 //! The library's internals held against reference implementations and
 //! random input (the `url` crate's WHATWG parser, `form_urlencoded`,
 //! proptest), driven through the `fuzzing` internals so that the library's
-//! own unit tests need none of these crates.
+//! own unit tests need none of these crates. The `url` crate's comparisons
+//! need the package's `whatwg` feature (tests/Cargo.toml).
 
+#[cfg(feature = "whatwg")]
 mod candidates {
     use std::borrow::Cow;
     use std::ops::ControlFlow;
@@ -201,6 +203,7 @@ mod candidates {
     }
 }
 
+#[cfg(feature = "whatwg")]
 mod whatwg {
     use proptest::prelude::*;
     use tower_twilio::fuzzing::whatwg_serialize as serialize;
