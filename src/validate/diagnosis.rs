@@ -52,7 +52,7 @@ pub(crate) fn diagnose(
             && signed_request(parts, shape, candidate, body, &fields)
                 .is_ok_and(|request| validator.validate(&request).is_ok())
     };
-    for (candidate, hint) in variants(&config.origin, parts, url)
+    for (candidate, hint) in variants(&config.origin, parts, shape.websocket, url)
         .into_iter()
         .take(VARIANTS)
     {
@@ -107,7 +107,12 @@ pub(crate) fn diagnose_unknown_shared_key(
 
 /// The likely misconfigurations, as the URL each would have been signed
 /// for and what to change.
-fn variants(origin: &PublicOrigin, parts: &Parts, url: &str) -> Vec<(String, String)> {
+fn variants(
+    origin: &PublicOrigin,
+    parts: &Parts,
+    websocket: bool,
+    url: &str,
+) -> Vec<(String, String)> {
     let mut out = Vec::with_capacity(VARIANTS);
     let Some(target) = origin_form(original_uri(parts)) else {
         return out;
@@ -137,7 +142,7 @@ fn variants(origin: &PublicOrigin, parts: &Parts, url: &str) -> Vec<(String, Str
             trust_forwarded: true,
             ..PublicOrigin::default()
         };
-        if let Ok(candidate) = trusting.url(parts) {
+        if let Ok(candidate) = trusting.url(parts, websocket) {
             let hint = format!(
                 "the URL of the forwarded headers, which are not trusted: set base_url(\"{}\") \
                  (or trust_forwarded_headers(true) behind a proxy that overwrites them)",
@@ -156,7 +161,7 @@ fn variants(origin: &PublicOrigin, parts: &Parts, url: &str) -> Vec<(String, Str
                 trust_forwarded: false,
                 ..origin.clone()
             };
-            if let Ok(candidate) = with_host.url(parts) {
+            if let Ok(candidate) = with_host.url(parts, websocket) {
                 let hint = format!(
                     "the request's Host, not the configured {configured}: set base_url(\"{}\")",
                     base(&candidate)
@@ -173,7 +178,7 @@ fn variants(origin: &PublicOrigin, parts: &Parts, url: &str) -> Vec<(String, Str
             prefix: Some(String::new()),
             ..origin.clone()
         };
-        if let Ok(candidate) = without.url(parts) {
+        if let Ok(candidate) = without.url(parts, websocket) {
             let path = target.split('?').next().unwrap_or("");
             let hint = if prefix.ends_with(path) {
                 format!(

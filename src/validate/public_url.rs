@@ -24,8 +24,10 @@ pub(crate) struct PublicOrigin {
 impl PublicOrigin {
     /// The full public URL for a request: scheme, host and prefix from the
     /// configuration (then trusted forwarded headers, then the request), and
-    /// the path and query exactly as received.
-    pub(crate) fn url(&self, parts: &Parts) -> Result<String, Rejection> {
+    /// the path and query exactly as received; over `ws`/`wss` for a
+    /// WebSocket handshake (`websocket`: [`is_websocket`], which the caller
+    /// has read already).
+    pub(crate) fn url(&self, parts: &Parts, websocket: bool) -> Result<String, Rejection> {
         let path_and_query =
             origin_form(original_uri(parts)).ok_or(Rejection::UnsupportedTarget)?;
         let headers = &parts.headers;
@@ -39,7 +41,7 @@ impl PublicOrigin {
             .as_deref()
             .or_else(|| forwarded.and_then(|f| f.proto.as_deref()))
             .unwrap_or("https");
-        let scheme = match (is_websocket(parts), scheme) {
+        let scheme = match (websocket, scheme) {
             (true, "http") => "ws",
             (true, _) => "wss",
             (false, s) => s,
@@ -250,7 +252,7 @@ mod tests {
     fn host_comes_from_the_host_header_with_https_by_default() {
         let p = parts("/voice?x=1", &[("host", "example.com:3000")]);
         assert_eq!(
-            PublicOrigin::default().url(&p).unwrap(),
+            PublicOrigin::default().url(&p, is_websocket(&p)).unwrap(),
             "https://example.com:3000/voice?x=1"
         );
     }
@@ -260,15 +262,18 @@ mod tests {
         // The application may read either: the URL checked must be the one
         // it reads.
         let p = parts("http://a.example/voice", &[("host", "b.example")]);
-        assert_eq!(PublicOrigin::default().url(&p), Err(Rejection::MissingHost));
+        assert_eq!(
+            PublicOrigin::default().url(&p, is_websocket(&p)),
+            Err(Rejection::MissingHost)
+        );
         let p = parts("http://a.example/voice", &[("host", "A.example")]);
         assert_eq!(
-            PublicOrigin::default().url(&p).unwrap(),
+            PublicOrigin::default().url(&p, is_websocket(&p)).unwrap(),
             "https://a.example/voice"
         );
         let p = parts("http://a.example/voice", &[]);
         assert_eq!(
-            PublicOrigin::default().url(&p).unwrap(),
+            PublicOrigin::default().url(&p, is_websocket(&p)).unwrap(),
             "https://a.example/voice"
         );
     }
@@ -276,7 +281,10 @@ mod tests {
     #[test]
     fn the_target_is_read_in_origin_form_as_a_router_reads_it() {
         let host = [("host", "h.example")];
-        let url = |target| PublicOrigin::default().url(&parts(target, &host));
+        let url = |target| {
+            let p = parts(target, &host);
+            PublicOrigin::default().url(&p, is_websocket(&p))
+        };
         assert_eq!(
             url("http://h.example?x=1").unwrap(),
             "https://h.example/?x=1"
@@ -289,9 +297,15 @@ mod tests {
     #[test]
     fn missing_or_invalid_host_is_rejected() {
         let p = parts("/voice", &[]);
-        assert_eq!(PublicOrigin::default().url(&p), Err(Rejection::MissingHost));
+        assert_eq!(
+            PublicOrigin::default().url(&p, is_websocket(&p)),
+            Err(Rejection::MissingHost)
+        );
         let p = parts("/voice", &[("host", "a@b")]);
-        assert_eq!(PublicOrigin::default().url(&p), Err(Rejection::MissingHost));
+        assert_eq!(
+            PublicOrigin::default().url(&p, is_websocket(&p)),
+            Err(Rejection::MissingHost)
+        );
     }
 
     #[test]
@@ -305,7 +319,7 @@ mod tests {
             ],
         );
         assert_eq!(
-            PublicOrigin::default().url(&p).unwrap(),
+            PublicOrigin::default().url(&p, is_websocket(&p)).unwrap(),
             "https://internal:8080/voice"
         );
     }
@@ -327,7 +341,7 @@ mod tests {
             ],
         );
         assert_eq!(
-            origin.url(&p).unwrap(),
+            origin.url(&p, is_websocket(&p)).unwrap(),
             "http://hooks.example.com:8443/twilio/voice"
         );
     }
@@ -350,7 +364,10 @@ mod tests {
                 ("x-forwarded-proto", "http"),
             ],
         );
-        assert_eq!(origin.url(&p).unwrap(), "https://hooks.example.com/voice");
+        assert_eq!(
+            origin.url(&p, is_websocket(&p)).unwrap(),
+            "https://hooks.example.com/voice"
+        );
     }
 
     #[test]
@@ -370,7 +387,10 @@ mod tests {
                 ("x-forwarded-prefix", "/q"),
             ],
         );
-        assert_eq!(origin.url(&p).unwrap(), "http://conf.example/p/voice");
+        assert_eq!(
+            origin.url(&p, is_websocket(&p)).unwrap(),
+            "http://conf.example/p/voice"
+        );
     }
 
     #[test]
@@ -383,19 +403,22 @@ mod tests {
                 ("connection", "upgrade"),
             ],
         );
-        assert_eq!(PublicOrigin::default().url(&p).unwrap(), "wss://h/media");
+        assert_eq!(
+            PublicOrigin::default().url(&p, is_websocket(&p)).unwrap(),
+            "wss://h/media"
+        );
         let origin = PublicOrigin {
             scheme: Some("http".into()),
             ..Default::default()
         };
-        assert_eq!(origin.url(&p).unwrap(), "ws://h/media");
+        assert_eq!(origin.url(&p, is_websocket(&p)).unwrap(), "ws://h/media");
     }
 
     #[test]
     fn raw_path_and_query_are_kept() {
         let p = parts("/a%20b/Espa%C3%B1a?x=It's+ok&y=%27", &[("host", "h")]);
         assert_eq!(
-            PublicOrigin::default().url(&p).unwrap(),
+            PublicOrigin::default().url(&p, is_websocket(&p)).unwrap(),
             "https://h/a%20b/Espa%C3%B1a?x=It's+ok&y=%27"
         );
     }

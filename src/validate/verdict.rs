@@ -198,7 +198,7 @@ fn check_headers<B: Body>(
         bytes: read_limit(config, shape),
         past: Rejection::BodyTooLarge,
     })?;
-    let url = config.origin.url(parts)?;
+    let url = config.origin.url(parts, shape.websocket)?;
     #[cfg(feature = "http-auth")]
     http_auth::warn_if_plain_http(config, &url);
     let limit = match unsignable_body(config, shape, &url) {
